@@ -1,0 +1,104 @@
+"""Reading what is stored as polars frames: satellites, their newest elements, their history."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from tle.elements import ElementSet, to_satrec, utc
+from tracker.constellations import label, rules_frame
+from tracker.db import ElementSetRow, Satellite
+
+ELEMENT_COLUMNS = [
+    "epoch",
+    "mean_motion",
+    "eccentricity",
+    "inclination_deg",
+    "raan_deg",
+    "arg_perigee_deg",
+    "mean_anomaly_deg",
+    "bstar",
+    "mean_motion_dot",
+    "mean_motion_ddot",
+]
+
+
+class UnknownConstellation(LookupError):
+    """Raised for a constellation name that has no rules, with the names that exist."""
+
+
+_TYPES = {
+    "norad": pl.Int64,
+    "name": pl.String,
+    "cospar": pl.String,
+    "launch": pl.String,
+    "epoch": pl.Datetime("us", "UTC"),
+}
+
+
+def _frame(engine: Engine, query) -> pl.DataFrame:
+    """Run ``query`` into a frame typed even when empty (element columns are floats)."""
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        schema = {name: _TYPES.get(name, pl.Float64) for name in result.keys()}
+        return pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row")
+
+
+def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
+    """One row per satellite: identity, constellation label and its newest element set."""
+    e, s = ElementSetRow.__table__, Satellite.__table__
+    newest = select(e.c.norad, func.max(e.c.epoch).label("epoch")).group_by(e.c.norad).subquery()
+    query = (
+        select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS])
+        .join(e, e.c.norad == s.c.norad)
+        .join(newest, (newest.c.norad == e.c.norad) & (newest.c.epoch == e.c.epoch))
+        .order_by(s.c.norad)
+    )
+    return _select_constellation(engine, _frame(engine, query), constellation)
+
+
+def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
+    """Every element set held (optionally for some satellites), oldest first."""
+    e, s = ElementSetRow.__table__, Satellite.__table__
+    query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
+        s, s.c.norad == e.c.norad
+    )
+    if norads is not None:
+        query = query.where(e.c.norad.in_(norads))
+    return _frame(engine, query.order_by(e.c.norad, e.c.epoch))
+
+
+def _select_constellation(engine: Engine, sats: pl.DataFrame, constellation: str | None) -> pl.DataFrame:
+    rules = rules_frame(engine)
+    if constellation is not None:
+        wanted = constellation.strip().lower()
+        known = set(rules["constellation"])
+        if wanted not in known:
+            raise UnknownConstellation(
+                f"unknown constellation {constellation!r}; known: {', '.join(sorted(known)) or 'none'}"
+            )
+        rules = rules.filter(pl.col("constellation") == wanted)
+    if sats.is_empty():
+        return sats.with_columns(pl.lit(None, pl.String).alias("constellation"))
+    labelled = label(sats, rules)
+    return labelled.filter(pl.col("constellation").is_not_null()) if constellation else labelled
+
+
+def element_sets(frame: pl.DataFrame) -> list[ElementSet]:
+    """Rows of a :func:`latest`/:func:`history` frame back to element sets."""
+    return [
+        ElementSet(
+            norad=row["norad"],
+            name=row["name"],
+            cospar=row.get("cospar"),
+            epoch=utc(row["epoch"]),
+            **{c: row[c] for c in ELEMENT_COLUMNS[1:]},
+        )
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def satrecs(frame: pl.DataFrame) -> list:
+    """SGP4 satellite records for the rows of a frame, in row order."""
+    return [to_satrec(es) for es in element_sets(frame)]

@@ -1,0 +1,71 @@
+"""The ``tracker`` command: argument parsing and exit codes; the work lives in the app modules.
+
+Only ``argparse`` is imported at start-up: every handler imports what it needs when it runs, so
+``tracker --help`` answers in a few tens of milliseconds.
+
+Exit codes (stable, for cron jobs and scripts):
+
+====  ===================================================================================
+0     success, including "nothing to do" (data unchanged, or fetched less than 2 h ago)
+1     error: bad input, unknown name, unreadable file; nothing was written
+2     usage error (bad arguments)
+3     a network request failed or was refused; the refresh stopped and stored what it had
+4     another refresh holds the lock; nothing was done
+5     partial import: good records were stored, some records were rejected (listed)
+====  ===================================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from tracker.cli import orbits, refresh, sats, tle
+from tracker.cli.common import EXIT_OK, UserError
+
+_EPILOG = """\
+exit codes: 0 ok (also: nothing to do), 1 error (nothing written), 2 usage,
+3 network/HTTP failure (refresh stopped), 4 another refresh is running,
+5 partial import (good records stored, some rejected)
+
+database: --db URL or TRACKER_DB (any SQLAlchemy URL); default: SQLite in the user data directory
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command tree; ``--db`` is accepted before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL", help="SQLAlchemy database URL (env TRACKER_DB)")
+    parser = argparse.ArgumentParser(
+        prog="tracker",
+        description="Track China's commercial-space race: constellations in orbit, launches, markets.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (tle, sats, orbits, refresh):
+        module.register(commands, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _explain_warning
+    try:
+        return args.handler(args) or EXIT_OK
+    except UserError as exc:
+        print(f"tracker: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("tracker: interrupted; nothing from the unfinished step was written", file=sys.stderr)
+        return 130
+
+
+def _explain_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Library warnings reach the user labelled with their origin, never as a bare traceback line."""
+    origin = filename.rsplit("site-packages/", 1)[-1].split("/", 1)[0]
+    print(f"tracker: warning from library {origin!r} ({category.__name__}): {message}", file=sys.stderr)

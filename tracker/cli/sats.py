@@ -1,0 +1,40 @@
+"""``tracker sats``: where every satellite is at one instant."""
+
+from __future__ import annotations
+
+import argparse
+
+from tracker.cli.common import UserError, add_format, open_db, parse_instant
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    sats = commands.add_parser(
+        "sats",
+        parents=[common],
+        help="positions of satellites now (or --at): sub-point, altitude, sunlight, element age",
+        description="Propagate each satellite's newest element set with SGP4 to one instant and "
+        "report its WGS84 sub-point, altitude, orbital speed, whether it is sunlit, and the age of "
+        "its elements (stale: more than 14 days from the instant).",
+    )
+    sats.add_argument("--constellation", metavar="NAME", help="only members of NAME (guowang, qianfan, or your own)")
+    sats.add_argument("--at", metavar="ISO8601", help="instant to show (default: now); no offset means UTC")
+    add_format(sats)
+    sats.set_defaults(handler=show)
+
+
+def show(args: argparse.Namespace) -> int:
+    from tracker.catalog import UnknownConstellation
+    from tracker.output import emit
+    from tracker.positions import positions
+
+    at = parse_instant(args.at)
+    try:
+        frame = positions(open_db(args), at, constellation=args.constellation)
+    except UnknownConstellation as exc:
+        raise UserError(str(exc)) from None
+    digits = {"lat_deg": 4, "lon_deg": 4, "alt_km": 2, "speed_km_s": 3, "age_days": 2}
+    if args.format != "table":
+        digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
+    title = f"{frame.height} satellites at {at:%Y-%m-%d %H:%M:%S} UTC"
+    emit(frame, args.format, title=title, digits=digits)
+    return 0

@@ -1,0 +1,88 @@
+"""``tracker tle import`` and ``tracker tle refresh``: getting element sets into the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tracker.cli.common import EXIT_OK, EXIT_PARTIAL, UserError, open_db
+
+ELEMENT_SUFFIXES = {".tle", ".txt", ".3le", ".2le", ".csv", ".json", ".xml"}
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    tle = commands.add_parser("tle", parents=[common], help="element sets: import files, refresh from CelesTrak")
+    sub = tle.add_subparsers(dest="tle_command", metavar="COMMAND", required=True)
+
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import TLE/3LE or OMM CSV/JSON/XML files or directories",
+        description="Import element sets. The format is detected from each file's content. "
+        "Every element set is kept (one per catalog number and epoch); importing the same file "
+        "twice changes nothing. Bad records are listed and skipped; a file that is not element "
+        "data at all aborts the import before anything is written.",
+    )
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or directories searched for " + "/".join(sorted(ELEMENT_SUFFIXES)))
+    imp.add_argument("--constellation", metavar="NAME", help="also make every imported object a member of NAME")
+    imp.set_defaults(handler=import_files)
+
+    ref = sub.add_parser(
+        "refresh",
+        parents=[common],
+        help="download GP data from CelesTrak (politely; safe under cron)",
+        description="Download CelesTrak GP data (FORMAT=csv). A URL fetched successfully less than "
+        "2 hours ago is not fetched again (CelesTrak updates at most every 2 hours); the first "
+        "failed request stops the run. Quiet unless something changed or --verbose.",
+    )
+    ref.add_argument("groups", nargs="*", metavar="GROUP", help="GROUP=name, NAME=text, CATNR=n, INTDES=yyyy-nnn or a bare group name (default: NAME=HULIANWANG GROUP=qianfan GROUP=stations)")
+    ref.add_argument("--query", action="append", default=[], metavar="QUERY", help="a raw GP query such as 'GROUP=active' (repeatable)")
+    ref.add_argument("--force", action="store_true", help="ignore the 2-hour rule (be considerate: CelesTrak blocks abusers)")
+    ref.add_argument("--verbose", "-v", action="store_true", help="report every URL, even when nothing changed")
+    ref.set_defaults(handler=refresh)
+
+
+def element_files(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus element-set files found below directories (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ELEMENT_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserError(f"{path}: no such file or directory")
+    if not files:
+        raise UserError(f"no element-set files ({', '.join(sorted(ELEMENT_SUFFIXES))}) under {', '.join(map(str, paths))}")
+    return files
+
+
+def import_files(args: argparse.Namespace) -> int:
+    from tle.formats import FormatError, parse_file
+    from tracker.ingest import store
+
+    results = []
+    for path in element_files(args.paths):
+        try:
+            results.append(parse_file(path))
+        except FormatError as exc:
+            raise UserError(f"{exc}; nothing was imported") from None
+    engine = open_db(args)
+    counts = store(engine, [r for result in results for r in result.records], constellation=args.constellation)
+    rejected = [rej for result in results for rej in result.rejected]
+    for rej in rejected:
+        print(f"rejected {rej.source}:{rej.line}: {rej.reason}", file=sys.stderr)
+    member = f", {counts.constellation_members_added} added to {args.constellation}" if args.constellation else ""
+    print(
+        f"{len(results)} file(s): {counts.new_satellites} new satellites, {counts.new_element_sets} new "
+        f"element sets, {counts.duplicates} duplicates, {len(rejected)} rejected{member}"
+    )
+    return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def refresh(args: argparse.Namespace) -> int:
+    from tracker.cli.refresh import run_refresh
+
+    return run_refresh(args, sources=("tle",))
+

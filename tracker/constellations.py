@@ -1,0 +1,117 @@
+"""Constellations: named sets of satellites defined by rules, evaluated when asked.
+
+Membership is never copied onto satellites; it is computed from rules each time, so a new rule
+(or a new launch in the calendar) applies to every satellite already held.
+
+Built-in rules follow CelesTrak's naming: China's national Guowang network (SatNet, 中国星网)
+appears as ``HULIANWANG DIGUI-NN`` and ``HULIANWANG JISHU SHIYAN ...`` (互联网 低轨, 技术试验);
+Shanghai's Qianfan (千帆, "Thousand Sails") as ``QIANFAN-N``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from tracker.db import ConstellationRule
+
+BUILTIN_RULES: dict[str, list[tuple[str, str]]] = {
+    "guowang": [("name", "HULIANWANG*"), ("name", "GUOWANG*")],
+    "qianfan": [("name", "QIANFAN*")],
+}
+RULE_KINDS = ("name", "launch", "norad")
+
+
+def seed_builtin_rules(engine: Engine) -> None:
+    """Insert the built-in rules that are missing (idempotent; user rules are left alone)."""
+    with engine.begin() as conn:
+        have = {
+            (r.constellation, r.kind, r.value)
+            for r in conn.execute(select(ConstellationRule).where(ConstellationRule.origin == "builtin"))
+        }
+        rows = [
+            {"constellation": name, "kind": kind, "value": value, "origin": "builtin"}
+            for name, rules in BUILTIN_RULES.items()
+            for kind, value in rules
+            if (name, kind, value) not in have
+        ]
+        if rows:
+            conn.execute(ConstellationRule.__table__.insert(), rows)
+
+
+def add_rules(conn, constellation: str, kind: str, values: list[str], origin: str = "user") -> int:
+    """Add membership rules inside the caller's transaction; returns how many were new."""
+    if kind not in RULE_KINDS:
+        raise ValueError(f"unknown rule kind {kind!r}: expected one of {', '.join(RULE_KINDS)}")
+    name = constellation.strip().lower()
+    if not name:
+        raise ValueError("constellation name must not be empty")
+    have = set(
+        conn.execute(
+            select(ConstellationRule.value).where(
+                ConstellationRule.constellation == name, ConstellationRule.kind == kind
+            )
+        ).scalars()
+    )
+    new = sorted({str(v) for v in values} - have)
+    if new:
+        conn.execute(
+            ConstellationRule.__table__.insert(),
+            [{"constellation": name, "kind": kind, "value": v, "origin": origin} for v in new],
+        )
+    return len(new)
+
+
+def rules_frame(engine: Engine) -> pl.DataFrame:
+    """All rules as a frame with columns constellation, kind, value."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ConstellationRule.constellation, ConstellationRule.kind, ConstellationRule.value)
+        ).all()
+    return pl.DataFrame(
+        rows, schema={"constellation": pl.String, "kind": pl.String, "value": pl.String}, orient="row"
+    )
+
+
+def names(engine: Engine) -> list[str]:
+    """Every constellation that has at least one rule."""
+    return sorted(set(rules_frame(engine)["constellation"]))
+
+
+def membership(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """Pairs (norad, constellation) for satellites (columns norad, name, launch) matching rules.
+
+    Name globs become anchored regular expressions so polars can match them vectorised.
+    """
+    pairs = []
+    for (constellation, kind), group in rules.group_by(["constellation", "kind"]):
+        values = group["value"].to_list()
+        if kind == "name":
+            pattern = "|".join(_glob_regex(v) for v in values)
+            hit = sats["name"].fill_null("").str.to_uppercase().str.contains(pattern)
+        elif kind == "launch":
+            hit = sats["launch"].is_in(values)
+        else:
+            hit = sats["norad"].is_in([int(v) for v in values])
+        pairs.append(sats.filter(hit).select("norad", pl.lit(constellation).alias("constellation")))
+    if not pairs:
+        return pl.DataFrame(schema={"norad": pl.Int64, "constellation": pl.String})
+    return pl.concat(pairs).unique().sort("norad", "constellation")
+
+
+def _glob_regex(glob: str) -> str:
+    """``HULIANWANG*`` -> ``^HULIANWANG.*$``: shell-style ``*`` and ``?``, upper-cased, anchored."""
+    return "^" + re.escape(glob.upper()).replace(r"\*", ".*").replace(r"\?", ".") + "$"
+
+
+def label(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """``sats`` with a ``constellation`` column: its constellations joined by ``+`` (or null)."""
+    joined = (
+        membership(sats, rules)
+        .group_by("norad")
+        .agg(pl.col("constellation").sort().str.join("+"))
+    )
+    return sats.join(joined, on="norad", how="left")

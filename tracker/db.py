@@ -1,0 +1,131 @@
+"""Storage: the SQLModel tables and the engine they live in.
+
+SQLite (a file in the user data directory) is the embedded default, but nothing here is
+SQLite-specific: any SQLAlchemy URL works (``--db`` or ``TRACKER_DB``). Datetime columns take
+and return aware UTC datetimes (SQLModel's ``UTCDateTime``): a naive time is refused on the way
+in, so no local time can slip into the database.
+
+Every element set ever seen is kept: one row per (catalog number, epoch). Writers change the
+database inside a single transaction, so a run killed at any moment leaves it as it was before.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, SQLModel, create_engine
+
+DB_ENV = "TRACKER_DB"
+
+
+class Satellite(SQLModel, table=True):
+    """One catalogued object, with the name and COSPAR id of its newest element set."""
+
+    norad: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    name: str | None = None
+    cospar: str | None = None  # 2024-240A
+    launch: str | None = Field(default=None, index=True)  # 2024-240
+    first_seen: datetime  # epoch of the oldest element set held
+    last_seen: datetime  # epoch of the newest element set held
+
+
+class ElementSetRow(SQLModel, table=True):
+    """One element set (SGP4 mean elements) as published; see :class:`tle.elements.ElementSet`."""
+
+    __tablename__ = "element_set"
+    __table_args__ = (UniqueConstraint("norad", "epoch"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    norad: int = Field(sa_column=Column(BigInteger, ForeignKey("satellite.norad"), nullable=False))
+    epoch: datetime
+    mean_motion: float
+    eccentricity: float
+    inclination_deg: float
+    raan_deg: float
+    arg_perigee_deg: float
+    mean_anomaly_deg: float
+    bstar: float
+    mean_motion_dot: float
+    mean_motion_ddot: float
+    element_set_no: int
+    rev_at_epoch: int
+    classification: str
+    ephemeris_type: int
+    source: str
+    imported_at: datetime
+
+
+class ConstellationRule(SQLModel, table=True):
+    """A membership rule: satellites match by name pattern, launch designator or catalog number.
+
+    ``kind`` is ``name`` (a glob such as ``HULIANWANG*``, case-insensitive), ``launch``
+    (``2024-240``) or ``norad``. A constellation is the union of its rules.
+    """
+
+    __tablename__ = "constellation_rule"
+    __table_args__ = (UniqueConstraint("constellation", "kind", "value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    constellation: str = Field(index=True)
+    kind: str
+    value: str
+    origin: str = "user"  # builtin | user | import | calendar
+
+
+class FetchStateRow(SQLModel, table=True):
+    """What the last requests to one URL returned: the memory behind the politeness rules."""
+
+    __tablename__ = "fetch_state"
+
+    url: str = Field(primary_key=True)
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    last_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def default_url() -> str:
+    """``TRACKER_DB`` if set, else a SQLite file in the platform's user data directory."""
+    if url := os.environ.get(DB_ENV):
+        return url
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path('china-space-tracker') / 'tracker.db'}"
+
+
+def data_dir_for(url: str) -> Path:
+    """Directory for files that belong with a database (lock files): beside a SQLite file."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///")).expanduser().resolve().parent
+    from platformdirs import user_data_path
+
+    return user_data_path("china-space-tracker")
+
+
+def connect(url: str | None = None) -> Engine:
+    """Open (and create if needed) the database at ``url`` with every table and built-in rule."""
+    url = url or default_url()
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        data_dir_for(url).mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    SQLModel.metadata.create_all(engine)
+    from tracker.constellations import seed_builtin_rules
+
+    seed_builtin_rules(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """WAL lets readers (the TUI) work while a refresh writes; foreign keys are off by default."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()

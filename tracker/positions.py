@@ -1,0 +1,40 @@
+"""Positions of stored satellites at one instant, as the ``sats`` table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from tracker.catalog import latest, satrecs
+from tracker.propagation import Fleet, Times, sun_ecef_km, sunlit
+
+#: Elements older than this (from the instant shown) are flagged: SGP4 errors grow to kilometres.
+STALE_DAYS = 14.0
+
+COLUMNS = ["name", "norad", "cospar", "constellation", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "sunlit", "age_days", "stale"]
+
+
+def positions(engine: Engine, at: datetime, constellation: str | None = None) -> pl.DataFrame:
+    """One row per satellite with the ``tracker sats`` columns; NaN positions become null."""
+    sats = latest(engine, constellation)
+    times = Times.of([at.replace(tzinfo=None)])
+    geo = Fleet(satrecs(sats)).geodetic(times)
+    lit = sunlit(geo.ecef_km, sun_ecef_km(times))[:, 0]
+    return (
+        sats.with_columns(
+            pl.Series("lat_deg", geo.lat_deg[:, 0]),
+            pl.Series("lon_deg", geo.lon_deg[:, 0]),
+            pl.Series("alt_km", geo.alt_km[:, 0]),
+            pl.Series("speed_km_s", geo.speed_km_s[:, 0]),
+            pl.Series("sunlit", lit, pl.Boolean),
+            ((pl.lit(at) - pl.col("epoch")).dt.total_seconds() / 86400.0).alias("age_days"),
+        )
+        .with_columns(pl.col("lat_deg", "lon_deg", "alt_km", "speed_km_s").fill_nan(None))
+        .with_columns(
+            pl.when(pl.col("alt_km").is_not_null()).then(pl.col("sunlit")).alias("sunlit"),
+            (pl.col("age_days").abs() > STALE_DAYS).alias("stale"),
+        )
+        .select(COLUMNS)
+    )

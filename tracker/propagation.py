@@ -1,0 +1,204 @@
+"""Where satellites are: SGP4 for many satellites at many times, without Python loops.
+
+The chain, for every (satellite, time) pair at once:
+
+1. ``sgp4.api.SatrecArray`` gives position and velocity in TEME (True Equator, Mean Equinox),
+   SGP4's own quasi-inertial frame, from UTC Julian dates.
+2. TEME differs from the Earth-fixed ITRS frame by one rotation about the pole through the
+   Greenwich Mean Sidereal Time of 1982 (evaluated in UT1, not UTC: the ~0.1 s difference is
+   ~50 m at the equator). Skyfield's own TEME -> GCRS -> ITRS path reduces to exactly this
+   rotation (polar motion ignored, as in Skyfield's default), so results agree to centimetres.
+3. Earth-fixed Cartesian coordinates become WGS84 geodetic latitude, longitude and height with
+   Heikkinen's closed-form solution (exact, no iteration).
+
+Sunlight uses the JPL DE421 ephemeris shipped by ``skyfield-data`` (no download) and the same
+geometry as Skyfield's ``is_sunlit``: a satellite is in shadow when the straight line to the Sun
+passes through a spherical Earth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from typing import Iterator, Sequence
+
+import numpy as np
+
+# WGS84 ellipsoid (km)
+WGS84_A = 6378.137
+WGS84_F = 1.0 / 298.257223563
+_B = WGS84_A * (1.0 - WGS84_F)
+_E2 = WGS84_F * (2.0 - WGS84_F)
+_EP2 = _E2 / (1.0 - _E2)
+#: Earth radius of Skyfield's shadow test (IERS 2010), km
+SHADOW_RADIUS_KM = 6378.1366
+_UNIX_EPOCH_JD = 2440587.5
+
+
+@cache
+def timescale():
+    """Skyfield's timescale from its built-in IERS tables (UT1 and leap seconds; no download)."""
+    from skyfield.api import load
+
+    return load.timescale(builtin=True)
+
+
+@cache
+def ephemeris():
+    """DE421 from the ``skyfield-data`` package.
+
+    The file is opened by path rather than through ``skyfield_data.get_skyfield_data_path()``:
+    that helper also checks the package's bundled Earth-orientation file and warns when it has
+    expired, but Skyfield's built-in timescale (see :func:`timescale`) is used instead, so the
+    warning would be about a file this program never reads.
+    """
+    from importlib.resources import files
+
+    from skyfield.api import load_file
+
+    return load_file(str(files("skyfield_data") / "data" / "de421.bsp"))
+
+
+@dataclass(frozen=True)
+class Times:
+    """UTC instants as SGP4 wants them (Julian date split in two) and as Skyfield wants them."""
+
+    utc: np.ndarray  #: datetime64[us]
+    jd: np.ndarray
+    fr: np.ndarray
+
+    @classmethod
+    def of(cls, instants: Sequence[datetime] | np.ndarray) -> "Times":
+        utc = np.atleast_1d(np.asarray(instants, dtype="datetime64[us]"))
+        day = utc.astype("datetime64[D]")
+        jd = day.astype(np.int64).astype(float) + _UNIX_EPOCH_JD
+        fr = (utc - day).astype(np.int64) / 86_400e6
+        return cls(utc, jd, fr)
+
+    @classmethod
+    def span(cls, start: datetime, step_s: float, count: int) -> "Times":
+        start64 = np.datetime64(start.astimezone(timezone.utc).replace(tzinfo=None), "us")
+        steps = (np.arange(count) * step_s * 1e6).astype("timedelta64[us]")
+        return cls.of(start64 + steps)
+
+    def __len__(self) -> int:
+        return len(self.utc)
+
+    def __getitem__(self, index: slice) -> "Times":
+        return Times(self.utc[index], self.jd[index], self.fr[index])
+
+    def skyfield(self):
+        """The same instants as a Skyfield ``Time`` (vectorised)."""
+        day = self.utc[0].astype("datetime64[D]").item()
+        seconds = (self.utc - np.datetime64(day, "us")).astype(np.int64) / 1e6
+        return timescale().utc(day.year, day.month, day.day, 0, 0, seconds)
+
+    def gmst_rad(self) -> np.ndarray:
+        """Greenwich Mean Sidereal Time (IAU 1982) in UT1, the angle that turns TEME into ITRS."""
+        from skyfield.sgp4lib import theta_GMST1982
+
+        t = self.skyfield()
+        theta, _ = theta_GMST1982(t.whole, t.ut1_fraction)
+        return np.atleast_1d(theta)
+
+
+@dataclass(frozen=True)
+class Geodetic:
+    """Positions of ``n`` satellites at ``m`` times: arrays of shape (n, m); NaN where SGP4 failed."""
+
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_km: np.ndarray
+    speed_km_s: np.ndarray  #: speed relative to inertial space (TEME), as in "orbital speed"
+    ecef_km: np.ndarray  #: (n, m, 3) Earth-fixed (ITRS) position
+
+
+def teme_to_ecef(r_teme: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Rotate (n, m, 3) TEME positions into ITRS by GMST ``theta`` (m,) about the z axis."""
+    c, s = np.cos(theta), np.sin(theta)
+    x, y = r_teme[..., 0], r_teme[..., 1]
+    out = np.empty_like(r_teme)
+    out[..., 0] = c * x + s * y
+    out[..., 1] = c * y - s * x
+    out[..., 2] = r_teme[..., 2]
+    return out
+
+
+def ecef_to_geodetic(ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 latitude, longitude (degrees) and ellipsoidal height (km), Heikkinen (1982) closed form."""
+    x, y, z = ecef_km[..., 0], ecef_km[..., 1], ecef_km[..., 2]
+    p2 = x * x + y * y
+    p = np.sqrt(p2)
+    z2 = z * z
+    f = 54.0 * _B * _B * z2
+    g = p2 + (1.0 - _E2) * z2 - _E2 * (WGS84_A**2 - _B**2)
+    c = _E2 * _E2 * f * p2 / (g * g * g)
+    s = np.cbrt(1.0 + c + np.sqrt(c * c + 2.0 * c))
+    k = s + 1.0 + 1.0 / s
+    big_p = f / (3.0 * k * k * g * g)
+    q = np.sqrt(1.0 + 2.0 * _E2 * _E2 * big_p)
+    r0 = -big_p * _E2 * p / (1.0 + q) + np.sqrt(
+        0.5 * WGS84_A**2 * (1.0 + 1.0 / q) - big_p * (1.0 - _E2) * z2 / (q * (1.0 + q)) - 0.5 * big_p * p2
+    )
+    u2 = (p - _E2 * r0) ** 2
+    u = np.sqrt(u2 + z2)
+    v = np.sqrt(u2 + (1.0 - _E2) * z2)
+    z0 = _B * _B * z / (WGS84_A * v)
+    alt = u * (1.0 - _B * _B / (WGS84_A * v))
+    lat = np.degrees(np.arctan2(z + _EP2 * z0, p))
+    lon = np.degrees(np.arctan2(y, x))
+    return lat, lon, alt
+
+
+def sun_ecef_km(times: Times) -> np.ndarray:
+    """Geocentric position of the Sun in ITRS, shape (m, 3), from DE421."""
+    from skyfield.framelib import itrs
+
+    eph = ephemeris()
+    return (eph["sun"] - eph["earth"]).at(times.skyfield()).frame_xyz(itrs).km.T.reshape(-1, 3)
+
+
+def sunlit(ecef_km: np.ndarray, sun_km: np.ndarray) -> np.ndarray:
+    """True where the segment from satellite to Sun misses the Earth sphere.
+
+    ``ecef_km`` is (n, m, 3), ``sun_km`` (m, 3). The closest approach of the line to the Earth's
+    centre lies at parameter ``t = -r.d / d.d`` along ``d = sun - r``; the satellite is in shadow
+    only when that point lies between satellite and Sun (t > 0) and inside the Earth.
+    """
+    d = sun_km[None, :, :] - ecef_km
+    rd = np.einsum("nmk,nmk->nm", ecef_km, d)
+    dd = np.einsum("nmk,nmk->nm", d, d)
+    rr = np.einsum("nmk,nmk->nm", ecef_km, ecef_km)
+    miss2 = rr - rd * rd / dd  # squared distance of the line from the Earth's centre
+    return ~((rd < 0) & (miss2 < SHADOW_RADIUS_KM**2))
+
+
+class Fleet:
+    """Many satellites propagated together through one ``SatrecArray``."""
+
+    def __init__(self, satrecs: list):
+        from sgp4.api import SatrecArray
+
+        self.size = len(satrecs)
+        self._array = SatrecArray(satrecs) if satrecs else None
+
+    def geodetic(self, times: Times) -> Geodetic:
+        """Latitude, longitude, altitude and speed of every satellite at every time."""
+        if self._array is None:
+            empty = np.empty((0, len(times)))
+            return Geodetic(empty, empty, empty, empty, np.empty((0, len(times), 3)))
+        err, r, v = self._array.sgp4(times.jd, times.fr)
+        failed = err != 0
+        r[failed] = np.nan
+        v[failed] = np.nan
+        ecef = teme_to_ecef(r, times.gmst_rad())
+        lat, lon, alt = ecef_to_geodetic(ecef)
+        speed = np.sqrt(np.einsum("nmk,nmk->nm", v, v))
+        return Geodetic(lat, lon, alt, speed, ecef)
+
+    def iter_geodetic(self, times: Times, chunk: int = 60) -> Iterator[tuple[Times, Geodetic]]:
+        """The same, ``chunk`` time steps at a time, so a long span never sits in memory at once."""
+        for start in range(0, len(times), chunk):
+            part = times[start : start + chunk]
+            yield part, self.geodetic(part)
