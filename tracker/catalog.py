@@ -34,6 +34,7 @@ _TYPES = {
     "cospar": pl.String,
     "launch": pl.String,
     "epoch": pl.Datetime("us", "UTC"),
+    "first_seen": pl.Datetime("us", "UTC"),
 }
 
 
@@ -46,11 +47,16 @@ def _frame(engine: Engine, query) -> pl.DataFrame:
 
 
 def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
-    """One row per satellite: identity, constellation label and its newest element set."""
+    """One row per satellite: identity, constellation label, first_seen (oldest epoch held) and
+    its newest element set (whose epoch is when it was last seen)."""
     e, s = ElementSetRow.__table__, Satellite.__table__
-    newest = select(e.c.norad, func.max(e.c.epoch).label("epoch")).group_by(e.c.norad).subquery()
+    newest = (
+        select(e.c.norad, func.min(e.c.epoch).label("first_seen"), func.max(e.c.epoch).label("epoch"))
+        .group_by(e.c.norad)
+        .subquery()
+    )
     query = (
-        select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS])
+        select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, newest.c.first_seen, *[e.c[c] for c in ELEMENT_COLUMNS])
         .join(e, e.c.norad == s.c.norad)
         .join(newest, (newest.c.norad == e.c.norad) & (newest.c.epoch == e.c.epoch))
         .order_by(s.c.norad)

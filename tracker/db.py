@@ -23,14 +23,15 @@ DB_ENV = "TRACKER_DB"
 
 
 class Satellite(SQLModel, table=True):
-    """One catalogued object, with the name and COSPAR id of its newest element set."""
+    """One catalogued object, with the name and COSPAR id of its newest element set.
+
+    When it was first and last seen is not stored: it is the epoch span of its element sets.
+    """
 
     norad: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     name: str | None = None
     cospar: str | None = None  # 2024-240A
     launch: str | None = Field(default=None, index=True)  # 2024-240
-    first_seen: datetime  # epoch of the oldest element set held
-    last_seen: datetime  # epoch of the newest element set held
 
 
 class ElementSetRow(SQLModel, table=True):
@@ -55,8 +56,7 @@ class ElementSetRow(SQLModel, table=True):
     rev_at_epoch: int
     classification: str
     ephemeris_type: int
-    source: str
-    imported_at: datetime
+    source: str  # file:line or URL it was read from
 
 
 class ConstellationRule(SQLModel, table=True):

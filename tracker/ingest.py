@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from tle.elements import ElementSet, launch_designator
@@ -61,10 +61,9 @@ def store_in(
     held = _held_keys(conn, norads, min(epochs, default=None), max(epochs, default=None))
     fresh = [es for key, es in unique.items() if key not in held]
     counts.duplicates += len(unique) - len(fresh)
-    now = datetime.now(timezone.utc)
     if fresh:
         counts.new_satellites = _upsert_satellites(conn, fresh)
-        conn.execute(ElementSetRow.__table__.insert(), [_row(es, now) for es in fresh])
+        conn.execute(ElementSetRow.__table__.insert(), [_row(es) for es in fresh])
         counts.new_element_sets = len(fresh)
     if constellation and norads:
         counts.constellation_members_added = add_rules(
@@ -95,46 +94,38 @@ def _held_keys(conn: Connection, norads: list[int], first, last) -> set[tuple[in
 
 
 def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
-    """Create unseen satellites; widen first/last seen and take the newest name for known ones."""
-    span: dict[int, dict] = {}
+    """Create unseen satellites; give known ones the name and COSPAR id of their newest set."""
+    newest: dict[int, ElementSet] = {}
     for es in fresh:
-        epoch = _utc(es.epoch)
-        s = span.get(es.norad)
-        if s is None:
-            span[es.norad] = {"first_seen": epoch, "last_seen": epoch, "name": es.name, "cospar": es.cospar}
-            continue
-        s["first_seen"] = min(s["first_seen"], epoch)
-        if epoch >= s["last_seen"]:
-            s.update(last_seen=epoch, name=es.name or s["name"], cospar=es.cospar or s["cospar"])
+        if es.norad not in newest or es.epoch >= newest[es.norad].epoch:
+            newest[es.norad] = es
 
-    table = Satellite.__table__
+    sat, elements = Satellite.__table__, ElementSetRow.__table__
     known = {}
-    for chunk in _chunks(sorted(span)):
-        for row in conn.execute(select(table).where(table.c.norad.in_(chunk))):
-            known[row.norad] = row
+    for chunk in _chunks(sorted(newest)):
+        query = (
+            select(sat.c.norad, sat.c.name, sat.c.cospar, func.max(elements.c.epoch).label("epoch"))
+            .join(elements, elements.c.norad == sat.c.norad)
+            .where(sat.c.norad.in_(chunk))
+            .group_by(sat.c.norad, sat.c.name, sat.c.cospar)
+        )
+        known.update((row.norad, row) for row in conn.execute(query))
     inserts, updates = [], []
-    for norad, s in span.items():
+    for norad, es in newest.items():
         old = known.get(norad)
+        row = {"name": es.name, "cospar": es.cospar, "launch": launch_designator(es.cospar)}
         if old is None:
-            inserts.append({"norad": norad, "launch": launch_designator(s["cospar"]), **s})
-            continue
-        newer = s["last_seen"] >= old.last_seen
-        merged = {
-            "first_seen": min(old.first_seen, s["first_seen"]),
-            "last_seen": max(old.last_seen, s["last_seen"]),
-            "name": (s["name"] if newer and s["name"] else old.name),
-            "cospar": (s["cospar"] if newer and s["cospar"] else old.cospar),
-        }
-        if any(merged[k] != getattr(old, k) for k in merged):
-            updates.append({"b_norad": norad, "launch": launch_designator(merged["cospar"]), **merged})
+            inserts.append({"norad": norad, **row})
+        elif es.epoch >= old.epoch and (es.name, es.cospar) != (old.name, old.cospar):
+            updates.append({"b_norad": norad, **row})
     if inserts:
-        conn.execute(table.insert(), inserts)
+        conn.execute(sat.insert(), inserts)
     if updates:
-        conn.execute(table.update().where(table.c.norad == bindparam("b_norad")), updates)
+        conn.execute(sat.update().where(sat.c.norad == bindparam("b_norad")), updates)
     return len(inserts)
 
 
-def _row(es: ElementSet, imported_at: datetime) -> dict:
+def _row(es: ElementSet) -> dict:
     return {
         "norad": es.norad,
         "epoch": _utc(es.epoch),
@@ -152,5 +143,4 @@ def _row(es: ElementSet, imported_at: datetime) -> dict:
         "classification": es.classification,
         "ephemeris_type": es.ephemeris_type,
         "source": es.source,
-        "imported_at": imported_at,
     }

@@ -21,9 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from typing import Iterator, Sequence
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 # WGS84 ellipsoid (km)
 WGS84_A = 6378.137
@@ -180,6 +184,7 @@ class Fleet:
     def __init__(self, satrecs: list):
         from sgp4.api import SatrecArray
 
+        self.satrecs = satrecs
         self.size = len(satrecs)
         self._array = SatrecArray(satrecs) if satrecs else None
 
@@ -202,3 +207,33 @@ class Fleet:
         for start in range(0, len(times), chunk):
             part = times[start : start + chunk]
             yield part, self.geodetic(part)
+
+    def map_chunks(self, times: Times, func: Callable[[Geodetic], T], *, chunk: int = 60, workers: int = 1) -> list[list[T]]:
+        """Apply ``func`` to each chunk of :meth:`iter_geodetic`, splitting satellites over processes.
+
+        Returns one list per satellite slice (in satellite order) of ``func``'s results per time
+        chunk. ``func`` must be a module-level function (it crosses a process boundary) and
+        should reduce what it gets: that is what keeps memory flat over long spans. SGP4 holds
+        the GIL, so threads would not help; forked processes inherit the satellite records,
+        which cannot be pickled.
+        """
+        global _FORKED
+        if workers <= 1 or self.size < 2 * workers:
+            return [[func(geo) for _, geo in self.iter_geodetic(times, chunk)]]
+        bounds = np.linspace(0, self.size, workers + 1).astype(int)
+        _FORKED = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                jobs = [pool.submit(_map_slice, func, a, b, times, chunk) for a, b in zip(bounds, bounds[1:])]
+                return [job.result() for job in jobs]
+        finally:
+            _FORKED = None
+
+
+_FORKED: Fleet | None = None  # the fleet a forked worker inherits
+
+
+def _map_slice(func, start: int, stop: int, times: Times, chunk: int) -> list:
+    part = Fleet(_FORKED.satrecs[start:stop])
+    return [func(geo) for _, geo in part.iter_geodetic(times, chunk)]
