@@ -19,13 +19,15 @@ passes through a spherical Earth.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cache
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
+
+from tle.elements import utc
 
 T = TypeVar("T")
 
@@ -82,7 +84,7 @@ class Times:
 
     @classmethod
     def span(cls, start: datetime, step_s: float, count: int) -> "Times":
-        start64 = np.datetime64(start.astimezone(timezone.utc).replace(tzinfo=None), "us")
+        start64 = np.datetime64(utc(start).replace(tzinfo=None), "us")
         steps = (np.arange(count) * step_s * 1e6).astype("timedelta64[us]")
         return cls.of(start64 + steps)
 
@@ -94,9 +96,14 @@ class Times:
 
     def skyfield(self):
         """The same instants as a Skyfield ``Time`` (vectorised)."""
-        day = self.utc[0].astype("datetime64[D]").item()
-        seconds = (self.utc - np.datetime64(day, "us")).astype(np.int64) / 1e6
-        return timescale().utc(day.year, day.month, day.day, 0, 0, seconds)
+        # Calendar fields per instant, so each gets the leap-second count of its own day.
+        day = self.utc.astype("datetime64[D]")
+        month = self.utc.astype("datetime64[M]")
+        year = self.utc.astype("datetime64[Y]").astype(np.int64) + 1970
+        seconds = (self.utc - day).astype(np.int64) / 1e6
+        return timescale().utc(
+            year, month.astype(np.int64) % 12 + 1, (day - month).astype(np.int64) + 1, 0, 0, seconds
+        )
 
     def gmst_rad(self) -> np.ndarray:
         """Greenwich Mean Sidereal Time (IAU 1982) in UT1, the angle that turns TEME into ITRS."""
@@ -142,9 +149,9 @@ def ecef_to_geodetic(ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     k = s + 1.0 + 1.0 / s
     big_p = f / (3.0 * k * k * g * g)
     q = np.sqrt(1.0 + 2.0 * _E2 * _E2 * big_p)
-    r0 = -big_p * _E2 * p / (1.0 + q) + np.sqrt(
-        0.5 * WGS84_A**2 * (1.0 + 1.0 / q) - big_p * (1.0 - _E2) * z2 / (q * (1.0 + q)) - 0.5 * big_p * p2
-    )
+    # On the polar axis the radicand is zero in exact arithmetic; rounding can make it -1e-9.
+    radicand = 0.5 * WGS84_A**2 * (1.0 + 1.0 / q) - big_p * (1.0 - _E2) * z2 / (q * (1.0 + q)) - 0.5 * big_p * p2
+    r0 = -big_p * _E2 * p / (1.0 + q) + np.sqrt(np.maximum(radicand, 0.0))
     u2 = (p - _E2 * r0) ** 2
     u = np.sqrt(u2 + z2)
     v = np.sqrt(u2 + (1.0 - _E2) * z2)
