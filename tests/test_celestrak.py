@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.httpserver import LocalServer, Reply, Request, serve
+from tests.httpserver import LocalServer, Reply, Request
 from tle.celestrak import (
     DEFAULT_GROUPS,
     MIN_INTERVAL,
@@ -50,11 +50,6 @@ NOT_UPDATED = (
     "GP data has not updated since your last successful download of GROUP=qianfan at "
     "2026-08-18 09:12:13 UTC.\nData is updated once every 2 hours."
 )
-
-
-@pytest.fixture
-def http_server() -> Iterator[LocalServer]:
-    yield from serve()
 
 
 def by_group(replies: dict[str, Reply]) -> Callable[[Request], Reply]:

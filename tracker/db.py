@@ -115,10 +115,14 @@ def connect(url: str | None = None) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    import tracker.launches.models  # noqa: F401  (registers the launch tables)
+
     SQLModel.metadata.create_all(engine)
     from tracker.constellations import seed_builtin_rules
+    from tracker.launches.bundled import seed
 
     seed_builtin_rules(engine)
+    seed(engine)
     return engine
 
 

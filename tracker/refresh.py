@@ -26,11 +26,13 @@ DEFAULT_CELESTRAK = "https://celestrak.org"
 
 @dataclass
 class TleRefresh:
-    """What one refresh did: one outcome per URL, what was stored, and parse problems."""
+    """What one refresh did: one outcome per URL, what was stored, bodies that were not element
+    data at all (``problems``: the server misbehaved) and single records rejected (``rejected``)."""
 
     outcomes: list[FetchOutcome]
     counts: ImportCounts
     problems: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -85,7 +87,7 @@ def refresh_tle(engine: Engine, client: CelesTrakClient, urls: list[str], *, now
     from tle.formats import FormatError, parse_text
 
     outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force)
-    records, problems = [], []
+    records, problems, rejected = [], [], []
     for outcome in outcomes:
         if outcome.kind != "fetched":
             continue
@@ -95,10 +97,10 @@ def refresh_tle(engine: Engine, client: CelesTrakClient, urls: list[str], *, now
             problems.append(str(exc))
             continue
         records.extend(result.records)
-        problems.extend(f"rejected {r.source}:{r.line}: {r.reason}" for r in result.rejected)
+        rejected.extend(f"rejected {r.source}:{r.line}: {r.reason}" for r in result.rejected)
     with engine.begin() as conn:
         counts = store_in(conn, records)
         for outcome in outcomes:
             if outcome.kind not in ("skipped", "not-attempted"):
                 _save_state(conn, outcome.state)
-    return TleRefresh(outcomes, counts, problems)
+    return TleRefresh(outcomes, counts, problems, rejected)

@@ -1,7 +1,8 @@
 """``tracker refresh``: every data source in one cron-friendly run, under one lock.
 
 Quiet when nothing happened (cron mails only what matters); ``--verbose`` reports every URL.
-Sources so far: CelesTrak element sets. Launch Library 2 and prices join as they land.
+Sources so far: CelesTrak element sets, then Launch Library 2 launches (run even when CelesTrak
+failed: the sources are independent; the exit code reports any failure). Prices join as they land.
 """
 
 from __future__ import annotations
@@ -10,25 +11,26 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, UserError, db_url, open_db
+from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, UserError, db_url, open_db
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
     ref = commands.add_parser(
         "refresh",
         parents=[common],
-        help="refresh every source (CelesTrak element sets); for cron",
+        help="refresh every source (CelesTrak element sets, LL2 launches); for cron",
         description="Refresh every data source with the default queries, honouring each source's "
         "rate rules. Quiet unless something changed or failed. Exit codes: 0 ok, 3 a request "
-        "failed (the run stopped), 4 another refresh is running.",
+        "failed (the run stopped), 4 another refresh is running, 5 some records were rejected.",
     )
     ref.add_argument("--force", action="store_true", help="ignore minimum refresh intervals")
     ref.add_argument("--verbose", "-v", action="store_true", help="report every request")
-    ref.set_defaults(handler=lambda args: run_refresh(args, sources=("tle",)), groups=[], query=[])
+    ref.set_defaults(handler=lambda args: run_refresh(args, sources=("tle", "launches")), groups=[], query=[])
 
 
 def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
     """Take the lock, run each source, report, and map the result to an exit code."""
+    from tracker.cli.launches import run_ll2
     from tracker.db import data_dir_for
     from tracker.lock import Locked, exclusive
     from tle.celestrak import CelesTrakClient
@@ -39,16 +41,19 @@ def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
         urls = urls_for(args.groups, args.query, client.base_url)
     except ValueError as exc:
         raise UserError(str(exc), 2) from None
-    if args.force:
-        print("tracker: warning: --force ignores CelesTrak's 2-hour rule; repeated use gets clients blocked", file=sys.stderr)
     engine = open_db(args)
     try:
         with exclusive(data_dir_for(db_url(args)) / "refresh.lock"):
+            if args.force:
+                print("tracker: warning: --force ignores CelesTrak's 2-hour rule; repeated use gets clients blocked", file=sys.stderr)
             report = refresh_tle(engine, client, urls, now=datetime.now(timezone.utc), force=args.force)
+            _report(report, args.verbose)
+            launches_failed = "launches" in sources and run_ll2(engine, args.verbose)
     except Locked as exc:
         raise UserError(str(exc), EXIT_LOCKED) from None
-    _report(report, args.verbose)
-    return EXIT_NETWORK if report.failed else EXIT_OK
+    if report.failed or launches_failed:
+        return EXIT_NETWORK
+    return EXIT_PARTIAL if report.rejected else EXIT_OK
 
 
 def _report(report, verbose: bool) -> None:
@@ -56,7 +61,7 @@ def _report(report, verbose: bool) -> None:
         if verbose or outcome.kind in ("fetched", "error", "not-attempted"):
             stream = sys.stderr if outcome.kind in ("error", "not-attempted") else sys.stdout
             print(f"{outcome.kind:>13}  {outcome.url}  {outcome.message}", file=stream)
-    for problem in report.problems:
+    for problem in report.problems + report.rejected:
         print(problem, file=sys.stderr)
     counts = report.counts
     if verbose or counts.new_element_sets:

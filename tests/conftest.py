@@ -1,0 +1,123 @@
+"""Shared fixtures: a local HTTP server, the ../shared data folder, a fresh database, the CLI.
+
+Nothing here reaches the internet: the ``tracker`` subprocesses started by :func:`run_tracker`
+point CelesTrak at 127.0.0.1 (a closed port unless a test passes its own local server), switch
+Launch Library 2 off (``TRACKER_LL2_URL=off``) unless a test passes a local server, and ignore any
+proxy settings of the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.httpserver import LocalServer, serve
+
+#: ``../shared`` beside the repository: real published data for tests; may be absent.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+#: Seconds any one ``tracker`` subprocess may take before the test fails instead of hanging.
+TRACKER_TIMEOUT = 60.0
+
+#: Where CelesTrak is unless a test says otherwise: the discard port on localhost, which refuses
+#: connections, so a test that forgets to set TRACKER_CELESTRAK_URL fails fast and stays offline.
+OFFLINE_CELESTRAK = "http://127.0.0.1:9"
+
+_PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+
+def shared_path(*parts: str) -> Path:
+    """A path below ../shared; skips the calling test when ../shared (or that path) is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared is absent: {SHARED} holds the real data these tests read")
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared is incomplete: {path} is missing")
+    return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The ../shared folder (skip the test when it is absent)."""
+    return shared_path()
+
+
+# -- database --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A SQLAlchemy URL for a database file that does not exist yet: ``sqlite:///<tmp>/t.db``."""
+    return f"sqlite:///{tmp_path / 't.db'}"
+
+
+# -- the tracker command ---------------------------------------------------------------------------
+
+
+def tracker_command(*args: str | os.PathLike[str]) -> list[str]:
+    """The argv of ``python -m tracker ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "tracker", *map(str, args)]
+
+
+def tracker_env(db_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a tracker subprocess: TRACKER_DB, CelesTrak on a closed local port,
+    Launch Library 2 off, no proxies; ``extra`` (e.g. a local server's URL) goes on top."""
+    env = {k: v for k, v in os.environ.items() if k not in _PROXY_VARS}
+    env.update(TRACKER_DB=db_url, TRACKER_CELESTRAK_URL=OFFLINE_CELESTRAK, TRACKER_LL2_URL="off", NO_PROXY="*")
+    env.update(extra or {})
+    return env
+
+
+def run_tracker(
+    *args: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m tracker ARGS`` to completion; ``env`` must provide TRACKER_DB.
+
+    ``env`` is added to the test process's environment (see :func:`tracker_env`); stdout and
+    stderr are captured as text; a run longer than :data:`TRACKER_TIMEOUT` fails the test.
+    """
+    env = dict(env or {})
+    if "TRACKER_DB" not in env:
+        raise ValueError("run_tracker needs TRACKER_DB in env (or use the `cli` fixture)")
+    return subprocess.run(
+        tracker_command(*args),
+        env=tracker_env(env["TRACKER_DB"], env),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=TRACKER_TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """:func:`run_tracker` bound to this test's database: ``cli("tle", "import", path)``."""
+
+    def run(
+        *args: str | os.PathLike[str],
+        env: Mapping[str, str] | None = None,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return run_tracker(*args, env={"TRACKER_DB": db_url, **(env or {})}, input=input)
+
+    return run
+
+
+# -- network ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A started :class:`~tests.httpserver.LocalServer` without routes; stopped afterwards."""
+    yield from serve()

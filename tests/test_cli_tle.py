@@ -1,0 +1,681 @@
+"""``tracker tle import``, ``tracker tle refresh`` and ``tracker refresh`` end to end.
+
+Every test runs the real command in a subprocess against a fresh SQLite file and checks what a
+user or a cron job sees: the exit code, the messages, and what is in the database afterwards (read
+back with :mod:`sqlite3`, independently of the product's own storage code). Refreshes talk to a
+real HTTP server on 127.0.0.1 that answers like CelesTrak with real GP downloads from ../shared;
+nothing here reaches the internet.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path, tracker_command, tracker_env
+from tests.httpserver import LocalServer, Reply, Request
+
+GP_PATH = "/NORAD/elements/gp.php"
+CAPTURE = ("data", "celestrak", "gp-2026-08-18")
+HISTORY = ("data", "celestrak", "history")
+
+# The default refresh queries, as canonical URL queries (sorted parameters, FORMAT=csv).
+HULIANWANG_QUERY = "FORMAT=csv&NAME=HULIANWANG"
+QIANFAN_QUERY = "FORMAT=csv&GROUP=qianfan"
+STATIONS_QUERY = "FORMAT=csv&GROUP=stations"
+DEFAULT_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY)
+
+NOT_UPDATED = (
+    "GP data has not updated since your last successful download of GROUP=qianfan at "
+    "2026-08-18 09:12:13 UTC.\nData is updated once every 2 hours."
+)
+
+Cli = Callable[..., subprocess.CompletedProcess]
+
+
+# -- independent helpers -----------------------------------------------------------------------
+
+
+def checksum(line: str) -> int:
+    """TLE checksum, written here independently of the product: mod-10 sum over columns 1-68,
+    digits count their value, '-' counts 1, everything else 0."""
+    total = 0
+    for char in line[:68]:
+        if char.isdigit():
+            total += int(char)
+        elif char == "-":
+            total += 1
+    return total % 10
+
+
+def with_checksum(body: str) -> str:
+    """A 68-column TLE line completed with its checksum digit."""
+    assert len(body) == 68, body
+    return body + str(checksum(body))
+
+
+# HULIANWANG DIGUI-01..03 (NORAD 62323-62325, launch 2024-240), epoch 2026-04-25: the first 68
+# columns of each line; column 69, the checksum, is computed by the tests.
+DIGUI = [
+    (
+        "HULIANWANG DIGUI-01",
+        "1 62323U 24240A   26115.49220466  .00000041  00000+0  60880-4 0  999",
+        "2 62323  86.5040   1.0150 0001837  72.4834 287.6500 13.24413432 6566",
+    ),
+    (
+        "HULIANWANG DIGUI-02",
+        "1 62324U 24240B   26115.49966838  .00000039  00000+0  57141-4 0  999",
+        "2 62324  86.5069   1.1568 0001856  73.6881 286.4457 13.24412762 6567",
+    ),
+    (
+        "HULIANWANG DIGUI-03",
+        "1 62325U 24240C   26115.48454868  .00000056  00000+0  96273-4 0  999",
+        "2 62325  86.5022   0.9286 0001766  71.6719 288.4607 13.24412313 6566",
+    ),
+]
+
+
+def three_le(records: Iterable[tuple[str, str, str]], *, bad_line1: int | None = None) -> str:
+    """3LE text of ``records``; record number ``bad_line1`` (0-based) gets a wrong line-1 checksum."""
+    out = []
+    for index, (name, line1, line2) in enumerate(records):
+        first = with_checksum(line1)
+        if index == bad_line1:
+            first = first[:68] + str((int(first[68]) + 1) % 10)
+        out += [name, first, with_checksum(line2)]
+    return "\n".join(out) + "\n"
+
+
+def db_file(db_url: str) -> Path:
+    return Path(db_url.removeprefix("sqlite:///"))
+
+
+def query(db_url: str, sql: str, *params: object) -> list[tuple]:
+    with closing(sqlite3.connect(db_file(db_url))) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def row_counts(db_url: str) -> dict[str, int]:
+    """Rows per table; all zero when the command never even created the database file."""
+    tables = ("satellite", "element_set", "fetch_state")
+    if not db_file(db_url).exists():
+        return dict.fromkeys(tables, 0)
+    return {t: query(db_url, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+
+
+def fetch_state(db_url: str) -> list[tuple]:
+    if not db_file(db_url).exists():
+        return []
+    return query(db_url, "SELECT * FROM fetch_state ORDER BY url")
+
+
+def create_empty_db(db_url: str) -> None:
+    """Create the schema (as any first command would), so that later counts read a real database."""
+    from tracker.db import connect
+
+    connect(db_url).dispose()
+
+
+def csv_keys(paths: Iterable[Path]) -> list[tuple[int, datetime]]:
+    """(catalog number, epoch) of every row of CelesTrak CSV files, read with the csv module."""
+    keys = []
+    for path in paths:
+        with path.open(newline="") as f:
+            for row in csv.DictReader(f):
+                epoch = datetime.fromisoformat(row["EPOCH"]).replace(tzinfo=timezone.utc)
+                keys.append((int(row["NORAD_CAT_ID"]), epoch))
+    return keys
+
+
+def csv_norads(path: Path) -> set[int]:
+    return {norad for norad, _ in csv_keys([path])}
+
+
+def sqlite_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+# -- a CelesTrak look-alike --------------------------------------------------------------------
+
+
+class FakeCelesTrak:
+    """Answers GP queries like CelesTrak, with the bytes of real downloads.
+
+    The body is chosen by the request's NAME/GROUP parameter (the CSV capture of that query).
+    Each reply carries an ETag and a Last-Modified, and a request presenting the current ETag
+    gets 304. ``script`` holds replies to serve instead, one per request, for a query key such
+    as ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
+    """
+
+    FILES = {
+        "NAME=HULIANWANG": "hulianwang.csv",
+        "GROUP=qianfan": "qianfan.csv",
+        "GROUP=stations": "stations.csv",
+        "GROUP=active": "active.csv",
+    }
+    LAST_MODIFIED = "Tue, 18 Aug 2026 08:00:00 GMT"
+
+    def __init__(self, server: LocalServer, capture: Path) -> None:
+        self.server = server
+        self.files = {key: capture / name for key, name in self.FILES.items()}
+        self.script: dict[str, list[Reply]] = {}
+        self.delay: dict[str, float] = {}
+        server.route("GET", GP_PATH, self)
+
+    @staticmethod
+    def key(request: Request) -> str:
+        return next(f"{k}={v}" for k, v in request.query.items() if k in ("NAME", "GROUP"))
+
+    def etag(self, key: str) -> str:
+        path = self.files[key]
+        return f'"{path.parent.name}/{path.name}"'
+
+    def __call__(self, request: Request) -> Reply:
+        key = self.key(request)
+        if self.script.get(key):
+            return self.script[key].pop(0)
+        delay = self.delay.get(key, 0.0)
+        if key not in self.files:
+            return Reply(200, "No GP data found", delay=delay)
+        if request.headers.get("if-none-match") == self.etag(key):
+            return Reply(304, delay=delay)
+        headers = {
+            "Content-Type": "text/csv; charset=utf-8",
+            "ETag": self.etag(key),
+            "Last-Modified": self.LAST_MODIFIED,
+        }
+        return Reply(200, self.files[key].read_bytes(), headers, delay=delay)
+
+    def queries(self, start: int = 0) -> list[str]:
+        """The query strings received (sorted parameters), from request number ``start`` on."""
+        return ["&".join(f"{k}={v}" for k, v in sorted(r.query.items())) for r in self.server.requests[start:]]
+
+
+@pytest.fixture
+def celestrak(http_server: LocalServer) -> FakeCelesTrak:
+    return FakeCelesTrak(http_server, shared_path(*CAPTURE))
+
+
+@pytest.fixture
+def refresh_env(celestrak: FakeCelesTrak) -> dict[str, str]:
+    """Environment pointing the tracker at the local CelesTrak look-alike."""
+    return {"TRACKER_CELESTRAK_URL": celestrak.server.url}
+
+
+def url(server: LocalServer, query: str) -> str:
+    return f"{server.url}{GP_PATH}?{query}"
+
+
+def default_keys() -> list[tuple[int, datetime]]:
+    capture = shared_path(*CAPTURE)
+    return csv_keys(capture / name for name in ("hulianwang.csv", "qianfan.csv", "stations.csv"))
+
+
+# == tracker tle import ==========================================================================
+
+
+def test_checksum_helper_agrees_with_published_tles() -> None:
+    lines = shared_path("data", "tle", "hulianwang-digui-01-03-2026-04-25.tle").read_text().splitlines()
+    element_lines = [line for line in lines if line[:2] in ("1 ", "2 ")]
+    assert len(element_lines) == 6
+    assert all(int(line[68]) == checksum(line) for line in element_lines)
+    assert three_le(DIGUI).splitlines() == lines
+
+
+def test_import_csv_then_again_changes_nothing(cli: Cli, db_url: str) -> None:
+    path = shared_path(*CAPTURE, "hulianwang.csv")
+
+    first = cli("tle", "import", path)
+
+    assert (first.returncode, first.stderr) == (0, "")
+    assert "191 new satellites, 191 new element sets, 0 duplicates, 0 rejected" in first.stdout
+    counts = row_counts(db_url)
+    assert (counts["satellite"], counts["element_set"]) == (191, 191)
+    assert {n for (n,) in query(db_url, "SELECT norad FROM satellite")} == csv_norads(path)
+
+    again = cli("tle", "import", path)
+
+    assert (again.returncode, again.stderr) == (0, "")
+    assert "0 new satellites, 0 new element sets, 191 duplicates, 0 rejected" in again.stdout
+    assert row_counts(db_url) == counts
+
+
+def test_import_directories_builds_history(cli: Cli, db_url: str) -> None:
+    history, capture = shared_path(*HISTORY), shared_path(*CAPTURE)
+    files = sorted(history.rglob("*.csv")) + sorted(capture.glob("*.csv"))
+    keys = csv_keys(files)
+    unique = set(keys)
+    per_norad = Counter(norad for norad, _ in unique)
+
+    result = cli("tle", "import", history, capture)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"{len(files)} file(s): ")
+    assert (
+        f"{len(per_norad)} new satellites, {len(unique)} new element sets, "
+        f"{len(keys) - len(unique)} duplicates, 0 rejected"
+    ) in result.stdout
+    held = dict(query(db_url, "SELECT norad, count(*) FROM element_set GROUP BY norad"))
+    assert held == dict(per_norad)
+    # Five weeks of captures: a satellite in all five NAME=HULIANWANG captures has five element sets.
+    captures = sorted(history.glob("hulianwang/*.csv")) + [capture / "hulianwang.csv"]
+    in_all = set.intersection(*(csv_norads(path) for path in captures))
+    assert len(captures) == 5 and len(in_all) > 150
+    assert {held[n] for n in in_all} == {5}
+
+    # First and last seen are the oldest and newest epoch held: in the table, and as the catalogue
+    # reports them (first_seen, and the epoch of the newest element set).
+    expected_span: dict[int, tuple[datetime, datetime]] = {}
+    for norad, epoch in unique:
+        lo, hi = expected_span.get(norad, (epoch, epoch))
+        expected_span[norad] = (min(lo, epoch), max(hi, epoch))
+    spans = query(db_url, "SELECT norad, min(epoch), max(epoch) FROM element_set GROUP BY norad")
+    assert {n: (sqlite_time(a), sqlite_time(b)) for n, a, b in spans} == expected_span
+    from tracker.catalog import latest
+    from tracker.db import connect
+
+    engine = connect(db_url)
+    try:
+        catalogue = latest(engine)
+    finally:
+        engine.dispose()
+    reported = {
+        row["norad"]: (row["first_seen"], row["epoch"])
+        for row in catalogue.select("norad", "first_seen", "epoch").iter_rows(named=True)
+    }
+    assert reported == expected_span
+
+
+def test_bad_checksum_record_is_rejected_and_the_rest_stored(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "digui.tle"
+    path.write_text(three_le(DIGUI, bad_line1=1))  # record 2 starts on line 4 (its name line)
+
+    result = cli("tle", "import", path)
+
+    assert result.returncode == 5
+    assert f"rejected {path}:4: line 1 bad checksum" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "2 new element sets, 0 duplicates, 1 rejected" in result.stdout
+    assert sorted(n for (n,) in query(db_url, "SELECT norad FROM element_set")) == [62323, 62325]
+    assert query(db_url, "SELECT norad, name, cospar FROM satellite ORDER BY norad") == [
+        (62323, "HULIANWANG DIGUI-01", "2024-240A"),
+        (62325, "HULIANWANG DIGUI-03", "2024-240C"),
+    ]
+
+
+def test_non_element_file_aborts_the_whole_import(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.tle"
+    first.write_text(three_le(DIGUI[:1]))
+    assert cli("tle", "import", first).returncode == 0
+    before = row_counts(db_url)
+    good = tmp_path / "good.tle"
+    good.write_text(three_le(DIGUI[1:]))
+    readme = tmp_path / "README.txt"
+    readme.write_text("Element sets for the tracker\n\nPut CelesTrak downloads in this folder.\n")
+
+    result = cli("tle", "import", good, readme)
+
+    assert result.returncode == 1
+    assert str(readme) in result.stderr and "not element-set data" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert result.stdout == ""
+    assert row_counts(db_url) == before == {"satellite": 1, "element_set": 1, "fetch_state": 0}
+
+
+def test_missing_path_is_an_error_and_stores_nothing(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.tle"
+    good.write_text(three_le(DIGUI))
+    missing = tmp_path / "no-such-file.tle"
+
+    result = cli("tle", "import", good, missing)
+
+    assert result.returncode == 1
+    assert str(missing) in result.stderr and "no such file" in result.stderr
+    assert row_counts(db_url)["element_set"] == 0
+
+
+def test_directory_without_element_files_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "downloads"
+    empty.mkdir()
+    (empty / "notes.md").write_text("nothing here\n")
+
+    result = cli("tle", "import", empty)
+
+    assert result.returncode == 1
+    assert "no element-set files" in result.stderr and str(empty) in result.stderr
+
+
+def test_import_into_a_constellation(cli: Cli, db_url: str) -> None:
+    capture = shared_path(*CAPTURE)
+    members = csv_norads(capture / "hulianwang.csv")
+
+    result = cli("tle", "import", capture / "hulianwang.csv", "--constellation", "mygroup")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(members)} added to mygroup" in result.stdout
+    assert cli("tle", "import", capture / "stations.csv").returncode == 0
+
+    shown = cli("sats", "--constellation", "mygroup", "--format", "json", "--at", "2026-08-19T00:00:00Z")
+
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(row["norad"] for row in json.loads(shown.stdout)) == sorted(members)
+
+
+def test_import_3le(cli: Cli, db_url: str) -> None:
+    path = shared_path("data", "tle", "hulianwang-digui-01-03-2026-04-25.tle")
+
+    result = cli("tle", "import", path)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "3 new satellites, 3 new element sets" in result.stdout
+    assert query(db_url, "SELECT norad, name, cospar, launch FROM satellite ORDER BY norad") == [
+        (62323, "HULIANWANG DIGUI-01", "2024-240A", "2024-240"),
+        (62324, "HULIANWANG DIGUI-02", "2024-240B", "2024-240"),
+        (62325, "HULIANWANG DIGUI-03", "2024-240C", "2024-240"),
+    ]
+    rows = query(db_url, "SELECT norad, epoch FROM element_set ORDER BY norad")
+    assert [n for n, _ in rows] == [62323, 62324, 62325]
+    assert {sqlite_time(e).date().isoformat() for _, e in rows} == {"2026-04-25"}
+
+
+# == refresh ======================================================================================
+
+
+def test_refresh_stores_then_stays_quiet_then_force(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    server = celestrak.server
+    keys = default_keys()
+
+    first = cli("refresh", env=refresh_env)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stderr == ""
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+    for q in DEFAULT_QUERIES:
+        assert f"fetched  {url(server, q)}" in first.stdout
+    norads = {n for n, _ in keys}
+    assert f"stored {len(set(keys))} new element sets ({len(norads)} new satellites, 0 already held)" in first.stdout
+    counts = row_counts(db_url)
+    assert counts == {"satellite": len(norads), "element_set": len(set(keys)), "fetch_state": 3}
+
+    second = cli("refresh", env=refresh_env)
+
+    assert (second.returncode, second.stdout, second.stderr) == (0, "", "")
+    assert len(server.requests) == 3  # nothing requested: fetched less than 2 h ago
+    assert row_counts(db_url) == counts
+
+    verbose = cli("refresh", "--verbose", env=refresh_env)
+
+    assert (verbose.returncode, verbose.stderr) == (0, "")
+    assert len(server.requests) == 3
+    skipped = [line for line in verbose.stdout.splitlines() if line.strip().startswith("skipped")]
+    assert len(skipped) == 3
+    for line, q in zip(skipped, DEFAULT_QUERIES):
+        assert url(server, q) in line and "last successful download" in line
+    assert "stored 0 new element sets" in verbose.stdout
+
+    forced = cli("refresh", "--force", env=refresh_env)
+
+    assert forced.returncode == 0
+    assert "--force" in forced.stderr and "2-hour" in forced.stderr
+    assert celestrak.queries(3) == list(DEFAULT_QUERIES)
+    assert row_counts(db_url) == counts
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_error_on_the_first_url_stops_the_run(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str], status: int
+) -> None:
+    server = celestrak.server
+    celestrak.script["NAME=HULIANWANG"] = [Reply(status, f"test server says {status}")]
+
+    result = cli("refresh", env=refresh_env)
+
+    assert result.returncode == 3
+    assert celestrak.queries() == [HULIANWANG_QUERY]  # the others never requested
+    first = url(server, HULIANWANG_QUERY)
+    assert f"HTTP {status} from {first}" in result.stderr
+    for q in DEFAULT_QUERIES[1:]:
+        assert f"not-attempted  {url(server, q)}" in result.stderr
+    assert row_counts(db_url)["element_set"] == 0
+
+
+def test_error_on_a_later_url_keeps_what_was_fetched(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    server = celestrak.server
+    celestrak.script["GROUP=qianfan"] = [Reply(503, "Service Unavailable")]
+
+    result = cli("refresh", env=refresh_env)
+
+    assert result.returncode == 3
+    assert celestrak.queries() == [HULIANWANG_QUERY, QIANFAN_QUERY]
+    assert f"HTTP 503 from {url(server, QIANFAN_QUERY)}" in result.stderr
+    hulianwang = shared_path(*CAPTURE, "hulianwang.csv")
+    assert {n for (n,) in query(db_url, "SELECT norad FROM element_set")} == csv_norads(hulianwang)
+
+    # The failed URL has no success on record, so the next run asks for it again.
+    retry = cli("refresh", env=refresh_env)
+
+    assert retry.returncode == 0, retry.stderr
+    assert celestrak.queries(2) == [QIANFAN_QUERY, STATIONS_QUERY]
+
+
+def test_403_not_updated_is_quiet_success(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations"):
+        celestrak.script[key] = [Reply(403, NOT_UPDATED)]
+
+    result = cli("refresh", env=refresh_env)
+
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+    assert row_counts(db_url)["element_set"] == 0
+    assert cli("refresh", env=refresh_env).returncode == 0
+    assert len(celestrak.server.requests) == 3  # a 403 "not updated" counts as a success
+
+
+def test_etag_is_sent_back_and_304_is_fine(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    assert cli("refresh", env=refresh_env).returncode == 0
+    first = celestrak.server.requests
+    assert all("if-none-match" not in r.headers for r in first)
+    counts = row_counts(db_url)
+
+    again = cli("refresh", "--force", "--verbose", env=refresh_env)
+
+    assert again.returncode == 0, again.stderr
+    second = celestrak.server.requests[3:]
+    assert [celestrak.key(r) for r in second] == ["NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations"]
+    for request in second:
+        assert request.headers["if-none-match"] == celestrak.etag(celestrak.key(request))
+        assert request.headers["if-modified-since"] == FakeCelesTrak.LAST_MODIFIED
+    assert "fetched" not in again.stdout
+    assert again.stdout.count("unchanged") == 3
+    assert row_counts(db_url) == counts
+
+
+def test_tle_refresh_with_one_group(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    result = cli("tle", "refresh", "GROUP=qianfan", env=refresh_env)
+
+    assert result.returncode == 0, result.stderr
+    assert celestrak.queries() == [QIANFAN_QUERY]
+    qianfan = shared_path(*CAPTURE, "qianfan.csv")
+    assert {n for (n,) in query(db_url, "SELECT norad FROM element_set")} == csv_norads(qianfan)
+
+
+def test_tle_refresh_raw_query_is_asked_as_csv(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    result = cli("tle", "refresh", "--query", "GROUP=active&FORMAT=json", env=refresh_env)
+
+    assert result.returncode == 0, result.stderr
+    [request] = celestrak.server.requests
+    assert request.query == {"GROUP": "active", "FORMAT": "csv"}
+    assert row_counts(db_url)["element_set"] == 16344
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["FOO=bar"], "bad group spec 'FOO=bar'"),
+        (["--query", "FORMAT=json"], "bad query 'FORMAT=json'"),
+    ],
+)
+def test_tle_refresh_bad_spec_is_a_usage_error(
+    cli: Cli, http_server: LocalServer, args: list[str], expected: str
+) -> None:
+    result = cli("tle", "refresh", *args, env={"TRACKER_CELESTRAK_URL": http_server.url})
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("tracker: error: ") and expected in result.stderr
+    assert http_server.requests == []
+
+
+def test_a_held_lock_makes_refresh_exit_4(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    from tracker.lock import exclusive
+
+    # The lock the CLI takes for a SQLite database: refresh.lock beside the database file.
+    with exclusive(db_file(db_url).parent / "refresh.lock"):
+        locked = [cli(*command, env=refresh_env) for command in (["refresh"], ["tle", "refresh"])]
+
+    for result in locked:
+        assert result.returncode == 4
+        assert "another refresh is running" in result.stderr
+        assert f"pid {os.getpid()}" in result.stderr
+    assert celestrak.server.requests == []
+    assert row_counts(db_url)["element_set"] == 0
+
+    released = cli("refresh", env=refresh_env)
+
+    assert released.returncode == 0, released.stderr
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+
+
+# == kill safety ==================================================================================
+
+
+def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """SIGKILL ``proc`` as soon as ``ready()``; False if it finished first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        if ready():
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            return True
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=10)
+            pytest.fail(f"condition not reached within {timeout} s")
+        time.sleep(0.002)
+    return False
+
+
+def test_refresh_killed_mid_run_leaves_the_database_as_it_was(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    history = shared_path(*HISTORY)
+    latest = dict(celestrak.files)
+    celestrak.files["NAME=HULIANWANG"] = history / "hulianwang" / "2026-08-13.csv"
+    celestrak.files["GROUP=qianfan"] = history / "qianfan" / "2026-08-13.csv"
+    assert cli("refresh", env=refresh_env).returncode == 0
+    before = (row_counts(db_url), fetch_state(db_url))
+    assert before[0]["fetch_state"] == 3
+
+    # Newer data on the server, and the third answer takes a long time.
+    celestrak.files = latest
+    celestrak.delay["GROUP=stations"] = 30.0
+    proc = subprocess.Popen(
+        tracker_command("refresh", "--force"),
+        env=tracker_env(db_url, refresh_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert kill_when(proc, lambda: len(celestrak.server.requests) >= 6), "refresh ended on its own"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert celestrak.queries(3) == list(DEFAULT_QUERIES)
+
+    assert (row_counts(db_url), fetch_state(db_url)) == before
+    assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
+
+    # The kernel released the lock with the process: the next run works and stores the new data.
+    celestrak.delay.clear()
+    after = cli("refresh", "--force", env=refresh_env)
+    assert after.returncode == 0, after.stderr
+    assert row_counts(db_url)["element_set"] > before[0]["element_set"]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return -1
+
+
+# SQLite (WAL mode) writes an import's pages to <db>-wal while inserting, commits, and only then
+# copies them into <db> (a checkpoint). The triggers straddle that commit on any machine speed.
+KILL_POINTS: dict[str, Callable[[Path, int, float], bool]] = {
+    "0.3 s after start": lambda db, size0, t0: time.monotonic() - t0 >= 0.3,
+    "inserting (wal > 256 KiB)": lambda db, size0, t0: _size(db.with_name(db.name + "-wal")) > 256 * 1024,
+    "inserting (wal > 3 MiB)": lambda db, size0, t0: _size(db.with_name(db.name + "-wal")) > 3 * 1024 * 1024,
+    "checkpointing (db growing)": lambda db, size0, t0: _size(db) > size0 + 256 * 1024,
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_import_killed_at_any_moment_is_all_or_nothing(db_url: str, point: str) -> None:
+    active = shared_path(*CAPTURE, "active.csv")
+    create_empty_db(db_url)
+    db = db_file(db_url)
+    size0, ready = _size(db), KILL_POINTS[point]
+
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        tracker_command("tle", "import", active),
+        env=tracker_env(db_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        killed = kill_when(proc, lambda: ready(db, size0, t0))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
+    element_sets, satellites = (row_counts(db_url)[t] for t in ("element_set", "satellite"))
+    assert (element_sets, satellites) in {(0, 0), (16344, 16344)}, f"killed={killed}"
+    if not killed:
+        assert proc.returncode == 0 and element_sets == 16344
+    if point.startswith("checkpointing"):
+        assert element_sets == 16344  # a checkpoint only ever copies committed pages
