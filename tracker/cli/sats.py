@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tracker.cli.common import UserError, add_format, open_db, parse_instant
 
@@ -37,4 +38,7 @@ def show(args: argparse.Namespace) -> int:
         digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
     title = f"{frame.height} satellites at {at:%Y-%m-%d %H:%M:%S} UTC"
     emit(frame, args.format, title=title, digits=digits)
+    if frame.is_empty():
+        print("tracker: no satellites held for this query; get element sets with `tracker tle refresh` "
+              "or `tracker tle import FILE...`", file=sys.stderr)
     return 0
