@@ -19,7 +19,7 @@ COLUMNS = ["name", "norad", "cospar", "constellation", "lat_deg", "lon_deg", "al
 def positions(engine: Engine, at: datetime, constellation: str | None = None) -> pl.DataFrame:
     """One row per satellite with the ``tracker sats`` columns; NaN positions become null."""
     sats = latest(engine, constellation)
-    times = Times.of([at.replace(tzinfo=None)])
+    times = Times.of([at])
     geo = Fleet(satrecs(sats)).geodetic(times)
     lit = sunlit(geo.ecef_km, sun_ecef_km(times))[:, 0]
     return (

@@ -76,11 +76,14 @@ class Times:
 
     @classmethod
     def of(cls, instants: Sequence[datetime] | np.ndarray) -> "Times":
-        utc = np.atleast_1d(np.asarray(instants, dtype="datetime64[us]"))
-        day = utc.astype("datetime64[D]")
+        """From datetimes (aware ones converted to UTC, naive ones taken as UTC) or datetime64."""
+        if not isinstance(instants, np.ndarray):
+            instants = [utc(t).replace(tzinfo=None) for t in instants]
+        stamps = np.atleast_1d(np.asarray(instants, dtype="datetime64[us]"))
+        day = stamps.astype("datetime64[D]")
         jd = day.astype(np.int64).astype(float) + _UNIX_EPOCH_JD
-        fr = (utc - day).astype(np.int64) / 86_400e6
-        return cls(utc, jd, fr)
+        fr = (stamps - day).astype(np.int64) / 86_400e6
+        return cls(stamps, jd, fr)
 
     @classmethod
     def span(cls, start: datetime, step_s: float, count: int) -> "Times":

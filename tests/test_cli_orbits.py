@@ -1,0 +1,78 @@
+"""End-to-end tests of ``tracker sats``, ``tracker orbits ...`` and ``tracker constellations``.
+
+They pin the column contract other tools read (csv/json names) and the error paths, on real
+CelesTrak snapshots from ../shared (skipped with a reason when it is absent).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from tests.conftest import shared_path
+
+SATS = ["name", "norad", "cospar", "constellation", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "sunlit", "age_days", "stale"]
+DAWN_DUSK = ["norad", "name", "cospar", "alt_km", "perigee_km", "apogee_km", "inc_deg", "ltan_h", "sunlit_fraction"]
+GROUPS = ["launch", "constellation", "count", "alt_km", "rate_km_per_day", "status", "stragglers"]
+
+
+def _rows(result) -> list[dict]:
+    assert result.returncode == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_sats_columns_and_values(cli):
+    cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/hulianwang.csv"))
+    rows = _rows(cli("sats", "--constellation", "guowang", "--at", "2026-08-19T00:00:00Z", "--format", "csv"))
+    assert list(rows[0]) == SATS and len(rows) == 191
+    assert {r["constellation"] for r in rows} == {"guowang"}
+    assert {r["sunlit"] for r in rows} <= {"true", "false"}
+    assert all(400 < float(r["alt_km"]) < 1300 and 6.9 < float(r["speed_km_s"]) < 7.8 for r in rows)
+    stale = _rows(cli("sats", "--at", "2026-09-30T00:00:00Z", "--format", "csv"))
+    assert {r["stale"] for r in stale} == {"true"}  # every epoch is older than 14 days by then
+
+
+def test_sats_on_empty_database_says_how_to_get_data(cli):
+    result = cli("sats", "--format", "json")
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+    assert "tracker tle refresh" in result.stderr
+
+
+def test_dawn_dusk_and_groups_columns(cli):
+    cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/active.csv"))
+    rows = _rows(cli("orbits", "dawn-dusk", "--format", "csv"))
+    assert list(rows[0]) == DAWN_DUSK
+    assert all(700 <= float(r["alt_km"]) <= 800 for r in rows)
+    assert all(min(abs(float(r["ltan_h"]) - 6), abs(float(r["ltan_h"]) - 18)) <= 1 for r in rows)
+    groups = _rows(cli("orbits", "groups", "--constellation", "qianfan", "--format", "csv"))
+    assert list(groups[0]) == GROUPS
+    assert {g["constellation"] for g in groups} == {"qianfan"}
+    members = _rows(cli("sats", "--constellation", "qianfan", "--format", "csv"))
+    assert sum(int(g["count"]) for g in groups) == len(members) > 200
+
+
+def test_history_lists_every_element_set(cli):
+    cli("tle", "import", shared_path("data/celestrak/history/hulianwang"), shared_path("data/celestrak/gp-2026-08-18/hulianwang.csv"))
+    rows = json.loads(cli("orbits", "history", "62323", "--format", "json").stdout)
+    assert len(rows) == 5 and rows[0]["epoch"] < rows[-1]["epoch"]
+    missing = cli("orbits", "history", "1")
+    assert missing.returncode == 1 and "no element sets held for catalog number 1" in missing.stderr
+
+
+def test_bad_arguments_exit_2(cli):
+    assert cli("orbits", "dawn-dusk", "--min-alt", "900", "--max-alt", "800").returncode == 2
+    assert cli("sats", "--at", "yesterday").returncode == 2
+    assert cli("constellations", "add", "x", "--launch", "24-1").returncode == 2
+    unknown = cli("sats", "--constellation", "nope")
+    assert unknown.returncode == 1 and "known: guowang" in unknown.stderr
+
+
+def test_user_constellation_by_name_launch_and_norad(cli):
+    cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv"))
+    assert cli("constellations", "add", "css", "--name", "CSS*", "--launch", "2021-035", "--norad", "48274").returncode == 0
+    rows = _rows(cli("sats", "--constellation", "css", "--at", "2026-08-19T00:00:00Z", "--format", "csv"))
+    assert "48274" in {r["norad"] for r in rows}
+    assert all(r["name"].startswith("CSS") or r["cospar"].startswith("2021-035") or r["norad"] == "48274" for r in rows)
+    listed = json.loads(cli("constellations", "list", "--format", "json").stdout)
+    assert {"guowang", "qianfan", "css"} <= {c["constellation"] for c in listed}
