@@ -1,0 +1,103 @@
+"""Security identifiers: one canonical id, and the spellings each data vendor wants.
+
+The canonical id is the exchange's ISO 10383 MIC and the local code, ``XSHG:600118``. Vendors
+spell the same security differently:
+
+=====================  ==============  ==============  ===========
+security               canonical       Yahoo           Eastmoney
+=====================  ==============  ==============  ===========
+China Satellite        XSHG:600118     600118.SS       1.600118
+Sanhua (Shenzhen)      XSHE:002050     002050.SZ       0.002050
+China Mobile (HK)      XHKG:0941       0941.HK         116.00941
+JinkoSolar ADS (NYSE)  XNYS:JKS        JKS             106.JKS
+CSI 300 index          XSHG:000300     000300.SS       1.000300
+Hang Seng index        XHKG:HSI        ^HSI            100.HSI
+S&P 500 index          XNYS:GSPC       ^GSPC           100.SPX
+=====================  ==============  ==============  ===========
+
+Eastmoney numbers its markets (``1`` Shanghai, ``0`` Shenzhen, ``116`` Hong Kong, ``105``
+NASDAQ, ``106`` NYSE, ``100`` global indices) and pads Hong Kong codes to five digits; Yahoo pads
+them to four. Indices have no local code of their own at Yahoo, hence the ``^`` names.
+
+Trading calendars come from ``exchange_calendars``, which has no Shenzhen calendar: Shenzhen keeps
+the same sessions and holidays as Shanghai, so ``XSHE`` trades on ``XSHG``.
+"""
+
+from __future__ import annotations
+
+#: Yahoo's suffix for each MIC (US listings have none).
+_YAHOO_SUFFIX = {"XSHG": ".SS", "XSHE": ".SZ", "XHKG": ".HK", "XNYS": "", "XNAS": ""}
+_SUFFIX_MIC = {".SS": "XSHG", ".SZ": "XSHE", ".HK": "XHKG"}
+
+#: Indices whose vendor names are not derived from a local code: canonical -> (Yahoo, Eastmoney).
+_INDICES = {
+    "XHKG:HSI": ("^HSI", "100.HSI"),
+    "XNYS:GSPC": ("^GSPC", "100.SPX"),
+}
+
+_EASTMONEY_MARKET = {"XSHG": "1", "XSHE": "0", "XHKG": "116", "XNAS": "105", "XNYS": "106"}
+
+#: exchange_calendars name of each MIC's trading calendar.
+CALENDARS = {"XSHG": "XSHG", "XSHE": "XSHG", "XHKG": "XHKG", "XNYS": "XNYS", "XNAS": "XNAS"}
+
+
+class UnknownSymbol(ValueError):
+    """A symbol or MIC this module cannot map; the message says which and what is accepted."""
+
+
+def canonical(mic: str, code: str) -> str:
+    """``XSHG`` + ``600118`` -> ``XSHG:600118``; the MIC must be one we have a calendar for."""
+    mic = mic.upper()
+    if mic not in CALENDARS:
+        raise UnknownSymbol(f"unknown exchange {mic!r}: expected one of {', '.join(CALENDARS)}")
+    return f"{mic}:{code.strip().upper()}"
+
+
+def split(security: str) -> tuple[str, str]:
+    """``XSHG:600118`` -> (``XSHG``, ``600118``)."""
+    mic, sep, code = security.partition(":")
+    if not sep or mic not in CALENDARS or not code:
+        raise UnknownSymbol(f"{security!r} is not a canonical id such as XSHG:600118")
+    return mic, code
+
+
+def calendar_of(security: str) -> str:
+    """The exchange_calendars name of the calendar a security trades on (Shenzhen -> XSHG)."""
+    return CALENDARS[split(security)[0]]
+
+
+def to_yahoo(security: str) -> str:
+    """``XSHG:600118`` -> ``600118.SS``; ``XHKG:0941`` -> ``0941.HK``; ``XNYS:JKS`` -> ``JKS``."""
+    if security in _INDICES:
+        return _INDICES[security][0]
+    mic, code = split(security)
+    if mic == "XHKG" and code.isdigit():
+        code = f"{int(code):04d}"
+    return code + _YAHOO_SUFFIX[mic]
+
+
+def from_yahoo(symbol: str, us_mic: str = "XNYS") -> str:
+    """``600118.SS`` -> ``XSHG:600118``. A bare US ticker cannot say NYSE or NASDAQ: ``us_mic``."""
+    symbol = symbol.strip().upper()
+    for canon, (yahoo, _) in _INDICES.items():
+        if symbol == yahoo:
+            return canon
+    stem, dot, suffix = symbol.rpartition(".")
+    if dot and "." + suffix in _SUFFIX_MIC:
+        mic = _SUFFIX_MIC["." + suffix]
+        if mic == "XHKG" and stem.isdigit():
+            stem = f"{int(stem):04d}"
+        return canonical(mic, stem)
+    if symbol.startswith("^") or "." in symbol or not symbol:
+        raise UnknownSymbol(f"cannot map Yahoo symbol {symbol!r} to an exchange (known suffixes: .SS .SZ .HK, or a bare US ticker)")
+    return canonical(us_mic, symbol)
+
+
+def to_eastmoney(security: str) -> str:
+    """``XSHG:600118`` -> ``1.600118``; ``XHKG:0941`` -> ``116.00941``; ``XNYS:JKS`` -> ``106.JKS``."""
+    if security in _INDICES:
+        return _INDICES[security][1]
+    mic, code = split(security)
+    if mic == "XHKG" and code.isdigit():
+        code = f"{int(code):05d}"
+    return f"{_EASTMONEY_MARKET[mic]}.{code}"
