@@ -116,13 +116,16 @@ def connect(url: str | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     import tracker.launches.models  # noqa: F401  (registers the launch tables)
+    import tracker.markets.models  # noqa: F401  (registers the market tables)
 
     SQLModel.metadata.create_all(engine)
     from tracker.constellations import seed_builtin_rules
-    from tracker.launches.bundled import seed
+    from tracker.launches import bundled
+    from tracker.markets import registry
 
     seed_builtin_rules(engine)
-    seed(engine)
+    bundled.seed(engine)
+    registry.seed(engine)
     return engine
 
 

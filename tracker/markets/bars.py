@@ -1,0 +1,163 @@
+"""Daily bars in the database: merge new bars in, read them out as one polars frame.
+
+Bars are held in yearly chunks (:class:`tracker.markets.models.PriceChunk`). Merging is by
+(security, date): a bar not held is added; a bar equal to the stored one changes nothing (so
+re-importing a file is a no-op); a bar that *contradicts* the stored one is reported and the
+stored bar kept, unless the caller asks to replace it. The caller owns the transaction, so an
+import or refresh stores everything or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import polars as pl
+from sqlalchemy import select, tuple_
+
+from tracker.markets.models import PriceChunk
+
+PRICES = ("open", "high", "low", "close")
+COLUMNS = ("date", *PRICES, "volume")
+SCHEMA = {
+    "security": pl.Utf8, "date": pl.Date,
+    **{c: pl.Float64 for c in PRICES}, "volume": pl.Float64,
+}
+#: Relative difference above which two prices of the same bar are said to contradict each other
+#: (vendors round differently in the last place; anything visible to a person is a conflict).
+TOLERANCE = 1e-6
+
+
+@dataclass
+class MergeCounts:
+    """What a merge did; ``conflicts`` are human-readable lines, one per contradicting bar."""
+
+    new: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def _unpack(rows) -> pl.DataFrame:
+    """Chunks -> a bars frame; NaN volume (stored for missing) becomes null again."""
+    if not rows:
+        return empty()
+    counts = [r.n for r in rows]
+    days = np.frombuffer(b"".join(r.date for r in rows), dtype="<i4")
+    data = {c: np.frombuffer(b"".join(getattr(r, c) for r in rows), dtype="<f8") for c in (*PRICES, "volume")}
+    return pl.DataFrame(
+        {
+            "security": np.repeat(np.array([r.security for r in rows], dtype=object), counts),
+            "date": pl.Series(days, dtype=pl.Int32).cast(pl.Date),
+            **data,
+        },
+        schema=SCHEMA,
+    ).with_columns(pl.col("volume").fill_nan(None))
+
+
+def _pack(frame: pl.DataFrame) -> dict[str, bytes]:
+    """One security-year of bars (sorted by date) -> the packed columns of its chunk."""
+    packed = {"date": frame["date"].cast(pl.Int32).to_numpy().astype("<i4").tobytes()}
+    for c in (*PRICES, "volume"):
+        packed[c] = frame[c].fill_null(np.nan).to_numpy().astype("<f8").tobytes()
+    return packed
+
+
+def read(conn, securities: list[str] | None = None, start: date | None = None, end: date | None = None) -> pl.DataFrame:
+    """Bars of ``securities`` (all when None) between ``start`` and ``end`` inclusive."""
+    query = select(PriceChunk)
+    if securities is not None:
+        query = query.where(PriceChunk.security.in_(securities))
+    if start:
+        query = query.where(PriceChunk.year >= start.year)
+    if end:
+        query = query.where(PriceChunk.year <= end.year)
+    frame = _unpack(conn.execute(query.order_by(PriceChunk.security, PriceChunk.year)).scalars().all())
+    if start:
+        frame = frame.filter(pl.col("date") >= start)
+    if end:
+        frame = frame.filter(pl.col("date") <= end)
+    return frame
+
+
+def _held(conn, keys: list[tuple[str, int]]):
+    """The stored chunks for (security, year) keys; in batches, as SQL limits bound parameters."""
+    rows = []
+    for i in range(0, len(keys), 400):
+        batch = keys[i : i + 400]
+        where = tuple_(PriceChunk.security, PriceChunk.year).in_(batch)
+        rows += conn.execute(select(PriceChunk).where(where)).scalars().all()
+    return rows
+
+
+def merge(conn, bars: pl.DataFrame, source: str, replace: bool = False) -> MergeCounts:
+    """Merge ``bars`` (columns of :data:`SCHEMA`) into the database inside ``conn``'s transaction."""
+    bars = bars.select(list(SCHEMA)).cast(SCHEMA).with_columns(year=pl.col("date").dt.year())
+    keys = bars.select("security", "year").unique().sort("security", "year").rows()
+    held_rows = _held(conn, keys)
+    held = _unpack(held_rows).with_columns(year=pl.col("date").dt.year())
+    sources = {(r.security, r.year): json.loads(r.sources) for r in held_rows}
+
+    joined = bars.join(held, on=["security", "date"], how="left", suffix="_held", coalesce=True)
+    is_new = pl.col("close_held").is_null()
+    differs = pl.any_horizontal(
+        [_differs(pl.col(c), pl.col(f"{c}_held")) for c in (*PRICES, "volume")]
+    ) & ~is_new
+    joined = joined.with_columns(new=is_new, conflict=differs)
+    conflicts = joined.filter("conflict")
+    counts = MergeCounts(
+        new=joined["new"].sum(),
+        unchanged=joined.height - joined["new"].sum() - conflicts.height,
+        conflicts=[_describe(row, source) for row in conflicts.head(50).iter_rows(named=True)],
+    )
+    if conflicts.height > 50:
+        counts.conflicts.append(f"... and {conflicts.height - 50} more contradicting bars from {source}")
+    taken = joined.filter(pl.col("new") | (pl.col("conflict") & replace)).select(list(SCHEMA))
+    counts.replaced = conflicts.height if replace else 0
+    if taken.height:
+        _write(conn, held, taken, sources, source)
+    return counts
+
+
+def _differs(new: pl.Expr, old: pl.Expr) -> pl.Expr:
+    both = new.is_not_null() & old.is_not_null()
+    return (both & ((new - old).abs() > TOLERANCE * old.abs().clip(lower_bound=1.0))) | (new.is_null() != old.is_null())
+
+
+def _describe(row: dict, source: str) -> str:
+    fields = ", ".join(
+        f"{c} {row[f'{c}_held']} held, {row[c]} new" for c in (*PRICES, "volume") if row[c] != row[f"{c}_held"]
+    )
+    return f"{source}: {row['security']} {row['date']}: contradicts the stored bar ({fields}); kept the stored bar"
+
+
+def _write(conn, held: pl.DataFrame, taken: pl.DataFrame, sources: dict, source: str) -> None:
+    """Rewrite every chunk that gains or changes bars: stored bars not taken, plus taken ones."""
+    taken = taken.with_columns(year=pl.col("date").dt.year())
+    kept = held.join(taken.select("security", "date"), on=["security", "date"], how="anti")
+    touched = taken.select("security", "year").unique()
+    merged = pl.concat([kept.join(touched, on=["security", "year"], how="semi"), taken], how="vertical_relaxed")
+    table = PriceChunk.__table__
+    for (security, year), chunk in merged.sort("security", "year", "date").group_by(["security", "year"], maintain_order=True):
+        was = sources.get((security, year))
+        values = {"n": chunk.height, "sources": json.dumps(sorted({*(was or []), source})), **_pack(chunk)}
+        if was is None:
+            conn.execute(table.insert().values(security=security, year=year, **values))
+        else:
+            conn.execute(table.update().where((table.c.security == security) & (table.c.year == year)).values(**values))
+
+
+def coverage(conn) -> pl.DataFrame:
+    """Per security held: number of bars, first and last date."""
+    return (
+        read(conn)
+        .group_by("security")
+        .agg(bars=pl.len(), first=pl.col("date").min(), last=pl.col("date").max())
+        .sort("security")
+    )

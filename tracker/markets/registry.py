@@ -1,0 +1,111 @@
+"""The securities registry and the event-to-theme rules: bundled defaults and people's edits.
+
+A fresh database holds the watchlist of ``watchlist.json`` (written from the sourced facts by
+``tools/markets_watchlist.py``). Seeding only adds the securities and rules that are missing:
+a security a person edited is never overwritten, and a bundled rule a person removed stays in
+the table, disabled, so that it is not added again.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from markets.symbols import CALENDARS, UnknownSymbol, split, to_eastmoney, to_yahoo
+from tracker.markets.models import Security, ThemeRule
+
+RULE_KINDS = ("vehicle", "constellation", "orbit-outcome", "booster-recovery", "mission", "launch")
+SECURITY_FIELDS = (
+    "security", "yahoo", "eastmoney", "name_en", "name_zh", "currency", "board", "limit_pct",
+    "role", "benchmark", "themes", "notes", "origin",
+)
+_CURRENCY = {"XSHG": "CNY", "XSHE": "CNY", "XHKG": "HKD", "XNYS": "USD", "XNAS": "USD"}
+_BENCHMARK = {"XSHG": "XSHG:000300", "XSHE": "XSHG:000300", "XHKG": "XHKG:HSI", "XNYS": "XNYS:GSPC", "XNAS": "XNYS:GSPC"}
+
+
+@cache
+def bundled() -> dict:
+    return json.loads(resources.files("tracker.markets").joinpath("watchlist.json").read_text(encoding="utf-8"))
+
+
+def board_limit(security: str) -> tuple[str | None, float | None]:
+    """Board and daily limit (percent) an A-share code implies: STAR ``688``/``689`` and ChiNext
+    ``300``/``301`` move at most 20% a day, other main-board shares 10%; elsewhere no limit.
+    (ST shares' 5% and the first days of a listing are not modelled: set ``limit_pct`` by hand.)"""
+    mic, code = split(security)
+    if mic not in ("XSHG", "XSHE"):
+        return None, None
+    if code.startswith(("688", "689")):
+        return "STAR", 20.0
+    if code.startswith(("300", "301")):
+        return "ChiNext", 20.0
+    return "main", 10.0
+
+
+def new_security(security: str, name_en: str, **given) -> dict:
+    """A complete registry record for ``security`` with derived defaults for what is not given."""
+    mic, _ = split(security)
+    board, limit = board_limit(security)
+    record = {
+        "security": security, "yahoo": to_yahoo(security), "eastmoney": to_eastmoney(security),
+        "name_en": name_en, "name_zh": None, "currency": _CURRENCY[mic], "board": board,
+        "limit_pct": limit, "role": "security", "benchmark": _BENCHMARK[mic], "themes": "[]",
+        "notes": None, "origin": "user",
+    }
+    record.update({k: v for k, v in given.items() if v is not None})
+    if isinstance(record["themes"], list):
+        record["themes"] = json.dumps(record["themes"])
+    return record
+
+
+def seed(engine: Engine) -> None:
+    """Add the bundled securities and rules that the database does not hold."""
+    doc = bundled()
+    with engine.begin() as conn:
+        have = set(conn.execute(select(Security.security)).scalars())
+        for item in doc["securities"]:
+            if item["security"] not in have:
+                conn.execute(Security.__table__.insert().values(**new_security(**{**item, "origin": "bundled"})))
+        rules = set(conn.execute(select(ThemeRule.kind, ThemeRule.value, ThemeRule.theme)).tuples())
+        for rule in doc["theme_rules"]:
+            key = (rule["kind"], rule["value"], rule["theme"])
+            if key not in rules:
+                conn.execute(ThemeRule.__table__.insert().values(kind=key[0], value=key[1], theme=key[2], origin="bundled"))
+
+
+def securities(conn) -> pl.DataFrame:
+    """The registry as a frame, with each security's trading calendar and themes as a list."""
+    rows = conn.execute(select(*(getattr(Security, f) for f in SECURITY_FIELDS))).all()
+    schema = {f: pl.Utf8 for f in SECURITY_FIELDS} | {"limit_pct": pl.Float64}
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    return frame.with_columns(
+        calendar=pl.col("security").str.extract(r"^([A-Z]+):").replace_strict(CALENDARS),
+        themes=pl.col("themes").str.json_decode(pl.List(pl.Utf8)),
+    ).sort("security")
+
+
+def rules(conn) -> pl.DataFrame:
+    """Every rule, disabled ones included (``enabled`` says which apply)."""
+    rows = conn.execute(
+        select(ThemeRule.id, ThemeRule.kind, ThemeRule.value, ThemeRule.theme, ThemeRule.origin, ThemeRule.enabled)
+    ).all()
+    schema = {"id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8, "theme": pl.Utf8, "origin": pl.Utf8, "enabled": pl.Boolean}
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row").sort("kind", "value", "theme")
+
+
+def resolve(conn, text: str) -> str:
+    """A canonical id from what a person typed: ``XSHG:600118``, ``600118.SS`` or ``1.600118``."""
+    text = text.strip()
+    found = conn.execute(
+        select(Security.security).where(
+            (Security.security == text.upper()) | (Security.yahoo == text.upper()) | (Security.eastmoney == text)
+        )
+    ).scalar()
+    if found:
+        return found
+    raise UnknownSymbol(f"unknown security {text!r}: add it with `tracker markets add`, or see `tracker markets list`")
