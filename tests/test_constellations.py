@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tracker.constellations import BUILTIN_RULES, _glob_regex, label, membership
+from tracker.constellations import BUILTIN_RULES, glob_regex, label, membership
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GP = SHARED / "data" / "celestrak" / "gp-2026-08-18"
@@ -117,8 +117,8 @@ def test_glob_special_characters_are_literal(glob, name, hit):
     assert glob_matches(glob, name) is hit
 
 
-def test_glob_regex_is_anchored_and_escaped():
-    pattern = _glob_regex("a+b?c*")
+def testglob_regex_is_anchored_and_escaped():
+    pattern = glob_regex("a+b?c*")
     assert pattern.startswith("^") and pattern.endswith("$")
     assert re.fullmatch(pattern, "A+BXC") and re.fullmatch(pattern, "A+BXCDEF")
     assert not re.search(pattern, "AABXC") and not re.search(pattern, "ZA+BXC")

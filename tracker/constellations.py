@@ -90,7 +90,7 @@ def membership(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     for (constellation, kind), group in rules.group_by(["constellation", "kind"]):
         values = group["value"].to_list()
         if kind == "name":
-            pattern = "|".join(_glob_regex(v) for v in values)
+            pattern = "|".join(glob_regex(v) for v in values)
             hit = sats["name"].fill_null("").str.to_uppercase().str.contains(pattern)
         elif kind == "launch":
             hit = sats["launch"].is_in(values)
@@ -102,7 +102,7 @@ def membership(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(pairs).unique().sort("norad", "constellation")
 
 
-def _glob_regex(glob: str) -> str:
+def glob_regex(glob: str) -> str:
     """``HULIANWANG*`` -> ``^HULIANWANG.*$``: shell-style ``*`` and ``?``, upper-cased, anchored."""
     return "^" + re.escape(glob.upper()).replace(r"\*", ".*").replace(r"\?", ".") + "$"
 

@@ -21,7 +21,7 @@ import argparse
 import sys
 import warnings
 
-from tracker.cli import constellations, launches, orbits, refresh, sats, tle
+from tracker.cli import constellations, launches, link, markets, orbits, refresh, sats, tle
 from tracker.cli.common import EXIT_OK, UserError
 
 _EPILOG = """\
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (tle, sats, orbits, constellations, launches, refresh):
+    for module in (tle, sats, orbits, constellations, launches, markets, link, refresh):
         module.register(commands, common)
     return parser
 

@@ -39,12 +39,12 @@ def open_db(args: argparse.Namespace):
         raise UserError(f"cannot open database {url!r}: {exc}") from None
 
 
-def parse_instant(text: str | None) -> datetime:
+def parse_instant(text: str | None, option: str = "--at") -> datetime:
     """ISO 8601 to aware UTC (a time without offset is UTC); None means now."""
     if text is None:
         return datetime.now(timezone.utc)
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UserError(f"--at {text!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)", 2) from None
+        raise UserError(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)", 2) from None
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

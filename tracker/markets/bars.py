@@ -78,7 +78,7 @@ def read(conn, securities: list[str] | None = None, start: date | None = None, e
         query = query.where(PriceChunk.year >= start.year)
     if end:
         query = query.where(PriceChunk.year <= end.year)
-    frame = _unpack(conn.execute(query.order_by(PriceChunk.security, PriceChunk.year)).scalars().all())
+    frame = _unpack(conn.execute(query.order_by(PriceChunk.security, PriceChunk.year)).all())
     if start:
         frame = frame.filter(pl.col("date") >= start)
     if end:
@@ -92,7 +92,7 @@ def _held(conn, keys: list[tuple[str, int]]):
     for i in range(0, len(keys), 400):
         batch = keys[i : i + 400]
         where = tuple_(PriceChunk.security, PriceChunk.year).in_(batch)
-        rows += conn.execute(select(PriceChunk).where(where)).scalars().all()
+        rows += conn.execute(select(PriceChunk).where(where)).all()
     return rows
 
 
@@ -144,13 +144,16 @@ def _write(conn, held: pl.DataFrame, taken: pl.DataFrame, sources: dict, source:
     touched = taken.select("security", "year").unique()
     merged = pl.concat([kept.join(touched, on=["security", "year"], how="semi"), taken], how="vertical_relaxed")
     table = PriceChunk.__table__
+    inserts = []
     for (security, year), chunk in merged.sort("security", "year", "date").group_by(["security", "year"], maintain_order=True):
         was = sources.get((security, year))
         values = {"n": chunk.height, "sources": json.dumps(sorted({*(was or []), source})), **_pack(chunk)}
         if was is None:
-            conn.execute(table.insert().values(security=security, year=year, **values))
+            inserts.append({"security": security, "year": year, **values})
         else:
             conn.execute(table.update().where((table.c.security == security) & (table.c.year == year)).values(**values))
+    if inserts:
+        conn.execute(table.insert(), inserts)
 
 
 def coverage(conn) -> pl.DataFrame:

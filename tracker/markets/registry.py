@@ -71,7 +71,7 @@ def seed(engine: Engine) -> None:
         for item in doc["securities"]:
             if item["security"] not in have:
                 conn.execute(Security.__table__.insert().values(**new_security(**{**item, "origin": "bundled"})))
-        rules = set(conn.execute(select(ThemeRule.kind, ThemeRule.value, ThemeRule.theme)).tuples())
+        rules = {tuple(r) for r in conn.execute(select(ThemeRule.kind, ThemeRule.value, ThemeRule.theme))}
         for rule in doc["theme_rules"]:
             key = (rule["kind"], rule["value"], rule["theme"])
             if key not in rules:

@@ -1,0 +1,143 @@
+"""The securities registry, theme rules and the daily-bar store (merge rules, packing, reading).
+
+Bars here are small synthetic frames written in the tests (labelled), except where a test reads
+the real bars of ../shared/data/prices.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from markets.symbols import UnknownSymbol
+from tracker.db import connect
+from tracker.markets import bars, registry
+
+
+@pytest.fixture
+def engine(db_url):
+    return connect(db_url)
+
+
+def synthetic_bars(security: str, days: list[date], closes: list[float], volume: float | None = 1000.0) -> pl.DataFrame:
+    """Synthetic bars (labelled: not market data): open=low=close*0.99, high=close*1.01."""
+    return pl.DataFrame(
+        {
+            "security": [security] * len(days),
+            "date": days,
+            "open": [c * 0.99 for c in closes],
+            "high": [c * 1.01 for c in closes],
+            "low": [c * 0.99 for c in closes],
+            "close": closes,
+            "volume": [volume] * len(days),
+        },
+        schema=bars.SCHEMA,
+    )
+
+
+def test_fresh_database_holds_the_bundled_watchlist_and_rules(engine):
+    with engine.connect() as conn:
+        secs = registry.securities(conn)
+        rules = registry.rules(conn)
+    assert secs.height == 15
+    star = secs.filter(pl.col("security") == "XSHG:688523").row(0, named=True)
+    assert (star["yahoo"], star["eastmoney"], star["limit_pct"], star["benchmark"]) == ("688523.SS", "1.688523", 20.0, "XSHG:000300")
+    sanhua = secs.filter(pl.col("security") == "XSHE:002050").row(0, named=True)
+    assert (sanhua["yahoo"], sanhua["calendar"], sanhua["limit_pct"]) == ("002050.SZ", "XSHG", 10.0)
+    hk = secs.filter(pl.col("security") == "XHKG:0941").row(0, named=True)
+    assert (hk["limit_pct"], hk["benchmark"], hk["eastmoney"]) == (None, "XHKG:HSI", "116.00941")
+    assert set(secs.filter(pl.col("role") == "benchmark")["security"]) == {"XSHG:000300", "XHKG:HSI", "XNYS:GSPC"}
+    assert ("vehicle", "Zhuque-3", "reusable-rockets") in set(rules.select("kind", "value", "theme").rows())
+    assert rules["enabled"].all()
+
+
+def test_seeding_again_adds_nothing_and_keeps_edits(engine, db_url):
+    from tracker.markets.models import Security
+
+    with engine.begin() as conn:
+        conn.execute(Security.__table__.update().where(Security.security == "XSHG:600118").values(name_en="edited"))
+    again = connect(db_url)
+    with again.connect() as conn:
+        secs = registry.securities(conn)
+        assert registry.rules(conn).height == 29
+    assert secs.height == 15
+    assert secs.filter(pl.col("security") == "XSHG:600118")["name_en"].item() == "edited"
+
+
+@pytest.mark.parametrize(
+    "security, board, limit",
+    [("XSHG:688523", "STAR", 20.0), ("XSHE:300750", "ChiNext", 20.0), ("XSHE:301000", "ChiNext", 20.0),
+     ("XSHG:600118", "main", 10.0), ("XSHE:002050", "main", 10.0), ("XHKG:0941", None, None), ("XNAS:MSFT", None, None)],
+)
+def test_board_and_daily_limit_follow_the_code(security, board, limit):
+    assert registry.board_limit(security) == (board, limit)
+
+
+def test_resolve_accepts_every_spelling(engine):
+    with engine.connect() as conn:
+        assert {registry.resolve(conn, s) for s in ("XSHG:600118", "600118.SS", "600118.ss", "1.600118")} == {"XSHG:600118"}
+        assert registry.resolve(conn, "^HSI") == "XHKG:HSI"
+        with pytest.raises(UnknownSymbol, match="tracker markets add"):
+            registry.resolve(conn, "600000.SS")
+
+
+def test_merge_adds_new_bars_and_a_second_merge_changes_nothing(engine):
+    days = [date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 5)]
+    frame = synthetic_bars("XSHG:600118", days, [10.0, 10.5, 11.0])
+    with engine.begin() as conn:
+        first = bars.merge(conn, frame, "a.csv")
+    with engine.begin() as conn:
+        second = bars.merge(conn, frame, "a.csv")
+        back = bars.read(conn, ["XSHG:600118"])
+    assert (first.new, first.unchanged, first.conflicts) == (3, 0, [])
+    assert (second.new, second.unchanged, second.conflicts) == (0, 3, [])
+    assert back.equals(frame)  # two yearly chunks read back as one frame, in date order
+
+
+def test_contradicting_bar_is_reported_and_kept_unless_replaced(engine):
+    days = [date(2026, 1, 5), date(2026, 1, 6)]
+    with engine.begin() as conn:
+        bars.merge(conn, synthetic_bars("XSHG:600118", days, [10.0, 10.5]), "a.csv")
+    other = synthetic_bars("XSHG:600118", days + [date(2026, 1, 7)], [10.0, 12.0, 12.5])
+    with engine.begin() as conn:
+        counts = bars.merge(conn, other, "b.csv")
+        kept = bars.read(conn, ["XSHG:600118"])
+    assert (counts.new, counts.unchanged, len(counts.conflicts)) == (1, 1, 1)
+    assert "2026-01-06" in counts.conflicts[0] and "close 10.5 held, 12.0 new" in counts.conflicts[0]
+    assert kept["close"].to_list() == [10.0, 10.5, 12.5]
+    with engine.begin() as conn:
+        replaced = bars.merge(conn, other, "b.csv", replace=True)
+        now = bars.read(conn, ["XSHG:600118"])
+    assert replaced.replaced == 1 and now["close"].to_list() == [10.0, 12.0, 12.5]
+
+
+def test_missing_volume_round_trips_as_null_and_read_filters_dates(engine):
+    days = [date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 7)]
+    with engine.begin() as conn:
+        bars.merge(conn, synthetic_bars("XSHG:688523", days, [60.0, 62.19, 74.63], volume=None), "x")
+        back = bars.read(conn, ["XSHG:688523"], start=date(2026, 1, 6), end=date(2026, 1, 6))
+    assert back["volume"].null_count() == 1 and back["close"].to_list() == [62.19]
+
+
+def test_a_failed_transaction_leaves_the_bars_as_they_were(engine):
+    frame = synthetic_bars("XSHG:600118", [date(2026, 1, 5)], [10.0])
+    with pytest.raises(RuntimeError):
+        with engine.begin() as conn:
+            bars.merge(conn, frame, "a.csv")
+            raise RuntimeError("killed mid-import")
+    with engine.connect() as conn:
+        assert bars.read(conn).is_empty()
+
+
+def test_real_bars_survive_the_store_exactly(engine):
+    from tests.conftest import shared_path
+    from markets.files import parse_file
+
+    parsed = parse_file(shared_path("data", "prices", "daily-bars-2025-11-to-2026-04.csv"))
+    with engine.begin() as conn:
+        counts = bars.merge(conn, parsed.bars, "daily-bars.csv")
+        back = bars.read(conn)
+    assert counts.new == parsed.bars.height
+    assert back.sort("security", "date").equals(parsed.bars.sort("security", "date"))

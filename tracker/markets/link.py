@@ -1,0 +1,179 @@
+"""Launches joined with the moves of related securities: one row per (event, security).
+
+Every flown launch is an event at its UTC time and precision (or, on request, at the time its
+outcome was announced, when that differs). A launch links to the securities that carry one of
+the themes its rules give it (``theme_rule``: Guowang batches link to ``guowang`` and
+``commercial-space``, reusable-rocket families to ``reusable-rockets`` ...), or, when the analyst
+names securities, to exactly those. Each pair is then placed on its security's exchange calendar
+(:mod:`markets.sessions`) and measured (:mod:`markets.returns`). Every step is a polars
+expression over whole frames; nothing loops over events or pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import polars as pl
+from sqlalchemy import select
+
+from markets import returns, sessions
+from tracker.constellations import glob_regex
+from tracker.launches.models import Launch
+from tracker.launches.vocab import FLOWN
+from tracker.markets import bars, registry
+
+#: Event filters ``--event-filter KEY=VALUE`` understands, and the event column each compares.
+FILTERS = {
+    "id": "event_id", "vehicle": "vehicle", "provider": "provider", "constellation": "constellation",
+    "orbit-outcome": "orbit_outcome", "booster-recovery": "booster_recovery",
+}
+#: Columns of the export, in order (the issue's list, then the security's name and the extras).
+COLUMNS = (
+    "event_id", "net_utc", "net_precision", "announced_utc", "event_time", "vehicle", "serial", "mission",
+    "orbit_outcome", "booster_recovery", "symbol", "security", "name", "mic", "session_class", "t0",
+    "ambiguous", "prev_close", "close", "ret", "bench_symbol", "bench_ret", "ar", "ar_mm", "alpha",
+    "beta", "n_est", "car_0_1", "car_m1_1", "car_0_5", "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5",
+    "limit_up", "limit_down", "no_trade",
+)
+_SESSION_MARGIN = timedelta(days=400)  # bars before the first event: 120+10 sessions, with holidays
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    """Everything that decides the numbers of an export, recorded beside it."""
+
+    filters: dict[str, str] = field(default_factory=dict)
+    since: datetime | None = None
+    until: datetime | None = None
+    symbols: tuple[str, ...] = ()
+    at: str = "net"  # net | announced
+    est_len: int = 120
+    gap: int = 10
+    min_est: int = 30
+
+    def describe(self) -> dict:
+        return {
+            "filters": self.filters,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "symbols": list(self.symbols),
+            "event_time": self.at,
+            "estimation_window_sessions": self.est_len,
+            "estimation_gap_sessions": self.gap,
+            "min_estimation_sessions": self.min_est,
+        }
+
+
+def events(conn, params: LinkParams) -> pl.DataFrame:
+    """Flown launches as events: id, fields, the time the event is placed at and its precision."""
+    rows = conn.execute(
+        select(
+            Launch.id, Launch.vehicle, Launch.variant, Launch.serial, Launch.provider, Launch.mission,
+            Launch.constellation, Launch.orbit_outcome, Launch.booster_recovery, Launch.net_utc,
+            Launch.net_precision, Launch.announced_utc,
+        ).where(Launch.status.in_(FLOWN))
+    ).all()
+    schema = {
+        "event_id": pl.Utf8, "family": pl.Utf8, "variant": pl.Utf8, "serial": pl.Utf8, "provider": pl.Utf8,
+        "mission": pl.Utf8, "constellation": pl.Utf8, "orbit_outcome": pl.Utf8, "booster_recovery": pl.Utf8,
+        "net_utc": pl.Datetime("us", "UTC"), "net_precision": pl.Utf8, "announced_utc": pl.Datetime("us", "UTC"),
+    }
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row").with_columns(
+        vehicle=pl.col("family") + pl.col("variant").fill_null(""),
+    )
+    if params.at == "announced":
+        # An announcement is a point in time: its precision is the minute it was stamped with.
+        announced = pl.col("announced_utc").is_not_null()
+        frame = frame.with_columns(
+            event_time=pl.when(announced).then("announced_utc").otherwise("net_utc"),
+            precision=pl.when(announced).then(pl.lit("minute")).otherwise("net_precision"),
+        )
+    else:
+        frame = frame.with_columns(event_time=pl.col("net_utc"), precision=pl.col("net_precision"))
+    for key, value in params.filters.items():
+        frame = frame.filter(pl.col(FILTERS[key]).str.to_lowercase() == value.lower())
+    if params.since:
+        frame = frame.filter(pl.col("net_utc") >= params.since)
+    if params.until:
+        frame = frame.filter(pl.col("net_utc") < params.until)
+    return frame.sort("net_utc", "event_id")
+
+
+def event_themes(evts: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """(event_id, theme) for every enabled rule an event matches."""
+    rules = rules.filter("enabled").with_columns(
+        pattern=pl.when(pl.col("kind") == "mission")
+        .then(pl.lit("(?i)") + pl.col("value").map_elements(glob_regex, return_dtype=pl.Utf8))
+        .otherwise(None),
+        value=pl.col("value").str.to_lowercase(),
+    )
+    pairs = evts.join(rules, how="cross")
+    match = (
+        ((pl.col("kind") == "vehicle") & (pl.col("vehicle").str.to_lowercase() == pl.col("value")))
+        | ((pl.col("kind") == "constellation") & (pl.col("constellation").str.to_lowercase() == pl.col("value")))
+        | ((pl.col("kind") == "orbit-outcome") & (pl.col("orbit_outcome") == pl.col("value")))
+        | ((pl.col("kind") == "booster-recovery") & (pl.col("booster_recovery") == pl.col("value")))
+        | ((pl.col("kind") == "launch") & (pl.col("event_id").str.to_lowercase() == pl.col("value")))
+        | ((pl.col("kind") == "mission") & pl.col("mission").fill_null("").str.contains(pl.col("pattern")))
+    )
+    return pairs.filter(match.fill_null(False)).select("event_id", "theme").unique()
+
+
+def pairs(conn, evts: pl.DataFrame, params: LinkParams) -> pl.DataFrame:
+    """(event, security) pairs: by theme, or every event with each named security."""
+    secs = registry.securities(conn).filter(pl.col("role") == "security")
+    if params.symbols:
+        chosen = [registry.resolve(conn, s) for s in params.symbols]
+        linked = evts.select("event_id").join(secs.filter(pl.col("security").is_in(chosen)), how="cross")
+    else:
+        themes = event_themes(evts, registry.rules(conn))
+        linked = (
+            themes.join(secs.explode("themes"), left_on="theme", right_on="themes")
+            .select("event_id", "security")
+            .unique()
+            .join(secs, on="security")
+        )
+    return linked.select("event_id", "security", "benchmark", "calendar", "limit_pct", "yahoo", "name_en")
+
+
+def link(conn, params: LinkParams) -> pl.DataFrame:
+    """The export: one row per (event, security) with the columns of :data:`COLUMNS`."""
+    evts = events(conn, params)
+    linked = pairs(conn, evts, params)
+    placed = pl.concat(
+        [
+            sessions.place_events(
+                evts.select("event_id", time_utc="event_time", precision="precision"), calendar
+            ).with_columns(calendar=pl.lit(calendar))
+            for calendar in linked["calendar"].unique().sort()
+        ]
+        or [_empty_placed()],
+        how="vertical_relaxed",
+    )
+    linked = linked.join(placed.select("event_id", "calendar", "session_class", "t0", "ambiguous"), on=["event_id", "calendar"])
+    wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
+    t0s = linked["t0"].drop_nulls()
+    held = (
+        bars.read(conn, wanted, t0s.min() - _SESSION_MARGIN, t0s.max() + timedelta(days=30))
+        if len(t0s)
+        else bars.empty()
+    )
+    measured = returns.event_returns(
+        linked, held, est_len=params.est_len, gap=params.gap, min_est=params.min_est
+    )
+    secs = registry.securities(conn).select("security", bench_symbol="yahoo")
+    out = (
+        measured.join(evts, on="event_id")
+        .join(secs, left_on="benchmark", right_on="security", how="left")
+        .with_columns(
+            symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"),
+        )
+    )
+    return out.select(COLUMNS).sort("event_time", "event_id", "symbol")
+
+
+def _empty_placed() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"event_id": pl.Utf8, "session_class": pl.Utf8, "t0": pl.Date, "ambiguous": pl.Boolean, "calendar": pl.Utf8}
+    )
