@@ -2,8 +2,9 @@
 
 Nothing here reaches the internet: the ``tracker`` subprocesses started by :func:`run_tracker`
 point CelesTrak at 127.0.0.1 (a closed port unless a test passes its own local server), switch
-Launch Library 2 off (``TRACKER_LL2_URL=off``) unless a test passes a local server, and ignore any
-proxy settings of the environment.
+Launch Library 2 and the price vendors off (``TRACKER_LL2_URL=off``, ``TRACKER_YAHOO_URL=off``,
+``TRACKER_EASTMONEY_URL=off``) unless a test passes a local server, and ignore any proxy settings
+of the environment.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ def tracker_env(db_url: str, extra: Mapping[str, str] | None = None) -> dict[str
     """The environment for a tracker subprocess: TRACKER_DB, CelesTrak on a closed local port,
     Launch Library 2 off, no proxies; ``extra`` (e.g. a local server's URL) goes on top."""
     env = {k: v for k, v in os.environ.items() if k not in _PROXY_VARS}
-    env.update(TRACKER_DB=db_url, TRACKER_CELESTRAK_URL=OFFLINE_CELESTRAK, TRACKER_LL2_URL="off", NO_PROXY="*")
+    env.update(
+        TRACKER_DB=db_url, TRACKER_CELESTRAK_URL=OFFLINE_CELESTRAK, TRACKER_LL2_URL="off",
+        TRACKER_YAHOO_URL="off", TRACKER_EASTMONEY_URL="off", NO_PROXY="*",
+    )
     env.update(extra or {})
     return env
 

@@ -76,6 +76,22 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     imp.add_argument("--add-missing", action="store_true", help="register securities not in the registry (name = code)")
     imp.set_defaults(handler=import_bars)
 
+    ref = sub.add_parser(
+        "refresh",
+        parents=[common],
+        help="fetch missing daily bars (Eastmoney for A-shares, Yahoo otherwise)",
+        description="Fetch the sessions each security lacks, up to the last closed session, from "
+        "Eastmoney (Shanghai/Shenzhen) or Yahoo (Hong Kong, US, HSI, S&P 500); TRACKER_YAHOO_URL / "
+        "TRACKER_EASTMONEY_URL set the base URLs (off: skip). Securities already up to date cost no "
+        "request. Requests are spaced and retried on transient faults; a blocking answer "
+        "(401/403/429, captcha) stops the run. Exit 3 when a request failed, 4 when locked.",
+    )
+    ref.add_argument("--symbols", metavar="S,S", help="only these securities")
+    ref.add_argument("--source", choices=("yahoo", "eastmoney"), help="use this vendor for every security")
+    ref.add_argument("--since", metavar="DATE", help="ask from this date (default: after the newest stored bar)")
+    ref.add_argument("--verbose", "-v", action="store_true")
+    ref.set_defaults(handler=refresh_command)
+
     bars = sub.add_parser("bars", parents=[common], help="the daily bars held for one security")
     bars.add_argument("symbol", metavar="SYMBOL")
     bars.add_argument("--since", metavar="DATE")
@@ -280,3 +296,46 @@ def show_bars(args: argparse.Namespace) -> int:
         print(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
     emit(frame, args.format, title=f"Daily bars of {ident} (exchange-local dates)")
     return EXIT_OK
+
+
+def refresh_command(args: argparse.Namespace) -> int:
+    from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, db_url, parse_instant
+    from tracker.db import data_dir_for
+    from tracker.lock import Locked, exclusive
+
+    engine = open_db(args)
+    with engine.connect() as conn:
+        chosen = [_resolve(conn, s) for s in args.symbols.split(",") if s.strip()] if args.symbols else None
+    since = parse_instant(args.since, "--since").date() if args.since else None
+    try:
+        with exclusive(data_dir_for(db_url(args)) / "refresh.lock"):
+            failed = run_prices(engine, args.verbose, securities=chosen, source=args.source, since=since)
+    except Locked as exc:
+        raise UserError(str(exc), EXIT_LOCKED) from None
+    return EXIT_NETWORK if failed else EXIT_OK
+
+
+def run_prices(engine, verbose: bool, **options) -> bool:
+    """Refresh daily bars (the caller holds the refresh lock), report, return whether it failed.
+
+    Quiet unless bars were added, contradicted or a request failed (cron mails only that)."""
+    from datetime import datetime, timezone
+
+    from tracker.markets.refresh import refresh_prices
+
+    report = refresh_prices(engine, datetime.now(timezone.utc), **options)
+    for security, counts in report.stored.items():
+        if verbose or counts.new:
+            print(f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held")
+        for line in counts.conflicts:
+            print(f"conflict  {line}", file=sys.stderr)
+    if verbose:
+        for security in report.up_to_date:
+            print(f"prices    {security}: up to date (no request)")
+        for security in report.off:
+            print(f"prices    {security}: vendor switched off")
+    for error in report.errors:
+        print(f"error     {error}", file=sys.stderr)
+    if report.stopped:
+        print(f"tracker: {report.stopped}", file=sys.stderr)
+    return report.failed

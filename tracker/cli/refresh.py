@@ -1,8 +1,9 @@
 """``tracker refresh``: every data source in one cron-friendly run, under one lock.
 
 Quiet when nothing happened (cron mails only what matters); ``--verbose`` reports every URL.
-Sources so far: CelesTrak element sets, then Launch Library 2 launches (run even when CelesTrak
-failed: the sources are independent; the exit code reports any failure). Prices join as they land.
+Sources: CelesTrak element sets, Launch Library 2 launches, then daily bars (Eastmoney, Yahoo).
+Each runs even when an earlier one failed (the sources are independent); the exit code reports
+any failure.
 """
 
 from __future__ import annotations
@@ -18,19 +19,20 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     ref = commands.add_parser(
         "refresh",
         parents=[common],
-        help="refresh every source (CelesTrak element sets, LL2 launches); for cron",
+        help="refresh every source (CelesTrak element sets, LL2 launches, daily bars); for cron",
         description="Refresh every data source with the default queries, honouring each source's "
         "rate rules. Quiet unless something changed or failed. Exit codes: 0 ok, 3 a request "
         "failed (the run stopped), 4 another refresh is running, 5 some records were rejected.",
     )
     ref.add_argument("--force", action="store_true", help="ignore minimum refresh intervals")
     ref.add_argument("--verbose", "-v", action="store_true", help="report every request")
-    ref.set_defaults(handler=lambda args: run_refresh(args, sources=("tle", "launches")), groups=[], query=[])
+    ref.set_defaults(handler=lambda args: run_refresh(args, sources=("tle", "launches", "prices")), groups=[], query=[])
 
 
 def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
     """Take the lock, run each source, report, and map the result to an exit code."""
-    from tracker.cli.launches import run_ll2
+    from tracker.cli.launches_write import run_ll2
+    from tracker.cli.markets import run_prices
     from tracker.db import data_dir_for
     from tracker.lock import Locked, exclusive
     from tle.celestrak import CelesTrakClient
@@ -49,9 +51,10 @@ def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
             report = refresh_tle(engine, client, urls, now=datetime.now(timezone.utc), force=args.force)
             _report(report, args.verbose)
             launches_failed = "launches" in sources and run_ll2(engine, args.verbose)
+            prices_failed = "prices" in sources and run_prices(engine, args.verbose)
     except Locked as exc:
         raise UserError(str(exc), EXIT_LOCKED) from None
-    if report.failed or launches_failed:
+    if report.failed or launches_failed or prices_failed:
         return EXIT_NETWORK
     return EXIT_PARTIAL if report.rejected else EXIT_OK
 

@@ -1,0 +1,123 @@
+"""Refreshing daily bars from the vendors into the database, safely under cron.
+
+Which vendor: Eastmoney for Shanghai and Shenzhen (a Chinese source of A-share traded prices),
+Yahoo for Hong Kong, the US and the non-A-share indices; ``--source`` forces one. Base URLs come
+from ``TRACKER_YAHOO_URL`` / ``TRACKER_EASTMONEY_URL`` (tests point them at a local server;
+``off`` switches a vendor off).
+
+What is asked: for each security, the sessions after its newest stored bar (a year back when it
+has none) up to the last session that has *closed*, so a bar still trading is never stored as
+if final, and a security already up to date costs no request at all. That is the politeness
+rule across runs; within a run the clients space and retry requests (:mod:`markets.fetch`).
+
+Each security's bars are merged in their own transaction as they arrive: a run killed halfway
+keeps the securities it finished, and never half a security. A :class:`~markets.fetch.Blocked`
+answer (401/403/429, a captcha page) stops the whole run; an error for one security is reported
+and the run goes on to the next.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from markets import eastmoney, yahoo
+from markets.eastmoney import EastmoneyClient
+from markets.fetch import Blocked, FetchError
+from markets.sessions import session_table
+from markets.yahoo import YahooClient
+from tracker.markets import bars, registry
+
+OFF = "off"
+ENV = {"yahoo": "TRACKER_YAHOO_URL", "eastmoney": "TRACKER_EASTMONEY_URL"}
+CLIENTS = {"yahoo": YahooClient, "eastmoney": EastmoneyClient}
+DEFAULT_BASE = {"yahoo": yahoo.DEFAULT_BASE, "eastmoney": eastmoney.DEFAULT_BASE}
+#: How far back a security without any bar starts: enough for the 120-session market model.
+FIRST_LOOKBACK = timedelta(days=366)
+
+
+@dataclass
+class PriceRefresh:
+    """What one run did, per security: fetched bar counts, skips, errors, and why it stopped."""
+
+    stored: dict[str, bars.MergeCounts] = field(default_factory=dict)
+    up_to_date: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    off: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.stopped)
+
+
+def vendor_base(source: str) -> str | None:
+    """The base URL of a vendor (None when switched off); the client's default when unset."""
+    value = os.environ.get(ENV[source])
+    if value == OFF:
+        return None
+    return value or DEFAULT_BASE[source]
+
+
+def vendor_of(security: str, forced: str | None) -> str:
+    return forced or ("eastmoney" if security.startswith(("XSHG:", "XSHE:")) else "yahoo")
+
+
+def last_closed(calendar: str, now: datetime) -> date | None:
+    """The newest session of ``calendar`` whose close is not later than ``now``."""
+    table = session_table(calendar, (now - timedelta(days=30)).date(), now.date())
+    closed = table.filter(pl.col("close_utc") <= now)["session"]
+    return closed.max() if len(closed) else None
+
+
+def plan(conn, securities: list[str] | None, now: datetime, since: date | None) -> pl.DataFrame:
+    """Per security: vendor symbol spellings, the first date to ask for and the last closed session."""
+    secs = registry.securities(conn)
+    if securities:
+        secs = secs.filter(pl.col("security").is_in(securities))
+    held = bars.coverage(conn).select("security", "last")
+    secs = secs.join(held, on="security", how="left")
+    closed = {c: last_closed(c, now) for c in secs["calendar"].unique()}
+    return secs.with_columns(
+        start=pl.lit(since, dtype=pl.Date) if since else pl.coalesce(pl.col("last") + timedelta(days=1), pl.lit((now - FIRST_LOOKBACK).date())),
+        end=pl.col("calendar").replace_strict(closed, return_dtype=pl.Date),
+    )
+
+
+def refresh_prices(engine: Engine, now: datetime, *, securities: list[str] | None = None, source: str | None = None, since: date | None = None) -> PriceRefresh:
+    """Fetch and store what is missing for each security; see the module docstring for the rules."""
+    report = PriceRefresh()
+    with engine.connect() as conn:
+        todo = plan(conn, securities, now, since)
+    clients: dict[str, YahooClient | EastmoneyClient] = {}
+    try:
+        for row in todo.iter_rows(named=True):
+            vendor = vendor_of(row["security"], source)
+            if row["end"] is None or row["start"] > row["end"]:
+                report.up_to_date.append(row["security"])
+                continue
+            base = vendor_base(vendor)
+            if base is None:
+                report.off.append(row["security"])
+                continue
+            if vendor not in clients:
+                clients[vendor] = CLIENTS[vendor](base)
+            try:
+                fetched = clients[vendor].daily_bars(row["security"], row["start"], row["end"])
+            except Blocked as exc:
+                report.stopped = f"{vendor} refused us ({exc}); stopped: try again later"
+                break
+            except FetchError as exc:
+                report.errors.append(f"{row['security']}: {exc}")
+                continue
+            final = fetched.frame.filter(pl.col("date") <= row["end"])
+            with engine.begin() as conn:
+                report.stored[row["security"]] = bars.merge(conn, final, fetched.url)
+    finally:
+        for client in clients.values():
+            client.close()
+    return report
