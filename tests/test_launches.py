@@ -5,17 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, text
 
 from tests.conftest import shared_path
-from tracker.launches import vehicles
+from tracker.db import connect
+from tracker.launches import bundled, vehicles
+from tracker.launches.store import changes, load, mark_user, window_problem, write
 
 ZHUQUE3 = "2025-12-03-zhuque-3-y1"
 LM12A = "2025-12-23-long-march-12a-y1"
 TIANLONG3 = "2026-04-03-tianlong-3-y1"
 GUOWANG_01 = "2024-12-16-long-march-5b-y6"  # SatNet LEO Group 01, launch 2024-240
+
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 
 
 def listed(cli, *args: str) -> list[dict]:
@@ -67,6 +74,84 @@ def test_seeding_is_idempotent_and_keeps_user_edits(cli) -> None:
     rows = {r["id"]: r for r in listed(cli)}  # connects (and seeds) again
     assert len(rows) == 53
     assert rows[ZHUQUE3]["site"] == "Jiuquan LC-96B"
+    show = cli("launches", "show", ZHUQUE3)
+    assert "differs from the bundled calendar" in show.stdout
+    assert "site: the calendar says Jiuquan, Dongfeng commercial zone, LC-96B" in show.stdout
+
+
+# -- calendar updates reach existing databases ---------------------------------------------------
+
+
+def _edit(engine, launch_id: str, origin: str, **fields) -> None:
+    """Change fields of a held launch as ``origin`` would (a person marks them user-set)."""
+    with engine.begin() as conn:
+        before = load(conn, [launch_id])[launch_id]
+        after = dict(before, **fields)
+        if origin == "user":
+            mark_user(after, list(fields))
+        write(conn, after, before, origin, NOW)
+
+
+def test_calendar_update_merges_under_the_merge_rule(db_url) -> None:
+    engine = connect(db_url)  # holds the shipped calendar
+    _edit(engine, ZHUQUE3, "user", site="Jiuquan LC-96B")  # a person's correction
+    _edit(engine, LM12A, "ll2", net_precision="second")  # LL2 refined a field after the calendar
+    with engine.begin() as conn:  # a launch LL2 recorded before any calendar had it
+        write(conn, {**next(iter(load(conn, [TIANLONG3]).values())), "id": "2026-10-02-ceres-2", "vehicle": "Ceres-2",
+                     "variant": "", "serial": None, "net_utc": datetime(2026, 10, 2, 5, 0, tzinfo=timezone.utc),
+                     "ll2_id": "ll2-ceres-2-y2", "sources": [], "origin": "ll2", "user_fields": []}, None, "ll2", NOW)
+    doc = json.loads(bundled.packaged())
+    new = dict(next(i for i in doc["launches"] if i["id"] == ZHUQUE3), id="2026-09-30-zhuque-3-y3", serial="Y3",
+               net_utc="2026-09-30T04:00:00Z", cospar_launch=None)
+    y2 = dict(next(i for i in doc["launches"] if i["id"] == "2026-01-17-ceres-2-y1"), id="2026-10-02-ceres-2-y2",
+              serial="Y2", net_utc="2026-10-02T05:00:30Z", cospar_launch=None)
+    doc["launches"] += [new, y2]
+    for item in doc["launches"]:
+        if item["id"] == ZHUQUE3:
+            item.update(site="Jiuquan LC-96B (corrected)", mission="maiden flight (corrected)")
+        if item["id"] == LM12A:
+            item.update(net_precision="minute", mission="maiden flight (corrected)")
+    raw = json.dumps(doc, ensure_ascii=False).encode()
+
+    report = bundled.seed(engine, raw, NOW)
+    assert report.added == ["2026-09-30-zhuque-3-y3"]
+    assert report.updated[ZHUQUE3] == ["mission"]  # a field nobody but the calendar wrote
+    assert report.updated[LM12A] == ["mission"]  # net_precision: LL2 wrote it later, LL2's stays
+    assert report.updated["2026-10-02-ceres-2"] == ["serial", "sources"]  # completed, not duplicated
+    assert report.conflicts == [
+        f"{ZHUQUE3}: site: the bundled calendar says 'Jiuquan LC-96B (corrected)', kept 'Jiuquan LC-96B' (set by a person)"
+    ]
+    with engine.connect() as conn:
+        records = load(conn)
+        zq3_changes = changes(conn, ZHUQUE3)
+    assert len(records) == 53 + 2  # 53 + the LL2 one + the new calendar launch
+    assert records[ZHUQUE3]["site"] == "Jiuquan LC-96B" and records[LM12A]["net_precision"] == "second"
+    assert {"field": "mission", "old": "maiden flight, mass simulator", "new": "maiden flight (corrected)",
+            "origin": "bundled"}.items() <= next(c for c in zq3_changes if c["field"] == "mission").items()
+
+    # The same calendar again: nothing to do, and it costs one lookup.
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert bundled.seed(engine, raw, NOW) is None
+    assert len(statements) == 1 and "launch_state" in statements[0]
+
+
+def test_connecting_again_costs_one_lookup(db_url) -> None:
+    engine = connect(db_url)
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert bundled.seed(engine) is None
+    assert len(statements) == 1
+
+
+def test_a_database_seeded_before_digests_is_merged_once(db_url) -> None:
+    """A database of the previous version holds the launches but no digest: it is merged once."""
+    engine = connect(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("delete from launch_state"))
+    report = bundled.seed(engine)
+    assert report is not None and report.added == [] and report.updated == {}  # same launches, same values
+    assert bundled.seed(engine) is None
 
 
 # -- filters and vehicle spellings ---------------------------------------------------------------
@@ -130,6 +215,83 @@ def test_add_update_history_and_user_fields(cli) -> None:
 
     contradiction = cli("launches", "update", launch_id, "--status", "failure")
     assert contradiction.returncode == 1 and "contradicts" in contradiction.stderr
+
+
+def test_window_and_chinese_mission_name(cli) -> None:
+    launch_id = "2027-03-01-zhuque-3-y2"
+    added = cli("launches", "add", "--vehicle", "ZQ-3", "--serial", "Y2", "--net", "2027-03-01T06:00:00Z",
+                "--window-start", "2027-03-01T05:50:00Z", "--window-end", "2027-03-01T07:00:00Z", "--mission-zh", "朱雀三号遥二")
+    assert added.returncode == 0, added.stderr
+    show = cli("launches", "show", launch_id).stdout
+    assert "window_start: 2027-03-01T05:50:00Z (user-set)" in show and "window_end: 2027-03-01T07:00:00Z (user-set)" in show
+    assert "mission_zh: 朱雀三号遥二 (user-set)" in show
+
+    backwards = cli("launches", "update", launch_id, "--window-end", "2027-03-01T05:00:00Z")
+    assert backwards.returncode == 1 and "window_end: 2027-03-01T05:00:00Z is before window_start" in backwards.stderr
+    outside = cli("launches", "update", launch_id, "--net", "2027-03-02T06:00:00Z")
+    assert outside.returncode == 1 and "outside the window" in outside.stderr and "--window-start" in outside.stderr
+    malformed = cli("launches", "update", launch_id, "--window-start", "tomorrow")
+    assert malformed.returncode == 2 and "--window-start" in malformed.stderr
+    # A NET known to the day fits a window later that day.
+    moved = cli("launches", "update", launch_id, "--net", "2027-03-02", "--precision", "day",
+                "--window-start", "2027-03-02T04:00:00Z", "--window-end", "2027-03-02T05:00:00Z", "--mission-zh", "遥二")
+    assert moved.returncode == 0, moved.stderr
+    assert all(f in moved.stdout for f in ("net_utc", "net_precision", "window_start", "window_end", "mission_zh"))
+
+
+@pytest.mark.parametrize(
+    ("net", "precision", "start", "end", "inside"),
+    [
+        ("2027-03-01T06:00:00", "minute", "2027-03-01T06:00:00", "2027-03-01T06:00:00", True),  # instantaneous window
+        ("2027-03-01T06:00:00", "minute", "2027-03-01T06:01:00", None, False),
+        ("2027-03-01T00:00:00", "day", "2027-03-01T23:00:00", "2027-03-02T01:00:00", True),
+        ("2027-03-01T00:00:00", "day", "2027-03-02T00:00:00", None, False),
+        ("2027-03-01T00:00:00", "month", None, "2027-03-31T23:59:00", True),
+        ("2027-03-01T00:00:00", "month", "2027-04-01T00:00:00", None, False),
+        ("2027-03-01T00:00:00", "month", None, "2027-02-28T23:59:00", False),
+    ],
+)
+def test_window_must_hold_the_net_at_its_precision(net, precision, start, end, inside) -> None:
+    def t(text_: str | None):
+        return None if text_ is None else datetime.fromisoformat(text_).replace(tzinfo=timezone.utc)
+
+    rec = {"net_utc": t(net), "net_precision": precision, "window_start": t(start), "window_end": t(end)}
+    assert (window_problem(rec) is None) is inside
+
+
+def test_delete(cli, db_url, tmp_path: Path) -> None:
+    added = cli("launches", "add", "--vehicle", "CZ-8A", "--net", "2027-01-10T00:00:00Z",
+                "--constellation", "guowang", "--cospar", "2027-005")
+    assert added.returncode == 0, added.stderr
+    launch_id = "2027-01-10-long-march-8a"
+    engine = connect(db_url)
+    rules = "select count(*) from constellation_rule where value = '2027-005' and origin = 'calendar'"
+    with engine.connect() as conn:
+        assert conn.execute(text(rules)).scalar() == 1
+
+    deleted = cli("launches", "delete", launch_id)
+    assert deleted.returncode == 0 and f"deleted {launch_id}" in deleted.stdout
+    assert launch_id not in {r["id"] for r in listed(cli)}
+    with engine.connect() as conn:
+        assert conn.execute(text(rules)).scalar() == 0  # its designator no longer makes members
+        last = changes(conn, launch_id)[-1]
+    assert (last["field"], last["new"], last["origin"]) == ("record", "deleted", "user")
+    assert json.loads(last["old"])["cospar_launch"] == "2027-005"  # the last state, kept
+    gone = cli("launches", "show", launch_id)
+    assert gone.returncode == 1 and "deleted" in gone.stderr
+
+    bundled_one = cli("launches", "delete", ZHUQUE3)
+    assert bundled_one.returncode == 1 and "bundled calendar" in bundled_one.stderr and "update" in bundled_one.stderr
+    from_ll2 = tmp_path / "ll2.json"
+    from_ll2.write_text(json.dumps([{**next(r for r in listed(cli) if r["id"] == ZHUQUE3), "id": "2027-02-01-zhuque-3",
+                                     "net_utc": "2027-02-01T00:00:00Z", "status": "scheduled", "orbit_outcome": "pending",
+                                     "booster_recovery": "unknown", "cospar_launch": None, "ll2_id": "ll2-x"}]))
+    assert cli("launches", "import", from_ll2).returncode == 0
+    linked = cli("launches", "delete", "2027-02-01-zhuque-3")
+    assert linked.returncode == 1 and "Launch Library 2" in linked.stderr
+    assert len(listed(cli)) == 54
+    unknown = cli("launches", "delete", "1999-01-01-nothing")
+    assert unknown.returncode == 1 and "no launch" in unknown.stderr
 
 
 def test_recovery_success_on_orbit_failure_is_allowed(cli) -> None:

@@ -4,6 +4,9 @@ Answers are built from the real first result of ``/2.3.0/launches/upcoming/`` ke
 ``../shared/api-samples`` (fields altered per case). The detailed-mode ``launcher_stage`` with a
 landing is SYNTHETIC: laid out as LL2's Swagger example (the fragment in ../shared), with values
 made up for the test, since no real detailed answer for a Chinese booster landing was found.
+The locations answer is made of the sample's real ``pad.location`` object (Wenchang, id 8) and
+copies of it with the verified ids 16, 17, 19, a SYNTHETIC sea-launch location (id 9001: the
+real id is unknown) and a foreign location that must be ignored.
 """
 
 from __future__ import annotations
@@ -19,19 +22,45 @@ from sqlalchemy import text
 from tests.conftest import shared_path
 from tests.httpserver import Reply
 from tracker.db import connect
+from tests.httpserver import LocalServer
 from tracker.launches import ll2
-from tracker.launches.refresh import BUDGET, refresh_launches
+from tracker.launches.refresh import BUDGET, LOCATIONS_MAX_AGE, refresh_launches
 from tracker.launches.store import load
 
 PATH = "/2.3.0/launches/"
+LOCATIONS = "/2.3.0/locations/"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 ZHUQUE3 = "2025-12-03-zhuque-3-y1"
+SEA = 9001  # SYNTHETIC id for the sea-launch location
+CHINA = "8,16,17,19,9001"
 
 
 @pytest.fixture
 def sample() -> dict:
     path = shared_path("api-samples", "ll2_2.3.0_launches_upcoming_limit10_lldev_2025-12-26_FIRST-RESULT-ONLY.json")
     return json.loads(path.read_text())["results"][0]
+
+
+def locations(sample: dict) -> Reply:
+    """The Chinese locations as LL2 lists them, plus one foreign location (see module docstring)."""
+    real = sample["pad"]["location"]
+    copies = [dict(copy.deepcopy(real), id=i, name=n) for i, n in (
+        (16, "Xichang Satellite Launch Center, People's Republic of China"),
+        (17, "Jiuquan Satellite Launch Center, People's Republic of China"),
+        (19, "Taiyuan Satellite Launch Center, People's Republic of China"),
+        (SEA, "Haiyang Oriental Spaceport"),
+    )]
+    foreign = copy.deepcopy(real)
+    foreign.update(id=12, name="Cape Canaveral SFS, FL, USA")
+    foreign["country"].update(id=2, name="United States of America", alpha_2_code="US", alpha_3_code="USA")
+    return page([real, *copies, foreign])
+
+
+@pytest.fixture
+def ll2_server(http_server: LocalServer, sample: dict) -> LocalServer:
+    """The local server answering LL2's locations lookup; tests add the launches route."""
+    http_server.route("GET", LOCATIONS, locations(sample))
+    return http_server
 
 
 def page(results: list[dict], next_url: str | None = None) -> Reply:
@@ -76,7 +105,7 @@ def test_maps_a_detailed_landing(sample: dict, success, outcome) -> None:
     assert (rec["status"], rec["orbit_outcome"], rec["cospar_launch"]) == ("success", "success", "2025-280")
 
 
-def test_refresh_adds_matches_and_respects_user_fields(http_server, db_url, sample) -> None:
+def test_refresh_adds_matches_and_respects_user_fields(ll2_server, db_url, sample) -> None:
     engine = connect(db_url)
     with engine.begin() as conn:  # a person corrected Zhuque-3's recovery by hand
         from tracker.launches.store import mark_user, write
@@ -86,11 +115,11 @@ def test_refresh_adds_matches_and_respects_user_fields(http_server, db_url, samp
         mark_user(after, ["booster_recovery"])
         write(conn, after, before, "user", NOW)
     upcoming = copy.deepcopy(sample)
-    http_server.route("GET", PATH, page([zhuque3(sample, False), upcoming]))
-    report = refresh_launches(engine, http_server.url, NOW)
+    ll2_server.route("GET", PATH, page([zhuque3(sample, False), upcoming]))
+    report = refresh_launches(engine, ll2_server.url, NOW)
     assert not report.failed
-    (request,) = http_server.requests_to(PATH)
-    assert request.query["mode"] == "detailed" and request.query["location__ids"] == "8,16,17,19"
+    (request,) = ll2_server.requests_to(PATH)
+    assert request.query["mode"] == "detailed" and request.query["location__ids"] == CHINA
     with engine.connect() as conn:
         records = load(conn)
     zq3 = records[ZHUQUE3]
@@ -102,44 +131,99 @@ def test_refresh_adds_matches_and_respects_user_fields(http_server, db_url, samp
     assert records["2025-12-30-long-march-7a"]["origin"] == "ll2"
     # Matched by LL2 id the second time, even after the NET moves by more than a day.
     moved = dict(upcoming, net="2026-01-05T01:00:00Z")
-    http_server.route("GET", PATH, page([moved]))
-    second = refresh_launches(engine, http_server.url, NOW)
+    ll2_server.route("GET", PATH, page([moved]))
+    second = refresh_launches(engine, ll2_server.url, NOW)
     assert second.added == [] and "net_utc" in second.updated["2025-12-30-long-march-7a"]
 
 
-def test_budget_never_sends_a_sixteenth_request_in_an_hour(http_server, db_url, sample) -> None:
+def test_query_parameters(ll2_server, db_url, sample) -> None:
+    """One lookup of China's locations (country filter), then one launches query for all of them."""
+    ll2_server.route("GET", PATH, page([]))
+    report = refresh_launches(connect(db_url), ll2_server.url, NOW)
+    assert not report.failed
+    lookup, query = ll2_server.requests
+    assert (lookup.path, lookup.query) == (LOCATIONS, {"country_code": "CHN", "limit": "100"})
+    assert query.path == PATH
+    assert query.query == {
+        "location__ids": CHINA,  # verified 8, 16, 17, 19 and the lookup's sea-launch location; not USA's 12
+        "net__gte": "2026-10-22T12:00:00Z",  # 30 days before NOW
+        "mode": "detailed",
+        "limit": "100",
+        "ordering": "net",
+    }
+
+
+def test_location_lookup_is_remembered_for_30_days_and_per_server(ll2_server, db_url, sample) -> None:
     engine = connect(db_url)
-    http_server.route("GET", PATH, lambda request: page([], http_server.url + PATH + "?offset=1"))
-    runs = [refresh_launches(engine, http_server.url, NOW + timedelta(minutes=i)) for i in range(5)]
-    assert len(http_server.requests) == BUDGET
+    ll2_server.route("GET", PATH, page([]))
+    for at in (NOW, NOW + timedelta(days=29)):
+        assert not refresh_launches(engine, ll2_server.url, at).failed
+    assert len(ll2_server.requests_to(LOCATIONS)) == 1 and len(ll2_server.requests_to(PATH)) == 2
+    refresh_launches(engine, ll2_server.url, NOW + LOCATIONS_MAX_AGE)
+    assert len(ll2_server.requests_to(LOCATIONS)) == 2
+    # Another server (TRACKER_LL2_URL changed): its own locations are asked, not the remembered ones.
+    ll2_server.route("GET", LOCATIONS, page([sample["pad"]["location"]]))
+    refresh_launches(engine, ll2_server.url + "/", NOW + LOCATIONS_MAX_AGE)
+    assert len(ll2_server.requests_to(LOCATIONS)) == 3
+
+
+def test_verified_locations_are_asked_even_if_the_lookup_finds_none(ll2_server, db_url) -> None:
+    """A server that ignores the country filter (or knows nothing) cannot drop the four centres."""
+    ll2_server.route("GET", LOCATIONS, page([]))
+    ll2_server.route("GET", PATH, page([]))
+    refresh_launches(connect(db_url), ll2_server.url, NOW)
+    (query,) = ll2_server.requests_to(PATH)
+    assert query.query["location__ids"] == "8,16,17,19"
+
+
+def test_failed_location_lookup_stops_the_run(ll2_server, db_url) -> None:
+    ll2_server.route("GET", LOCATIONS, Reply(503, "down"))
+    ll2_server.route("GET", PATH, page([]))
+    report = refresh_launches(connect(db_url), ll2_server.url, NOW)
+    assert report.failed and report.answers[-1].status == 503
+    assert ll2_server.requests_to(PATH) == []
+
+
+def test_chinese_locations_reads_both_country_shapes(sample) -> None:
+    wenchang = sample["pad"]["location"]  # 2.3.0: country object
+    old = {"id": 16, "name": "Xichang Satellite Launch Center, People's Republic of China", "country_code": "CHN"}  # 2.2.0
+    elsewhere = {"id": 27, "name": "Kennedy Space Center, FL, USA", "country_code": "USA"}
+    assert ll2.chinese_locations({"results": [wenchang, old, elsewhere]}) == [8, 16]
+
+
+def test_budget_never_sends_a_sixteenth_request_in_an_hour(ll2_server, db_url, sample) -> None:
+    engine = connect(db_url)
+    ll2_server.route("GET", PATH, lambda request: page([], ll2_server.url + PATH + "?offset=1"))
+    runs = [refresh_launches(engine, ll2_server.url, NOW + timedelta(minutes=i)) for i in range(5)]
+    assert len(ll2_server.requests) == BUDGET
     assert runs[-1].answers == [] and "budget" in runs[-1].budget_note
-    later = refresh_launches(engine, http_server.url, NOW + timedelta(hours=1, minutes=1))
-    assert len(later.answers) > 0 and len(http_server.requests) > BUDGET
+    later = refresh_launches(engine, ll2_server.url, NOW + timedelta(hours=1, minutes=1))
+    assert len(later.answers) > 0 and len(ll2_server.requests) > BUDGET
 
 
 @pytest.mark.parametrize("status", [429, 500])
-def test_non_200_stops_and_is_recorded(http_server, db_url, sample, status: int) -> None:
+def test_non_200_stops_and_is_recorded(ll2_server, db_url, sample, status: int) -> None:
     engine = connect(db_url)
-    http_server.route("GET", PATH, [page([sample], http_server.url + PATH + "?offset=1"), Reply(status, "slow down")])
-    report = refresh_launches(engine, http_server.url, NOW)
-    assert report.failed and len(http_server.requests) == 2
+    ll2_server.route("GET", PATH, [page([sample], ll2_server.url + PATH + "?offset=1"), Reply(status, "slow down")])
+    report = refresh_launches(engine, ll2_server.url, NOW)
+    assert report.failed and len(ll2_server.requests_to(PATH)) == 2
     assert report.answers[-1].status == status
     assert "2025-12-30-long-march-7a" in report.added  # what came before the failure is kept
     with engine.connect() as conn:
         statuses = [r.status for r in conn.execute(text("select status from ll2_request order by id"))]
-    assert statuses == [200, status]
+    assert statuses == [200, 200, status]  # the locations lookup, page 1, the failure
 
 
-def test_timeout_stops(http_server, db_url) -> None:
+def test_timeout_stops(ll2_server, db_url) -> None:
     engine = connect(db_url)
-    http_server.route("GET", PATH, Reply(200, "{}", delay=2.0))
-    report = refresh_launches(engine, http_server.url, NOW, timeout=httpx.Timeout(0.3))
-    assert report.failed and "timed out" in report.answers[0].error
+    ll2_server.route("GET", PATH, Reply(200, "{}", delay=2.0))
+    report = refresh_launches(engine, ll2_server.url, NOW, timeout=httpx.Timeout(0.3))
+    assert report.failed and "timed out" in report.answers[-1].error
 
 
-def test_cli_refresh_and_tracker_refresh(cli, http_server, sample) -> None:
-    http_server.route("GET", PATH, page([sample]))
-    env = {"TRACKER_LL2_URL": http_server.url}
+def test_cli_refresh_and_tracker_refresh(cli, ll2_server, sample) -> None:
+    ll2_server.route("GET", PATH, page([sample]))
+    env = {"TRACKER_LL2_URL": ll2_server.url}
     first = cli("launches", "refresh", env=env)
     assert first.returncode == 0, first.stderr
     assert "added     2025-12-30-long-march-7a" in first.stdout
@@ -148,7 +232,7 @@ def test_cli_refresh_and_tracker_refresh(cli, http_server, sample) -> None:
     # `tracker refresh`: CelesTrak (offline here) fails, LL2 is still asked; the exit code says 3.
     both = cli("refresh", env=env)
     assert both.returncode == 3
-    assert len(http_server.requests_to(PATH)) == 3
-    http_server.route("GET", PATH, Reply(429, "Request was throttled."))
+    assert len(ll2_server.requests_to(PATH)) == 3
+    ll2_server.route("GET", PATH, Reply(429, "Request was throttled."))
     throttled = cli("launches", "refresh", env=env)
     assert throttled.returncode == 3 and "429" in throttled.stderr

@@ -2,8 +2,13 @@
 
 Run once when the ledger changes: ``python tools/launches_calendar.py [CSV]``. The CSV is read
 with the csv module (mission names contain commas), vehicles are split into family and variant
-(:func:`tracker.launches.vehicles.split`), constellations reduced to guowang/qianfan/other, and
+(:func:`tracker.launches.vehicles.split`), ids made as the tracker makes them
+(:func:`tracker.launches.store.new_id`), constellations reduced to guowang/qianfan/other, and
 the URLs of each row's ``sources`` kept as a list (its prose, if any, goes to ``notes``).
+
+The ledger holds flown launches only, so a launch's status is its orbit outcome; a row with any
+other outcome stops the tool rather than inventing a status. A changed calendar.json reaches
+existing databases on their next connect (:mod:`tracker.launches.bundled`): ids must stay stable.
 """
 
 from __future__ import annotations
@@ -17,27 +22,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tracker.launches.store import new_id, parse_time  # noqa: E402
 from tracker.launches.vehicles import match, split  # noqa: E402
+from tracker.launches.vocab import FLOWN  # noqa: E402
 
 DEFAULT_CSV = ROOT.parent / "shared" / "facts" / "launches.csv"
 OUT = ROOT / "tracker" / "launches" / "calendar.json"
 _URL = re.compile(r"https?://[^\s;)]+")
-_STATUS = {"success": "success", "failure": "failure", "partial": "partial"}
 
 
 def record(row: dict[str, str]) -> dict:
-    vehicle = match(row["vehicle"])
-    family, variant = split(vehicle)
+    family, variant = split(match(row["vehicle"]))
     serial = row["serial"] or None
-    date = row["net_utc"][:10]
-    slug = re.sub(r"[^a-z0-9]+", "-", vehicle.lower()).strip("-")
+    if row["orbit_outcome"] not in FLOWN:
+        raise SystemExit(f"{row['net_utc']} {row['vehicle']}: orbit_outcome {row['orbit_outcome']!r}: the ledger holds flown launches only")
     named = (row["constellation"] or "").strip()
     constellation = named.lower() if named.lower() in ("guowang", "qianfan") else ("other" if named else None)
     prose = _URL.sub("", row["sources"]).replace("(", "").replace(")", "").replace(";", "").strip(" ,")
     notes = [f"constellation: {named}" if constellation == "other" else "", re.sub(r"\s+,", ",", re.sub(r"\s+", " ", prose))]
-    net = row["net_utc"] if "T" in row["net_utc"] else row["net_utc"] + "T00:00Z"
+    net = (row["net_utc"] if "T" in row["net_utc"] else row["net_utc"] + "T00:00Z").replace("Z", ":00Z")
     return {
-        "id": "-".join(p for p in (date, slug, (serial or "").lower()) if p),
+        "id": new_id({"vehicle": family, "variant": variant, "serial": serial, "net_utc": parse_time(net)}),
         "vehicle": family,
         "variant": variant,
         "serial": serial,
@@ -47,9 +52,9 @@ def record(row: dict[str, str]) -> dict:
         "mission_zh": row["mission_zh"] or None,
         "constellation": constellation,
         "cospar_launch": row["cospar_launch"] or None,
-        "net_utc": net.replace("Z", ":00Z"),
+        "net_utc": net,
         "net_precision": row["net_precision"],
-        "status": _STATUS[row["orbit_outcome"]],
+        "status": row["orbit_outcome"],
         "orbit_outcome": row["orbit_outcome"],
         "booster_recovery": row["booster_recovery"],
         "sources": _URL.findall(row["sources"]),

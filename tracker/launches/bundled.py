@@ -1,39 +1,135 @@
-"""The bundled calendar: a fresh database holds every launch of ``calendar.json`` offline.
+"""The bundled calendar: the launches of ``calendar.json``, held offline and kept current.
 
-Seeding inserts the launches whose ids are missing and nothing else, so it is idempotent and
-never touches a record a person (or a refresh) has changed since.
+A fresh database receives every bundled launch without any network. A later version's calendar
+(corrections, new launches) also reaches a database that holds an older one: whenever
+calendar.json differs from the one last merged (its SHA-256 is kept in ``launch_state``) it is
+merged again. While it is unchanged, which is nearly always, connecting costs one lookup: every
+command connects.
+
+Merge rule (:func:`tracker.launches.store.merge_fields`, the one LL2 refresh follows too):
+
+* the calendar replaces a field it was the last source to write (people not counted), and fills
+  any empty field; a value it leaves empty says nothing (it never erases);
+* a field a person set is kept, and the disagreement reported as a conflict;
+* a field LL2 wrote after the calendar is left to LL2: it is the newer source, and within its
+  window the next refresh would only say it again. (So a newer calendar corrects what an older
+  calendar said, never what LL2 or a person said since.)
+
+Every change is kept in the history with origin ``bundled``. A bundled launch whose id the
+database lacks is first matched against the launches outside the calendar (same rule as LL2
+matching: vehicle and serial, else vehicle and NET within a day), so that a launch LL2 or a
+person recorded first is completed rather than duplicated.
+
+``connect()`` ignores the report; ``tracker launches show`` lists, per launch, where a person's
+value differs from the calendar.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tracker.launches.models import Launch
-from tracker.launches.store import FIELDS, parse_value, write
+from tracker.launches.models import LaunchHistory
+from tracker.launches.store import FIELDS, find_match, get_state, load, merge_fields, parse_value, set_state, write
+
+DIGEST_KEY = "bundled_calendar_sha256"
+SOURCE = "the bundled calendar"
+#: What a calendar record does not speak for: bookkeeping of the database, not facts.
+_NOT_OFFERED = ("id", "origin", "user_fields")
+
+
+@dataclass
+class CalendarMerge:
+    """What merging one calendar did: launches added, fields changed per launch, conflicts kept."""
+
+    added: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
 
 
 @cache
-def calendar() -> tuple[dict, ...]:
-    """The bundled launches as records (origin ``bundled``)."""
-    doc = json.loads(resources.files("tracker.launches").joinpath("calendar.json").read_text(encoding="utf-8"))
+def packaged() -> bytes:
+    """calendar.json as shipped (read once per process)."""
+    return resources.files("tracker.launches").joinpath("calendar.json").read_bytes()
+
+
+def records(raw: bytes) -> tuple[dict, ...]:
+    """A calendar document's launches as records (origin ``bundled``)."""
+    doc = json.loads(raw.decode("utf-8"))
     return tuple(
         {**{f: parse_value(f, item.get(f)) for f in FIELDS}, "origin": "bundled"} for item in doc["launches"]
     )
 
 
-def seed(engine: Engine) -> int:
-    """Insert the bundled launches not yet held; returns how many were added."""
-    records = calendar()
-    with engine.begin() as conn:
-        have = set(conn.execute(select(Launch.__table__.c.id)).scalars())
-        missing = [r for r in records if r["id"] not in have]
-        now = datetime.now(timezone.utc)
-        for rec in missing:
-            write(conn, dict(rec), None, "bundled", now)
-    return len(missing)
+@cache
+def calendar() -> tuple[dict, ...]:
+    """The shipped launches as records."""
+    return records(packaged())
+
+
+def seed(engine: Engine, raw: bytes | None = None, now: datetime | None = None) -> CalendarMerge | None:
+    """Merge the calendar (``raw``, default the shipped one) unless it is the one merged last.
+
+    Returns what the merge did, or None when the calendar was already merged (one lookup).
+    """
+    raw = packaged() if raw is None else raw
+    digest = hashlib.sha256(raw).hexdigest()
+    if _merged(engine) == digest:
+        return None
+    now = now or datetime.now(timezone.utc)
+    try:
+        with engine.begin() as conn:
+            report = merge(conn, records(raw), now)
+            set_state(conn, DIGEST_KEY, digest, now)
+    except (IntegrityError, OperationalError):
+        if _merged(engine) == digest:
+            return None  # another process connecting at the same moment merged it first
+        raise
+    return report
+
+
+def _merged(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        held = get_state(conn, DIGEST_KEY)
+    return None if held is None else held[0]
+
+
+def merge(conn, bundled: tuple[dict, ...], now: datetime) -> CalendarMerge:
+    """Apply ``bundled`` under the merge rule (module docstring), inside ``conn``'s transaction."""
+    report = CalendarMerge()
+    held = load(conn)
+    ids = {rec["id"] for rec in bundled}
+    outside = [r for r in held.values() if r["id"] not in ids]
+    writer = _last_writers(conn) if held else {}
+    for rec in bundled:
+        target = held.get(rec["id"]) or find_match(outside, rec)
+        if target is None:
+            write(conn, {**rec, "user_fields": []}, None, "bundled", now)
+            report.added.append(rec["id"])
+            continue
+        created_by = writer.get((target["id"], "record"))
+        claims = {f for f in FIELDS if writer.get((target["id"], f), created_by) in (None, "bundled")}
+        offered = {k: v for k, v in rec.items() if k not in _NOT_OFFERED}
+        after, conflicts = merge_fields(target, offered, SOURCE, claims)
+        report.conflicts += conflicts
+        if changed := write(conn, after, target, "bundled", now):
+            report.updated[target["id"]] = changed
+    return report
+
+
+def _last_writers(conn) -> dict[tuple[str, str], str]:
+    """(launch id, field) -> the source that last wrote it, people not counted.
+
+    ``(id, "record")`` is the source that created the launch, which wrote every field it gave.
+    """
+    h = LaunchHistory.__table__
+    rows = conn.execute(select(h.c.launch_id, h.c.field, h.c.origin).where(h.c.origin != "user").order_by(h.c.id))
+    return {(launch_id, name): origin for launch_id, name, origin in rows}

@@ -1,15 +1,52 @@
 """Launch Library 2 (The Space Devs): the query for Chinese launches and mapping its answers.
 
 Pure code: it builds URLs, performs one GET at a time and maps results to launch records; the
-request budget and the database are :mod:`tracker.launches.refresh`'s business.
+request budget, the database and the cache of location ids are :mod:`tracker.launches.refresh`'s.
 
-Query: ``/2.3.0/launches/`` filtered by ``location__ids`` for China's four inland launch centres
-(8 Wenchang, which in LL2 also holds the Hainan commercial pads; 16 Xichang; 17 Jiuquan; 19
-Taiyuan), launches from 30 days ago onwards, ``mode=detailed`` (``rocket.launcher_stage[].landing``
-exists only there), ``limit=100`` (LL2's maximum), ``ordering=net``. One location filter asks for
-every provider (CASC and the commercial companies) in one request, where ``lsp__name`` would
-cost one request per provider out of 15 an hour. Sea launches (Haiyang / Yellow Sea) are not
-covered by these ids; they stay in the bundled calendar or are added by hand.
+The query
+---------
+``/2.3.0/launches/?location__ids=...&net__gte=<30 days ago>&mode=detailed&limit=100&ordering=net``:
+every launch from a Chinese launch location, whoever provides it (CASC and the commercial
+companies) in one request, where ``lsp__name`` would cost one request per provider out of 15 an
+hour. ``mode=detailed`` because ``rocket.launcher_stage[].landing`` exists only there; 100 is
+LL2's page maximum.
+
+The location ids come from LL2 itself: ``/2.3.0/locations/?country_code=CHN&limit=100``, asked
+at most every 30 days (:data:`tracker.launches.refresh.LOCATIONS_MAX_AGE`), keeping only answers
+whose ``country`` is CHN (so a filter LL2 ignored cannot pull in foreign sites), always joined
+with the four verified inland centres below. This covers sites that have no verified id here,
+above all the sea launches (LL2 location "Haiyang Oriental Spaceport"), at the cost of one
+request a month.
+
+What was verified, and where (public copies of LL2 material found by code search):
+
+* LL2 2.3.0's launch endpoint has **no country filter**. Its filters (from the 2.3.0 OpenAPI
+  schema, as published in github.com/api-evangelist/thespacedevs-ll2-api,
+  ``collections/thespacedevs-ll2-api-launches-api.opencollection.json``) include
+  ``location__ids`` ("Comma-separated location IDs"), ``lsp__id``, ``lsp__name``,
+  ``pad__location``, ``net__gte``; no ``country_code``/``pad__location__country_code``.
+* The locations endpoint does filter by country: ``country_code`` (same repository,
+  ``...-locations-api.opencollection.json``: "Parameters - `country_code`, ... Example -
+  /locations/?country_code=NZL", i.e. ISO alpha-3).
+* Location ids: 8 Wenchang Space Launch Site (the real 2.3.0 answer in
+  ``../shared/api-samples``, ``pad.location.id``, ``country.alpha_3_code`` "CHN"); 17 Jiuquan
+  Satellite Launch Center (a real 2.3.0 answer pasted in a public JS file, the capture the
+  shared sample was cut from, and 2.2.0 answers: ``"id": 17 ... "country_code": "CHN"``); 16
+  Xichang Satellite Launch Center (a 2.2.0 answer: ``ll.thespacedevs.com/2.2.0/location/16/``,
+  "CHN"); 19 Taiyuan Satellite Launch Center (an SQL dump of LL2 locations in a public
+  repository: ``lldev.thespacedevs.com/2.2.0/location/19/``, "CHN"). All four are also in the
+  location-id table of github.com/AlexMNet/MMM-TheSpaceDevs, README.md.
+* The Hainan commercial pads belong to location 8: a public project's test payload shows pad
+  "Commercial LC-1" under "Wenchang Space Launch Site, People's Republic of China" (a fixture,
+  not a verbatim capture).
+
+Not verified: the id of location "Haiyang Oriental Spaceport"; whether LL2 files the Yellow Sea
+and South China Sea launch positions under it or under locations of their own (seen only as
+names: "Haiyang offshore launch location", "Rizhao offshore launch location", "Yellow Sea
+(launch location 5)", "South China Sea (launch location 2)"); that those carry country CHN; and
+that the live server honours ``country_code=CHN`` (documented with NZL). A server ignoring the
+filter is harmless (the country check, the verified ids); a sea launch LL2 files under no
+Chinese location is missed by refresh and stays in the bundled calendar or is added by hand.
 """
 
 from __future__ import annotations
@@ -26,7 +63,9 @@ from tle.celestrak import USER_AGENT
 from tracker.launches import vehicles
 
 DEFAULT_BASE = "https://ll.thespacedevs.com"
-LOCATION_IDS = (8, 16, 17, 19)
+#: The Chinese launch locations whose LL2 ids were verified (module docstring): always asked.
+VERIFIED_LOCATIONS = {8: "Wenchang", 16: "Xichang", 17: "Jiuquan", 19: "Taiyuan"}
+COUNTRY = "CHN"
 LOOKBACK = timedelta(days=30)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -53,9 +92,26 @@ class Answer:
     error: str | None = None
 
 
-def first_url(base: str, now: datetime) -> str:
+def locations_url(base: str) -> str:
+    """The Chinese launch locations LL2 knows (one page holds them: there are a handful)."""
+    return f"{base.rstrip('/')}/2.3.0/locations/?{urlencode({'country_code': COUNTRY, 'limit': 100})}"
+
+
+def chinese_locations(data: dict[str, Any]) -> list[int]:
+    """Ids of the locations in a locations answer whose country is China (2.3.0 ``country``
+    object, or 2.2.0 ``country_code``), whatever else the answer holds."""
+    found = []
+    for loc in data["results"]:
+        code = (loc.get("country") or {}).get("alpha_3_code") or loc.get("country_code")
+        if code == COUNTRY and isinstance(loc.get("id"), int):
+            found.append(loc["id"])
+    return found
+
+
+def first_url(base: str, now: datetime, location_ids: list[int]) -> str:
+    """The first page of Chinese launches from 30 days ago onwards."""
     query = {
-        "location__ids": ",".join(map(str, LOCATION_IDS)),
+        "location__ids": ",".join(map(str, sorted(location_ids))),
         "net__gte": (now - LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "mode": "detailed",
         "limit": 100,

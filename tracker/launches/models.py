@@ -1,4 +1,5 @@
-"""The launch calendar's tables: launches, their change history and the LL2 request log."""
+"""The launch calendar's tables: launches, their change history, the LL2 request log and the
+small state the calendar's sources keep between commands."""
 
 from __future__ import annotations
 
@@ -66,3 +67,18 @@ class Ll2Request(SQLModel, table=True):
     sent_utc: datetime = Field(index=True)
     url: str
     status: int | None = None  # HTTP status, or None when no answer came (timeout, refused)
+
+
+class LaunchState(SQLModel, table=True):
+    """One remembered fact about a source, by key: what must outlive a single command.
+
+    Keys in use: ``bundled_calendar_sha256`` (the calendar.json last merged, so that connecting
+    costs one lookup while it is unchanged) and ``ll2_china_locations`` (LL2 location ids found
+    to be Chinese, with when LL2 was last asked). Values are text (JSON where structured).
+    """
+
+    __tablename__ = "launch_state"
+
+    key: str = Field(primary_key=True)
+    value: str
+    updated_utc: datetime

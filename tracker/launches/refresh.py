@@ -5,19 +5,24 @@ and committed *before* it is sent, so a run killed mid-request still counts it; 
 sent while 15 were sent in the sliding hour before it. Any answer but 200 (429 included), a
 timeout or a refused connection stops the run; the launches already fetched are still merged.
 
-Matching an LL2 launch to a record: by stored LL2 id; else same vehicle (family and variant) and
-same serial; else same vehicle with NET within one day (the nearest wins). Unmatched launches
-are added (origin ``ll2``).
+Which locations are asked (:mod:`tracker.launches.ll2`): the Chinese location ids LL2 lists are
+looked up at most every :data:`LOCATIONS_MAX_AGE` and kept in ``launch_state`` (one request out
+of the budget, like any other; a failed lookup stops the run like any other failure).
 
-Merge rule: LL2 decides the time-line fields (NET, precision, window, status, outcomes, landing,
-designator) and only fills descriptive fields (serial, provider, site, mission, constellation)
-that are empty. A field a person set (listed in ``user_fields``) is never overwritten; when LL2
-says something else it is reported as a conflict, every run, until the person resolves it.
-Everything is merged in one transaction.
+Matching an LL2 launch to a record: by stored LL2 id; else, among records not linked to another
+LL2 launch, :func:`tracker.launches.store.find_match` (vehicle and serial, else vehicle and NET
+within a day). Unmatched launches are added (origin ``ll2``).
+
+Merge rule (:func:`tracker.launches.store.merge_fields`): LL2 decides the time-line fields (NET,
+precision, window, status, outcomes, landing, designator) and only fills descriptive fields
+(vehicle, serial, provider, site, mission, constellation) that are empty. A field a person set
+(listed in ``user_fields``) is never overwritten; when LL2 says something else it is reported as
+a conflict, every run, until the person resolves it. Everything is merged in one transaction.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 from tracker.launches import ll2
 from tracker.launches.models import Ll2Request
-from tracker.launches.store import as_text, iso, load, new_id, write
+from tracker.launches.store import FIELDS, find_match, get_state, iso, load, merge_fields, new_id, set_state, write
 
 LL2_ENV = "TRACKER_LL2_URL"
 #: ``TRACKER_LL2_URL=off`` leaves LL2 out of ``tracker refresh`` (offline sites, tests).
@@ -37,8 +42,14 @@ OFF = "off"
 BUDGET = 15
 WINDOW = timedelta(hours=1)
 MAX_PAGES = 5
-MATCH_WINDOW = timedelta(days=1)
+#: How long the list of Chinese LL2 locations is trusted before LL2 is asked again.
+LOCATIONS_MAX_AGE = timedelta(days=30)
+LOCATIONS_KEY = "ll2_china_locations"
+SOURCE = "LL2"
+#: Descriptive fields LL2 only fills when empty (its spellings differ from the curated ones).
 _FILL_ONLY = ("vehicle", "variant", "serial", "provider", "site", "mission", "constellation")
+#: What LL2 speaks for, even over a value already held (unless a person set it).
+CLAIMS = frozenset(FIELDS) - set(_FILL_ONLY)
 
 
 @dataclass
@@ -82,21 +93,47 @@ def _log_status(engine: Engine, request_id: int, status: int | None) -> None:
         conn.execute(t.update().where(t.c.id == request_id).values(status=status))
 
 
+def _send(engine: Engine, http: httpx.Client, url: str, now: datetime, report: Ll2Refresh) -> ll2.Answer | None:
+    """One request within the budget (logged before it is sent); None when the budget is used."""
+    if (wait := _budget_wait(engine, now)) is not None:
+        report.budget_note = f"LL2 budget used ({BUDGET} requests in the last hour); next request after {iso(wait)}"
+        return None
+    request_id = _log(engine, now, url)
+    answer = ll2.get(http, url)
+    _log_status(engine, request_id, answer.status)
+    report.answers.append(answer)
+    return answer
+
+
+def location_ids(engine: Engine, http: httpx.Client, base: str, now: datetime, report: Ll2Refresh) -> list[int] | None:
+    """The Chinese LL2 locations to ask for: remembered, or asked when older than LOCATIONS_MAX_AGE
+    (or remembered for another server). None when the lookup failed or the budget is used."""
+    with engine.connect() as conn:
+        held = get_state(conn, LOCATIONS_KEY)
+    if held is not None:
+        value, updated = held
+        memory = json.loads(value)
+        if memory.get("base") == base and now - updated < LOCATIONS_MAX_AGE:
+            return memory["ids"]
+    answer = _send(engine, http, ll2.locations_url(base), now, report)
+    if answer is None or answer.error:
+        return None
+    ids = sorted(set(ll2.VERIFIED_LOCATIONS) | set(ll2.chinese_locations(answer.data)))
+    with engine.begin() as conn:
+        set_state(conn, LOCATIONS_KEY, json.dumps({"base": base, "ids": ids}), now)
+    return ids
+
+
 def fetch(engine: Engine, http: httpx.Client, base: str, now: datetime, report: Ll2Refresh) -> list[dict[str, Any]]:
     """Follow ``next`` pages within the budget and MAX_PAGES; stop at the first failure."""
-    url: str | None = ll2.first_url(base, now)
+    ids = location_ids(engine, http, base, now, report)
+    url: str | None = None if ids is None else ll2.first_url(base, now, ids)
     results: list[dict[str, Any]] = []
     for _ in range(MAX_PAGES):
         if url is None:
             break
-        if (wait := _budget_wait(engine, now)) is not None:
-            report.budget_note = f"LL2 budget used ({BUDGET} requests in the last hour); next request after {iso(wait)}"
-            break
-        request_id = _log(engine, now, url)
-        answer = ll2.get(http, url)
-        _log_status(engine, request_id, answer.status)
-        report.answers.append(answer)
-        if answer.error:
+        answer = _send(engine, http, url, now, report)
+        if answer is None or answer.error:
             break
         results.extend(answer.data["results"])
         nxt = answer.data.get("next")
@@ -104,24 +141,13 @@ def fetch(engine: Engine, http: httpx.Client, base: str, now: datetime, report: 
     return results
 
 
-def _match(records: dict[str, dict], rec: dict[str, Any]) -> dict | None:
-    same = [
-        r for r in records.values()
-        if r["vehicle"] == rec["vehicle"] and r["variant"] == rec["variant"] and r["ll2_id"] in (None, rec["ll2_id"])
-    ]
-    if rec.get("serial"):
-        for r in same:
-            if r["serial"] == rec["serial"]:
-                return r
-    near = [r for r in same if abs(r["net_utc"] - rec["net_utc"]) <= MATCH_WINDOW]
-    return min(near, key=lambda r: abs(r["net_utc"] - rec["net_utc"]), default=None)
-
-
 def merge(conn, fetched: list[dict[str, Any]], now: datetime, report: Ll2Refresh) -> None:
     """Apply LL2 records under the merge rule (module docstring), inside ``conn``'s transaction."""
     records = load(conn)
     for rec in fetched:
-        target = next((r for r in records.values() if r["ll2_id"] == rec["ll2_id"]), None) or _match(records, rec)
+        target = next((r for r in records.values() if r["ll2_id"] == rec["ll2_id"]), None) or find_match(
+            (r for r in records.values() if r["ll2_id"] is None), rec
+        )
         if target is None:
             new = {"booster_recovery": "unknown", "user_fields": [], "origin": "ll2", **rec}
             new["id"] = new_id(new)
@@ -131,19 +157,8 @@ def merge(conn, fetched: list[dict[str, Any]], now: datetime, report: Ll2Refresh
             records[new["id"]] = new
             report.added.append(new["id"])
             continue
-        after = dict(target)
-        for name, value in rec.items():
-            if name == "sources":
-                after["sources"] = target["sources"] + [s for s in value if s not in target["sources"]]
-            elif value is None or (name in _FILL_ONLY and target.get(name)):
-                continue
-            elif name in target["user_fields"]:
-                if as_text(value) != as_text(target.get(name)):
-                    report.conflicts.append(
-                        f"{target['id']}: {name}: LL2 says {as_text(value)!r}, kept {as_text(target.get(name))!r} (set by a person)"
-                    )
-            else:
-                after[name] = value
+        after, conflicts = merge_fields(target, rec, SOURCE, CLAIMS)
+        report.conflicts += conflicts
         changed = write(conn, after, target, "ll2", now)
         records[after["id"]] = after
         if changed:

@@ -1,9 +1,9 @@
-"""Launch records: validation, writing with history, listing, and file import/export.
+"""Launch records: values, validation, the merge rule, and writing with history.
 
 A record is a plain dict keyed by :data:`FIELDS` holding Python values (aware UTC datetimes,
-lists for ``sources`` and ``user_fields``). Every writer goes through :func:`write`, which keeps
-the change history and links the launch designator of a Guowang/Qianfan launch to its
-constellation, inside the caller's transaction.
+lists for ``sources`` and ``user_fields``). Every writer goes through :func:`write` or
+:func:`delete`, which keep the change history and the constellation link of a Guowang/Qianfan
+launch designator, inside the caller's transaction. File formats are in :mod:`.files`.
 
 Rules a record must satisfy (:func:`validate`), stated so users can judge them:
 
@@ -13,21 +13,23 @@ Rules a record must satisfy (:func:`validate`), stated so users can judge them:
 * a flown launch's status and a known orbit outcome agree (status success with orbit failure is
   refused);
 * booster recovery ``attempted-succeeded`` on an orbit failure is *allowed*: the booster can land
-  while the upper stage fails (Falcon 9 Starlink 9-3, July 2024).
+  while the upper stage fails (Falcon 9 Starlink 9-3, July 2024);
+* a launch window does not end before it starts. (That NET lies inside the window is checked
+  only for edits by a person, :func:`window_problem`: a stale window from LL2 must not make an
+  export impossible to import again.)
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from datetime import datetime, timezone
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
 
-from tracker.launches.models import Launch, LaunchHistory
+from tracker.launches.models import Launch, LaunchHistory, LaunchState
 from tracker.launches.vehicles import full
 from tracker.launches.vocab import CONSTELLATIONS, FLOWN, ORBIT_OUTCOMES, PRE_LAUNCH, PRECISIONS, RECOVERIES, STATUSES
 
@@ -53,6 +55,8 @@ _CHOICES = {
 #: Fields whose changes are not history: bookkeeping, not facts about the launch.
 _UNTRACKED = ("id", "user_fields", "origin")
 _COSPAR = re.compile(r"^\d{4}-\d{3}$")
+#: How far apart two sources' NETs may be and still be the same launch (:func:`find_match`).
+MATCH_WINDOW = timedelta(days=1)
 
 
 class InvalidLaunch(ValueError):
@@ -105,6 +109,11 @@ def parse_value(field: str, raw: Any) -> Any:
     return str(raw)
 
 
+def plain(rec: dict[str, Any]) -> dict[str, Any]:
+    """Every field with times as ISO text: the shape of export files and deletion snapshots."""
+    return {f: iso(v) if isinstance(v, datetime) else v for f, v in ((f, rec.get(f)) for f in FIELDS)}
+
+
 def as_text(value: Any) -> str | None:
     """A value as history stores it."""
     if value is None:
@@ -143,6 +152,62 @@ def validate(rec: dict[str, Any], now: datetime) -> None:
         )
     if rec["status"] in FLOWN and rec["orbit_outcome"] in FLOWN and rec["status"] != rec["orbit_outcome"]:
         raise InvalidLaunch(f"orbit_outcome: {rec['orbit_outcome']!r} contradicts status {rec['status']!r}")
+    start, end = rec.get("window_start"), rec.get("window_end")
+    if start is not None and end is not None and end < start:
+        raise InvalidLaunch(f"window_end: {iso(end)} is before window_start {iso(start)}")
+
+
+def net_span(net: datetime, precision: str) -> tuple[datetime, datetime]:
+    """The stretch of time a NET of that precision stands for: a day-precision NET is its day."""
+    if precision == "month":
+        first = net.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return first, (first + timedelta(days=32)).replace(day=1)
+    step = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+    return net, net + step[precision]
+
+
+def window_problem(rec: dict[str, Any]) -> str | None:
+    """Why the NET falls outside the launch window (None when it falls inside or there is none).
+
+    Compared at the NET's precision: a launch known to the day fits any window touching that day.
+    """
+    start, end = rec.get("window_start"), rec.get("window_end")
+    if start is None and end is None:
+        return None
+    first, after = net_span(rec["net_utc"], rec["net_precision"])
+    if (start is not None and start >= after) or (end is not None and end < first):
+        return (
+            f"NET {render_net(rec['net_utc'], rec['net_precision'])} lies outside the window "
+            f"{iso(start) or '(open)'} .. {iso(end) or '(open)'}"
+        )
+    return None
+
+
+def merge_fields(
+    target: dict[str, Any], offered: dict[str, Any], source: str, claims: Collection[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """``target`` updated with what an automatic ``source`` offers, and the conflicts found.
+
+    The one merge rule of LL2 refresh and bundled-calendar updates: a source replaces only the
+    fields it ``claims`` and fills any empty one; where a person set the field (``user_fields``)
+    the person's value is kept and the disagreement reported, never silently resolved; a value
+    the source leaves empty (None) says nothing; ``sources`` lists are united.
+    """
+    after = dict(target)
+    conflicts = []
+    for name, value in offered.items():
+        held = target.get(name)
+        if name == "sources":
+            after[name] = held + [s for s in value if s not in held]
+        elif value is None or as_text(value) == as_text(held) or (held not in (None, "") and name not in claims):
+            continue
+        elif name in target["user_fields"]:
+            conflicts.append(
+                f"{target['id']}: {name}: {source} says {as_text(value)!r}, kept {as_text(held)!r} (set by a person)"
+            )
+        else:
+            after[name] = value
+    return after, conflicts
 
 
 # -- database ----------------------------------------------------------------------------------
@@ -184,21 +249,56 @@ def write(conn, rec: dict[str, Any], before: dict[str, Any] | None, origin: str,
         history = [{"field": f, "old": as_text(before.get(f)), "new": as_text(rec.get(f))} for f in changed]
         if changed or rec.get("user_fields") != before.get("user_fields"):
             conn.execute(table.update().where(table.c.id == rec["id"]).values(**_to_row(rec)))
-    if history:
-        conn.execute(
-            LaunchHistory.__table__.insert(),
-            [{"launch_id": rec["id"], "time": now, "origin": origin, **h} for h in history],
-        )
-    link(conn, rec)
+    _history(conn, rec["id"], origin, now, history)
+    _link(conn, rec, before)
     return changed
 
 
-def link(conn, rec: dict[str, Any]) -> None:
-    """Make every object of a Guowang/Qianfan launch a member, whatever its name becomes."""
-    from tracker.constellations import add_rules
+def delete(conn, rec: dict[str, Any], now: datetime) -> None:
+    """Remove ``rec``; its history keeps a snapshot of the last state (JSON, export fields)."""
+    table = Launch.__table__
+    conn.execute(table.delete().where(table.c.id == rec["id"]))
+    snapshot = json.dumps(plain(rec), ensure_ascii=False)
+    _history(conn, rec["id"], "user", now, [{"field": "record", "old": snapshot, "new": "deleted"}])
+    _link(conn, None, rec)
 
-    if rec.get("constellation") in ("guowang", "qianfan") and rec.get("cospar_launch"):
-        add_rules(conn, rec["constellation"], "launch", [rec["cospar_launch"]], origin="calendar")
+
+def _history(conn, launch_id: str, origin: str, now: datetime, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(
+            LaunchHistory.__table__.insert(),
+            [{"launch_id": launch_id, "time": now, "origin": origin, **h} for h in rows],
+        )
+
+
+def _designator(rec: dict[str, Any] | None) -> tuple[str, str] | None:
+    if rec and rec.get("constellation") in ("guowang", "qianfan") and rec.get("cospar_launch"):
+        return rec["constellation"], rec["cospar_launch"]
+    return None
+
+
+def _link(conn, rec: dict[str, Any] | None, before: dict[str, Any] | None) -> None:
+    """Make every object of a Guowang/Qianfan launch a member, whatever its name becomes.
+
+    The rule (origin ``calendar``) follows the record: when a designator or constellation is
+    corrected, or the launch deleted, the rule it made goes unless another launch still needs it.
+    """
+    from tracker.constellations import add_rules
+    from tracker.db import ConstellationRule
+
+    new, old = _designator(rec), _designator(before)
+    if new:
+        add_rules(conn, new[0], "launch", [new[1]], origin="calendar")
+    if old and old != new:
+        t = Launch.__table__
+        still = conn.execute(
+            select(t.c.id).where(t.c.constellation == old[0], t.c.cospar_launch == old[1]).limit(1)
+        ).first()
+        if still is None:
+            r = ConstellationRule.__table__
+            conn.execute(r.delete().where(
+                r.c.constellation == old[0], r.c.kind == "launch", r.c.value == old[1], r.c.origin == "calendar"
+            ))
 
 
 def mark_user(rec: dict[str, Any], fields: list[str]) -> None:
@@ -206,7 +306,8 @@ def mark_user(rec: dict[str, Any], fields: list[str]) -> None:
     rec["user_fields"] = sorted(set(rec.get("user_fields") or []) | set(fields))
 
 
-def history(conn, launch_id: str) -> list[dict[str, Any]]:
+def changes(conn, launch_id: str) -> list[dict[str, Any]]:
+    """The history of one launch, oldest first (kept after a deletion)."""
     h = LaunchHistory.__table__
     rows = conn.execute(
         select(h.c.time, h.c.field, h.c.old, h.c.new, h.c.origin)
@@ -214,6 +315,21 @@ def history(conn, launch_id: str) -> list[dict[str, Any]]:
         .order_by(h.c.time, h.c.id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def find_match(candidates: Iterable[dict[str, Any]], rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The held record that is the same launch as ``rec`` (which came from another source).
+
+    Same vehicle (family and variant) and serial; else same vehicle with NET within
+    :data:`MATCH_WINDOW`, the nearest winning. Used by LL2 refresh and calendar updates alike.
+    """
+    same = [r for r in candidates if r["vehicle"] == rec["vehicle"] and r["variant"] == rec["variant"]]
+    if rec.get("serial"):
+        for r in same:
+            if r["serial"] == rec["serial"]:
+                return r
+    near = [r for r in same if abs(r["net_utc"] - rec["net_utc"]) <= MATCH_WINDOW]
+    return min(near, key=lambda r: abs(r["net_utc"] - rec["net_utc"]), default=None)
 
 
 def known_vehicles(conn) -> list[str]:
@@ -229,67 +345,19 @@ def new_id(rec: dict[str, Any]) -> str:
     return "-".join(p for p in parts if p)
 
 
-# -- files -------------------------------------------------------------------------------------
+# -- state the sources keep between commands ---------------------------------------------------
 
 
-def export_text(records: list[dict[str, Any]], fmt: str) -> str:
-    """Every field of every record, ordered by id; import of this text restores them exactly."""
-    records = sorted(records, key=lambda r: r["id"])
-
-    def plain(rec: dict[str, Any], lists_as_text: bool) -> dict[str, Any]:
-        out = {}
-        for f in FIELDS:
-            value = rec.get(f)
-            if isinstance(value, datetime):
-                value = iso(value)
-            elif f in LIST_FIELDS and lists_as_text:
-                value = " ".join(value or [])
-            out[f] = value
-        return out
-
-    if fmt == "json":
-        return json.dumps([plain(r, False) for r in records], ensure_ascii=False, indent=1) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in plain(r, True).items()} for r in records)
-    return buffer.getvalue()
+def get_state(conn, key: str) -> tuple[str, datetime] | None:
+    """The value stored under ``key`` and when it was stored, or None."""
+    t = LaunchState.__table__
+    row = conn.execute(select(t.c.value, t.c.updated_utc).where(t.c.key == key)).first()
+    return None if row is None else (row.value, row.updated_utc)
 
 
-def parse_file(text: str, fmt: str, now: datetime) -> list[dict[str, Any]]:
-    """Records from an export-format file; any bad row raises naming the row and the field."""
-    if fmt == "json":
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidLaunch(f"not JSON: {exc}") from None
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InvalidLaunch("expected a JSON list of launch objects")
-        first_row = 1
+def set_state(conn, key: str, value: str, now: datetime) -> None:
+    t = LaunchState.__table__
+    if conn.execute(select(t.c.key).where(t.c.key == key)).first() is None:
+        conn.execute(t.insert().values(key=key, value=value, updated_utc=now))
     else:
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidLaunch(f"header: missing column(s) {', '.join(missing)}")
-        rows = list(reader)
-        first_row = 2  # line 1 is the header
-    records = []
-    for number, row in enumerate(rows, first_row):
-        where = f"line {number}" if fmt == "csv" else f"record {number}"
-        try:
-            missing = [f for f in REQUIRED if f not in row]
-            if missing:
-                raise InvalidLaunch(f"{missing[0]}: missing")
-            unknown = sorted(set(row) - set(FIELDS))
-            if unknown:
-                raise InvalidLaunch(f"{unknown[0]}: unknown field")
-            rec = {f: parse_value(f, row.get(f)) for f in FIELDS}
-            rec["origin"] = rec["origin"] or "user"
-            validate(rec, now)
-        except InvalidLaunch as exc:
-            raise InvalidLaunch(f"{where} (id {row.get('id')!r}): {exc}") from None
-        records.append(rec)
-    ids = [r["id"] for r in records]
-    if len(ids) != len(set(ids)):
-        raise InvalidLaunch(f"duplicate id {next(i for i in ids if ids.count(i) > 1)!r}")
-    return records
+        conn.execute(t.update().where(t.c.key == key).values(value=value, updated_utc=now))

@@ -1,0 +1,69 @@
+"""Launch files: the export format (CSV or JSON, every field) and importing it all-or-nothing.
+
+Export and import are exact inverses: times are ISO 8601 UTC (``2025-12-03T04:00:00Z``), lists
+(``sources``, ``user_fields``) are JSON lists or, in CSV, space-separated. A file is checked
+whole before anything is stored, and a bad row is named by its line (CSV) or position (JSON) and
+its id, with the field at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from tracker.launches.store import FIELDS, LIST_FIELDS, REQUIRED, InvalidLaunch, parse_value, plain, validate
+
+
+def export_text(records: list[dict[str, Any]], fmt: str) -> str:
+    """Every field of every record, ordered by id; import of this text restores them exactly."""
+    rows = [plain(r) for r in sorted(records, key=lambda r: r["id"])]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: " ".join(v or []) if k in LIST_FIELDS else "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def parse_file(text: str, fmt: str, now: datetime) -> list[dict[str, Any]]:
+    """Records from an export-format file; any bad row raises naming the row and the field."""
+    if fmt == "json":
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidLaunch(f"not JSON: {exc}") from None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InvalidLaunch("expected a JSON list of launch objects")
+        first_row = 1
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidLaunch(f"header: missing column(s) {', '.join(missing)}")
+        rows = list(reader)
+        first_row = 2  # line 1 is the header
+    records = []
+    for number, row in enumerate(rows, first_row):
+        where = f"line {number}" if fmt == "csv" else f"record {number}"
+        try:
+            missing = [f for f in REQUIRED if f not in row]
+            if missing:
+                raise InvalidLaunch(f"{missing[0]}: missing")
+            unknown = sorted(set(row) - set(FIELDS))
+            if unknown:
+                raise InvalidLaunch(f"{unknown[0]}: unknown field")
+            rec = {f: parse_value(f, row.get(f)) for f in FIELDS}
+            rec["origin"] = rec["origin"] or "user"
+            validate(rec, now)
+        except InvalidLaunch as exc:
+            raise InvalidLaunch(f"{where} (id {row.get('id')!r}): {exc}") from None
+        records.append(rec)
+    ids = [r["id"] for r in records]
+    if len(ids) != len(set(ids)):
+        raise InvalidLaunch(f"duplicate id {next(i for i in ids if ids.count(i) > 1)!r}")
+    return records
