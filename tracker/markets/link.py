@@ -101,7 +101,7 @@ def events(conn, params: LinkParams) -> pl.DataFrame:
 
 
 def event_themes(evts: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
-    """(event_id, theme) for every enabled rule an event matches."""
+    """(ev, theme) for every enabled rule an event (numbered ``ev``) matches."""
     rules = rules.filter("enabled").with_columns(
         pattern=pl.when(pl.col("kind") == "mission")
         .then(pl.lit("(?i)") + pl.col("value").map_elements(glob_regex, return_dtype=pl.Utf8))
@@ -117,63 +117,66 @@ def event_themes(evts: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
         | ((pl.col("kind") == "launch") & (pl.col("event_id").str.to_lowercase() == pl.col("value")))
         | ((pl.col("kind") == "mission") & pl.col("mission").fill_null("").str.contains(pl.col("pattern")))
     )
-    return pairs.filter(match.fill_null(False)).select("event_id", "theme").unique()
+    return pairs.filter(match.fill_null(False)).select("ev", "theme").unique()
 
 
-def pairs(conn, evts: pl.DataFrame, params: LinkParams) -> pl.DataFrame:
-    """(event, security) pairs: by theme, or every event with each named security."""
-    secs = registry.securities(conn).filter(pl.col("role") == "security")
+def pairs(conn, evts: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The securities, numbered ``si`` in symbol order, and the (event, security) pairs as
+    (``ev``, ``si``) in that order: by theme, or every event with each named security."""
+    secs = (
+        registry.securities(conn)
+        .filter(pl.col("role") == "security")
+        .sort("yahoo")
+        .with_row_index("si")
+    )
     if params.symbols:
         chosen = [registry.resolve(conn, s) for s in params.symbols]
-        linked = evts.select("event_id").join(secs.filter(pl.col("security").is_in(chosen)), how="cross")
+        linked = evts.select("ev").join(secs.filter(pl.col("security").is_in(chosen)).select("si"), how="cross")
     else:
         themes = event_themes(evts, registry.rules(conn))
-        linked = (
-            themes.join(secs.explode("themes"), left_on="theme", right_on="themes")
-            .select("event_id", "security")
-            .unique()
-            .join(secs, on="security")
-        )
-    return linked.select("event_id", "security", "benchmark", "calendar", "limit_pct", "yahoo", "name_en")
+        linked = themes.join(secs.select("si", "themes").explode("themes"), left_on="theme", right_on="themes")
+        linked = linked.select("ev", "si").unique()
+    return secs, linked.sort("ev", "si")
 
 
 def link(conn, params: LinkParams) -> pl.DataFrame:
-    """The export: one row per (event, security) with the columns of :data:`COLUMNS`."""
-    evts = events(conn, params)
-    linked = pairs(conn, evts, params)
-    placed = pl.concat(
-        [
-            sessions.place_events(
-                evts.select("event_id", time_utc="event_time", precision="precision"), calendar
-            ).with_columns(calendar=pl.lit(calendar))
-            for calendar in linked["calendar"].unique().sort()
-        ]
-        or [_empty_placed()],
-        how="vertical_relaxed",
+    """The export: one row per (event, security) with the columns of :data:`COLUMNS`.
+
+    Events and securities are numbered (``ev``, ``si``) and every per-pair value is gathered by
+    those numbers, so the millions of pair rows are never joined or sorted on text keys.
+    """
+    evts = events(conn, params).with_row_index("ev")
+    secs, linked = pairs(conn, evts, params)
+    linked = linked.with_columns(
+        **{c: pl.lit(secs[c]).gather(pl.col("si")) for c in ("security", "benchmark", "calendar", "limit_pct")},
+        event_id=pl.lit(evts["event_id"]).gather(pl.col("ev")),
     )
-    linked = linked.join(placed.select("event_id", "calendar", "session_class", "t0", "ambiguous"), on=["event_id", "calendar"])
-    wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
+    calendars = linked["calendar"].unique().sort().to_list()
+    placed = {
+        c: sessions.place_events(evts.select("event_id", time_utc="event_time", precision="precision"), c)
+        for c in calendars
+    }
+    linked = linked.with_columns(
+        **{
+            col: pl.coalesce([pl.when(pl.col("calendar") == c).then(pl.lit(placed[c][col]).gather(pl.col("ev"))) for c in calendars])
+            if calendars else pl.lit(None, dtype)
+            for col, dtype in (("session_class", pl.Utf8), ("t0", pl.Date), ("ambiguous", pl.Boolean))
+        }
+    )
+    wanted = pl.concat([secs["security"], secs["benchmark"]]).drop_nulls().unique().to_list()
     t0s = linked["t0"].drop_nulls()
     held = (
-        bars.read(conn, wanted, t0s.min() - _SESSION_MARGIN, t0s.max() + timedelta(days=30))
+        bars.read(conn, wanted, t0s.min() - _SESSION_MARGIN, t0s.max() + timedelta(days=30), fields=("close", "volume"))
         if len(t0s)
-        else bars.empty()
+        else bars.empty().select("security", "date", "close", "volume")
     )
-    measured = returns.event_returns(
-        linked, held, est_len=params.est_len, gap=params.gap, min_est=params.min_est
-    )
-    secs = registry.securities(conn).select("security", bench_symbol="yahoo")
-    out = (
-        measured.join(evts, on="event_id")
-        .join(secs, left_on="benchmark", right_on="security", how="left")
-        .with_columns(
-            symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"),
-        )
-    )
-    return out.select(COLUMNS).sort("event_time", "event_id", "symbol")
-
-
-def _empty_placed() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={"event_id": pl.Utf8, "session_class": pl.Utf8, "t0": pl.Date, "ambiguous": pl.Boolean, "calendar": pl.Utf8}
-    )
+    measured = returns.event_returns(linked, held, est_len=params.est_len, gap=params.gap, min_est=params.min_est)
+    symbols = registry.securities(conn).select("security", "yahoo")
+    secs = secs.join(symbols.rename({"security": "benchmark", "yahoo": "bench_symbol"}), on="benchmark", how="left", maintain_order="left")
+    secs = secs.with_columns(symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"))
+    from_event = [c for c in COLUMNS if c in evts.columns and c not in measured.columns]
+    from_security = [c for c in ("symbol", "name", "mic", "bench_symbol") if c in COLUMNS]
+    return measured.with_columns(
+        *(pl.lit(evts[c]).gather(pl.col("ev")).alias(c) for c in from_event),
+        *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in from_security),
+    ).select(COLUMNS)

@@ -1,0 +1,194 @@
+"""``tracker markets`` and ``tracker link`` end to end, on the real bars of ../shared/data/prices.
+
+Expected returns are computed here from the CSV file itself (plain arithmetic on its rows), never
+by the code under test. Launch times are the bundled calendar's (from shared/facts/launches.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import run_tracker, shared_path
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 5
+
+
+def closes(path: Path, symbol: str) -> dict[str, float]:
+    """date -> close of one symbol in the long CSV, read with the csv module."""
+    with open(path, newline="") as handle:
+        return {r["date"]: float(r["close"]) for r in csv.DictReader(handle) if r["symbol"] == symbol}
+
+
+@pytest.fixture(scope="module")
+def priced(tmp_path_factory):
+    """A database holding the bundled calendar and watchlist plus the real daily bars."""
+    prices = shared_path("data", "prices", "daily-bars-2025-11-to-2026-04.csv")
+    url = f"sqlite:///{tmp_path_factory.mktemp('priced') / 't.db'}"
+
+    def run(*args):
+        return run_tracker(*args, env={"TRACKER_DB": url})
+
+    done = run("markets", "import", prices)
+    assert done.returncode == EXIT_OK, done.stderr
+    return run, prices
+
+
+def link_rows(run, *args) -> list[dict]:
+    done = run("link", "--format", "json", *args)
+    assert done.returncode == EXIT_OK, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_zhuque3_booster_loss_during_the_shanghai_lunch_break(priced):
+    run, prices = priced
+    rows = link_rows(run, "--event-filter", "id=2025-12-03-zhuque-3-y1")
+    by_symbol = {r["symbol"]: r for r in rows}
+    # Zhuque-3's themes (reusable-rockets, commercial-space, defense) reach these watchlist entries.
+    assert {"600118.SS", "688523.SS", "512660.SS", "002050.SZ"} <= set(by_symbol)
+    row = by_symbol["600118.SS"]
+    # 04:00 UTC is 12:00 in Shanghai: the lunch break; that session's close can still react.
+    assert (row["session_class"], row["t0"], row["ambiguous"]) == ("lunch-break", "2025-12-03", False)
+    sat, csi = closes(prices, "600118.SS"), closes(prices, "000300.SS")
+    ret = sat["2025-12-03"] / sat["2025-12-02"] - 1
+    bench = csi["2025-12-03"] / csi["2025-12-02"] - 1
+    assert row["prev_close"] == sat["2025-12-02"] and row["close"] == sat["2025-12-03"]
+    assert row["ret"] == pytest.approx(ret, abs=1e-12)
+    assert row["bench_ret"] == pytest.approx(bench, abs=1e-12)
+    assert row["ar"] == pytest.approx(ret - bench, abs=1e-12)
+    days = ["2025-12-03", "2025-12-04"]
+    prev = {"2025-12-03": "2025-12-02", "2025-12-04": "2025-12-03"}
+    car = sum(sat[d] / sat[prev[d]] - csi[d] / csi[prev[d]] for d in days)
+    assert row["car_0_1"] == pytest.approx(car, abs=1e-12)
+    # About 20 sessions of bars precede t0: too few for the 120-session market model.
+    assert row["ar_mm"] is None and row["alpha"] is None and row["n_est"] < 30
+    # No bars at all for the ETF: nothing is computed and nothing is zero.
+    etf = by_symbol["512660.SS"]
+    assert etf["no_trade"] is True and etf["ret"] is None and etf["ar"] is None
+
+
+def test_star_market_limit_up_flag_on_real_bars(priced):
+    run, prices = priced
+    # A launch recorded by hand on the morning of 2026-01-06 (10:00 Shanghai), linked to 688523:
+    # that day Hangtian Huanyu closed at its 20% STAR-market limit (74.63).
+    added = run("launches", "add", "--vehicle", "Zhuque-2E", "--net", "2026-01-06T02:00Z", "--status", "success",
+                "--orbit-outcome", "success", "--mission", "test launch for the limit flag")
+    assert added.returncode == EXIT_OK, added.stderr
+    rows = link_rows(run, "--symbols", "688523.SS,600118.SS", "--since", "2026-01-06", "--until", "2026-01-07")
+    by_symbol = {r["symbol"]: r for r in rows}
+    star = by_symbol["688523.SS"]
+    prev = closes(prices, "688523.SS")["2026-01-05"]
+    assert (star["session_class"], star["t0"], star["close"]) == ("morning", "2026-01-06", 74.63)
+    assert round(prev * 1.2 + 1e-9, 2) == 74.63
+    assert star["limit_up"] is True and star["limit_down"] is False
+    assert star["no_trade"] is False  # the source's volume is missing, but a bar exists
+    assert by_symbol["600118.SS"]["limit_up"] is False
+
+
+def test_market_model_with_a_short_window_matches_numpy(priced):
+    np = pytest.importorskip("numpy")
+    run, prices = priced
+    rows = link_rows(run, "--event-filter", "id=2026-03-12-long-march-8a-y8", "--symbols", "600118.SS", "--window", "40:5")
+    row = rows[0]
+    sat, csi = closes(prices, "600118.SS"), closes(prices, "000300.SS")
+    days = sorted(set(sat) & set(csi))
+    i0 = days.index(row["t0"])
+    window = days[i0 - 5 - 40 + 1 : i0 - 5 + 1]  # 40 sessions, the last one 5 sessions before t0
+    r = [sat[d] / sat[days[days.index(d) - 1]] - 1 for d in window]
+    m = [csi[d] / csi[days[days.index(d) - 1]] - 1 for d in window]
+    beta, alpha = np.polyfit(m, r, 1)
+    assert row["n_est"] == 40
+    assert row["beta"] == pytest.approx(beta, rel=1e-9) and row["alpha"] == pytest.approx(alpha, abs=1e-12)
+    assert row["ar_mm"] == pytest.approx(row["ret"] - (alpha + beta * row["bench_ret"]), abs=1e-12)
+
+
+def test_output_refuses_to_overwrite_and_records_its_parameters(priced, tmp_path):
+    run, _ = priced
+    out = tmp_path / "link.csv"
+    first = run("link", "--format", "csv", "--output", out, "--event-filter", "booster-recovery=attempted-failed")
+    assert first.returncode == EXIT_OK, first.stderr
+    meta = json.loads((tmp_path / "link.csv.meta.json").read_text())
+    assert meta["parameters"]["filters"] == {"booster-recovery": "attempted-failed"}
+    assert meta["rows"] == len(out.read_text().splitlines()) - 1
+    again = run("link", "--format", "csv", "--output", out)
+    assert again.returncode == EXIT_ERROR and "--force" in again.stderr
+    forced = run("link", "--format", "parquet", "--output", tmp_path / "x.parquet", "--force")
+    assert forced.returncode == EXIT_OK, forced.stderr
+    frame = pl.read_parquet(tmp_path / "x.parquet")
+    assert {"event_id", "t0", "car_0_5", "limit_up", "no_trade"} <= set(frame.columns)
+    assert frame["t0"].dtype == pl.Date
+
+
+def test_summary_by_booster_recovery_counts_each_class(priced):
+    run, _ = priced
+    done = run("link", "summary", "--by", "booster-recovery", "--format", "json")
+    assert done.returncode == EXIT_OK, done.stderr
+    classes = {r["booster_recovery"]: r for r in json.loads(done.stdout)}
+    assert classes["attempted-failed"]["n_ar"] >= 2  # Zhuque-3 Y1 and Long March 12A Y1 have bars
+
+
+def test_bad_filters_and_windows_are_usage_errors(priced):
+    run, _ = priced
+    assert run("link", "--event-filter", "colour=red").returncode == EXIT_USAGE
+    assert run("link", "--window", "abc").returncode == EXIT_USAGE
+    unknown = run("link", "--symbols", "600000.SS")
+    assert unknown.returncode == EXIT_ERROR and "tracker markets add" in unknown.stderr
+
+
+def test_reimport_changes_nothing_and_a_contradicting_file_is_reported(priced, tmp_path):
+    run, prices = priced
+    again = run("markets", "import", prices)
+    assert again.returncode == EXIT_OK and "imported 0 new bars" in again.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,symbol,open,high,low,close,volume\n2025-11-03,600118.SS,42.96,45.47,42.11,45.0,84218339\n")
+    done = run("markets", "import", bad)
+    assert done.returncode == EXIT_PARTIAL
+    assert "2025-11-03" in done.stderr and "44.9 held, 45.0 new" in done.stderr
+
+
+def test_broker_export_with_a_wrong_column_is_noticed(priced):
+    run, _ = priced
+    broker = shared_path("data", "prices", "broker-export", "600118.csv")
+    done = run("markets", "import", broker)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "前收盘价" in done.stderr and "imported 0 new bars" in done.stdout  # same bars as the long file
+
+
+def test_malformed_file_imports_nothing(cli, tmp_path):
+    good = tmp_path / "a.csv"
+    good.write_text("date,symbol,open,high,low,close,volume\n2026-01-05,600118.SS,10,11,9,10.5,100\n")
+    bad = tmp_path / "b.csv"
+    bad.write_text("date,symbol,open,high,low,close,volume\n2026-01-05,600118.SS,10,11,9,abc,100\n")
+    done = cli("markets", "import", good, bad)
+    assert done.returncode == EXIT_ERROR and "b.csv" in done.stderr and "line 2" in done.stderr
+    assert "nothing was imported" in done.stderr
+    listed = cli("markets", "bars", "600118.SS", "--format", "json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_unknown_security_needs_add_or_add_missing(cli, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("date,symbol,open,high,low,close,volume\n2026-01-05,600000.SS,10,11,9,10.5,100\n")
+    refused = cli("markets", "import", path)
+    assert refused.returncode == EXIT_ERROR and "XSHG:600000" in refused.stderr
+    assert cli("markets", "import", path, "--add-missing").returncode == EXIT_OK
+
+
+def test_add_update_and_rules(cli):
+    added = cli("markets", "add", "300750.SZ", "--name", "CATL", "--themes", "space-solar")
+    assert added.returncode == EXIT_OK, added.stderr
+    assert cli("markets", "add", "300750.SZ", "--name", "CATL").returncode == EXIT_ERROR
+    assert cli("markets", "update", "XSHE:300750", "--limit", "5", "--name-zh", "宁德时代").returncode == EXIT_OK
+    listed = {r["security"]: r for r in json.loads(cli("markets", "list", "--format", "json").stdout)}
+    assert listed["XSHE:300750"]["limit_pct"] == 5.0 and listed["XSHE:300750"]["board"] == "ChiNext"
+    assert listed["XSHE:300750"]["name_zh"] == "宁德时代"
+    assert cli("markets", "rules", "add", "vehicle", "Gravity-1", "space-solar").returncode == EXIT_OK
+    rules = json.loads(cli("markets", "rules", "list", "--format", "json").stdout)
+    bundled = next(r for r in rules if r["origin"] == "bundled")
+    assert cli("markets", "rules", "remove", str(bundled["id"])).returncode == EXIT_OK
+    after = {r["id"]: r for r in json.loads(cli("markets", "rules", "list", "--format", "json").stdout)}
+    assert after[bundled["id"]]["enabled"] is False  # kept, disabled: seeding will not add it back
