@@ -61,14 +61,20 @@ def member_rates(history: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def with_stragglers(history: pl.DataFrame, straggler_km: float = STRAGGLER_KM) -> pl.DataFrame:
+    """:func:`member_rates` of the satellites that have a launch designator, with a ``straggler``
+    flag: more than ``straggler_km`` below its batch's shell and not raising."""
+    members = member_rates(history.filter(pl.col("launch").is_not_null()))
+    shell = pl.col("alt_km").quantile(0.9).over("launch")
+    return members.with_columns(
+        ((pl.col("alt_km") < shell - straggler_km) & (pl.col("trend") != "raising")).alias("straggler")
+    )
+
+
 def groups(history: pl.DataFrame, straggler_km: float = STRAGGLER_KM) -> pl.DataFrame:
     """One row per launch designator: launch, constellation, count, alt_km, rate_km_per_day,
     status, stragglers (the issue's column contract), sorted by launch."""
-    members = member_rates(history.filter(pl.col("launch").is_not_null()))
-    shell = pl.col("alt_km").quantile(0.9).over("launch")
-    members = members.with_columns(
-        ((pl.col("alt_km") < shell - straggler_km) & (pl.col("trend") != "raising")).alias("straggler")
-    )
+    members = with_stragglers(history, straggler_km)
     measured = pl.col("trend").is_not_null().sum()
 
     def share(trend: str) -> pl.Expr:

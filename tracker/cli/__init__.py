@@ -20,9 +20,14 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from importlib.metadata import entry_points
 
 from tracker.cli import constellations, launches, link, markets, orbits, refresh, sats, tle
 from tracker.cli.common import EXIT_OK, UserError
+
+#: Entry-point group of commands that live outside the core (the terminal UI registers ``tui``
+#: there, so the core never imports it); each entry point is a ``register(commands, common)``.
+COMMANDS_GROUP = "tracker.commands"
 
 _EPILOG = """\
 exit codes: 0 ok (also: nothing to do), 1 error (nothing written), 2 usage,
@@ -47,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (tle, sats, orbits, constellations, launches, markets, link, refresh):
         module.register(commands, common)
+    for entry in entry_points(group=COMMANDS_GROUP):
+        entry.load()(commands, common)
     return parser
 
 

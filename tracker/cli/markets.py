@@ -49,7 +49,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         description="KIND is vehicle (Long March 12A), constellation (guowang), orbit-outcome, "
         "booster-recovery, mission (a glob such as '*computing*') or launch (a launch id).",
     )
-    from tracker.markets.registry import RULE_KINDS
+    from tracker.markets.vocab import RULE_KINDS
 
     radd.add_argument("kind", choices=RULE_KINDS)
     radd.add_argument("value")

@@ -180,3 +180,15 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
         *(pl.lit(evts[c]).gather(pl.col("ev")).alias(c) for c in from_event),
         *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in from_security),
     ).select(COLUMNS)
+
+
+def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One launch's linked securities (the :func:`link` rows) and their closes from ``days``
+    calendar days before to ``days`` after its t0 (``symbol, date, close``), for a price chart."""
+    rows = link(conn, LinkParams(filters={"id": launch_id}))
+    t0 = rows["t0"].drop_nulls()
+    if t0.is_empty():
+        return rows, pl.DataFrame(schema={"symbol": pl.Utf8, "date": pl.Date, "close": pl.Float64})
+    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - timedelta(days=days), t0.max() + timedelta(days=days), fields=("close",))
+    symbols = rows.select("security", "symbol").unique()
+    return rows, held.join(symbols, on="security").select("symbol", "date", "close").sort("symbol", "date")

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from markets.symbols import CALENDARS, UnknownSymbol, split, to_eastmoney, to_yahoo
 from tracker.markets.models import Security, ThemeRule
 
-RULE_KINDS = ("vehicle", "constellation", "orbit-outcome", "booster-recovery", "mission", "launch")
 SECURITY_FIELDS = (
     "security", "yahoo", "eastmoney", "name_en", "name_zh", "currency", "board", "limit_pct",
     "role", "benchmark", "themes", "notes", "origin",

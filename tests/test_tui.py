@@ -1,0 +1,589 @@
+"""``tracker tui`` driven through Textual's pilot: navigation, selection linkage, the palette,
+filters, refresh (against a real local HTTP server) and an empty database.
+
+The satellites are a small labelled synthetic set (names contain ``SYNTH``, catalog numbers
+99001+) built here, so nothing depends on ../shared; their launch designators are real ones from
+the bundled calendar so launches link to them. The clock is frozen and the local zone fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from tests.conftest import OFFLINE_CELESTRAK
+from tests.httpserver import LocalServer, Reply
+from tle.elements import ElementSet
+
+#: Pilot tests are coroutines run by anyio's pytest plugin (installed with httpx), on asyncio.
+pytestmark = pytest.mark.anyio
+
+FROZEN = datetime(2026, 8, 19, 12, 0, tzinfo=timezone.utc)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: SatNet LEO Group 01 (Long March 5B Y6), launch designator 2024-240, in the bundled calendar.
+GROUP_01 = "2024-12-16-long-march-5b-y6"
+#: SatNet LEO Group 24 (Long March 12 Y8), 2026-187, launched three days before the frozen clock.
+GROUP_24 = "2026-08-16-long-march-12-y8"
+#: Qianfan Polar Group 03 (Long March 6A Y22), 2024-232.
+QIANFAN_03 = "2024-12-05-long-march-6a-y22"
+
+
+def _set(norad, name, cospar, epoch, mean_motion, inclination, raan, anomaly) -> ElementSet:
+    return ElementSet(
+        norad=norad, name=name, cospar=cospar, epoch=epoch, mean_motion=mean_motion, eccentricity=0.0002,
+        inclination_deg=inclination, raan_deg=raan, arg_perigee_deg=90.0, mean_anomaly_deg=anomaly,
+        bstar=1e-5, mean_motion_dot=0.0, mean_motion_ddot=0.0, source="synthetic",
+    )
+
+
+def synthetic_elements() -> list[ElementSet]:
+    """Two epochs per satellite, labelled synthetic:
+
+    * six Guowang satellites of 2024-240 at ~1,100 km, 86.5 deg, unchanged between epochs
+      (on station);
+    * four of 2026-187 released low and climbing (mean motion falling), and a fifth stuck low
+      (a straggler);
+    * three Qianfan satellites of 2024-232; one station module.
+    """
+    early, late = datetime(2026, 8, 14, tzinfo=timezone.utc), datetime(2026, 8, 18, tzinfo=timezone.utc)
+    sets = []
+    for i in range(6):
+        for epoch in (early, late):
+            sets.append(_set(99001 + i, f"HULIANWANG SYNTH-{i + 1:02d}", f"2024-240{'ABCDEF'[i]}", epoch, 13.42, 86.5, 60.0 * i, 30.0 * i))
+    for i in range(5):
+        climbing = i < 4
+        for epoch, motion in ((datetime(2026, 8, 17, tzinfo=timezone.utc), 15.30), (late, 15.10 if climbing else 15.30)):
+            sets.append(_set(99011 + i, f"HULIANWANG SYNTH-{i + 11:02d}", f"2026-187{'ABCDE'[i]}", epoch, motion, 50.0, 200.0, 72.0 * i))
+    for i in range(3):
+        for epoch in (early, late):
+            sets.append(_set(99021 + i, f"QIANFAN-SYNTH-{i + 1}", f"2024-232{'ABC'[i]}", epoch, 13.55, 89.0, 120.0, 120.0 * i))
+    sets.append(_set(99031, "CSS (SYNTH)", "2021-035A", late, 15.60, 41.5, 10.0, 0.0))
+    return sets
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def seeded(db_url: str):
+    """A new database holding the synthetic element sets (and the bundled calendar)."""
+    from tracker.db import connect
+    from tracker.ingest import store
+
+    engine = connect(db_url)
+    store(engine, synthetic_elements())
+    return engine
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = seeded(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """No test here reaches a network: CelesTrak on a closed local port, LL2 off."""
+    monkeypatch.setenv("TRACKER_CELESTRAK_URL", OFFLINE_CELESTRAK)
+    monkeypatch.setenv("TRACKER_LL2_URL", "off")
+
+
+def make_app(engine, db_url, **kwargs):
+    from tui.app import TrackerApp
+
+    return TrackerApp(engine, db_url, clock=lambda: FROZEN, zone=SHANGHAI, **kwargs)
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker has finished (workers started by results too) and the screen has
+    caught up; a failed worker is the app's to report, so its exception is not raised here."""
+    for _ in range(3):
+        await asyncio.gather(*(worker.wait() for worker in pilot.app.workers), return_exceptions=True)
+        await pilot.pause()
+
+
+def map_text(app) -> str:
+    from tui.widgets.world_map import WorldMap
+
+    world = app.query_one(WorldMap)
+    return "\n".join(world.render_line(y).text for y in range(world.size.height))
+
+
+# -- start-up ----------------------------------------------------------------------------------
+
+
+async def test_opens_with_data_and_frozen_clock(engine, db_url):
+    from tui.widgets.satellite_table import SatelliteTable
+    from tui.widgets.status_bar import StatusBar
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.query_one(SatelliteTable)
+        assert table.row_count == 11  # the Guowang view: 2024-240 and 2026-187
+        assert app.calendar.height == 53
+        status = str(app.query_one("#status-text").render())
+        assert "2026-08-19 12:00:00 UTC" in status and "20:00:00 CST" in status
+        assert "elements 1.5 d old" in status and "never refreshed" in status  # the newest epoch is 2026-08-18 00:00
+        assert app.query_one(StatusBar).query_one("#refresh-progress").display is False
+        drawn = map_text(app)
+        assert len(drawn.splitlines()) == app.query_one("#world").size.height
+        assert set(drawn) - {"\u2800", "\n"}  # coasts and satellites, not a blank braille field
+
+
+async def test_empty_database_opens_cleanly(db_url):
+    """No element sets, no network: the bundled calendar shows, the panels say how to get data."""
+    from tracker.db import connect
+    from tui.app import NO_ELEMENTS
+    from tui.widgets.market import NO_PRICES
+
+    engine = connect(db_url)
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.calendar.height == 53
+        assert str(app.query_one("#satellites-message").render()) == NO_ELEMENTS
+        assert NO_ELEMENTS in str(app.query_one("#map-detail").render())
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.launch is not None  # the newest launch, under the cursor
+        assert str(app.query_one("#market-message").render()) == NO_PRICES
+    engine.dispose()
+
+
+async def test_unknown_constellation_is_notified_not_fatal(engine, db_url):
+    app = make_app(engine, db_url, view="nosuch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert any("unknown constellation" in n.message for n in app._notifications)
+
+
+# -- navigation --------------------------------------------------------------------------------
+
+
+async def test_keys_switch_panels_at_80x24(engine, db_url):
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def shown() -> list[str]:
+            return [p for p in ("map", "satellites", "launches", "market") if app.query_one(f"#{p}").display]
+
+        assert shown() == ["map"]
+        for key, panel, focus in (("2", "satellites", "satellite-table"), ("3", "launches", "launch-table"),
+                                  ("4", "market", "market-table"), ("1", "map", "world")):
+            await pilot.press(key)
+            assert shown() == [panel]
+            assert app.focused.id == focus
+        await pilot.press("right_square_bracket")
+        assert shown() == ["satellites"]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert shown() == ["market"]
+
+
+async def test_wide_terminal_shows_every_panel(engine, db_url):
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert all(app.query_one(f"#{p}").display for p in ("map", "satellites", "launches", "market"))
+        assert not app.query_one("#tabs").display
+
+
+async def test_help_choose_view_toggle_zone_and_quit(engine, db_url):
+    from tui.widgets.launch_table import LaunchTable
+    from tui.widgets.satellite_table import SatelliteTable
+    from tui.widgets.screens import HelpScreen, ViewPicker
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+        await pilot.press("c")
+        assert isinstance(app.screen, ViewPicker)
+        await pilot.press("down", "enter")  # guowang -> qianfan
+        await settle(pilot)
+        assert app.view == "qianfan"
+        assert app.query_one(SatelliteTable).row_count == 3
+
+        table = app.query_one(LaunchTable)
+        assert table.columns["net"].label.plain == "NET UTC"
+        await pilot.press("t")
+        assert table.columns["net"].label.plain == "NET CST"
+        assert table.get_row(GROUP_01)[0] == "2024-12-16 18:00"  # 10:00 UTC
+        await pilot.press("q")
+        assert not app.is_running
+
+
+# -- selection linkage -------------------------------------------------------------------------
+
+
+async def test_launch_highlights_its_satellites_and_fills_market_panel(engine, db_url):
+    from tui.widgets.launch_table import LaunchTable
+    from tui.widgets.market import NO_PRICES
+    from tui.widgets.world_map import HIGHLIGHT, STYLES, WorldMap
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.query_one(LaunchTable).select(GROUP_01)
+        await settle(pilot)
+        assert app.launch == GROUP_01
+        highlighted = app.fleet.filter(app.highlighted)["norad"].to_list()
+        assert highlighted == list(range(99001, 99007))
+        world = app.query_one(WorldMap)
+        styles = {seg.style for y in range(world.size.height) for seg in world.render_line(y)}
+        assert STYLES[HIGHLIGHT * 2] in styles or STYLES[HIGHLIGHT * 2 + 1] in styles
+        assert "2024-240: 6 in view" in app.query_one("#map").border_subtitle
+        assert str(app.query_one("#market-message").render()) == NO_PRICES
+        assert "Long March 5B Y6" in app.query_one("#market").border_title
+
+        await pilot.press("escape")  # drop the highlight
+        assert app.launch is None and app.highlighted is None
+
+
+def synthetic_reaction():
+    """A labelled synthetic market reaction (as the market library will produce) for the panel:
+    two securities, one closing limit-up at t0, one whose abnormal return cannot be computed."""
+    import polars as pl
+
+    from tui.data import BARS_SCHEMA, REACTION_SCHEMA
+
+    t0 = date(2025, 12, 3)
+    reactions = pl.DataFrame(
+        [
+            ("SYN1.SS", "Synthetic Satellite Co", t0, "morning", 0.10, 0.004, 0.096, 0.15, True, False, False),
+            ("SYN2.SZ", "Synthetic Rocket Co", t0, "morning", -0.012, 0.004, None, None, False, False, False),
+        ],
+        schema=REACTION_SCHEMA,
+        orient="row",
+    )
+    days = [t0 + timedelta(days=d) for d in range(-10, 11)]
+    bars = pl.DataFrame(
+        {"symbol": ["SYN1.SS"] * 21 + ["SYN2.SZ"] * 21, "date": days * 2,
+         "close": [10.0 + 0.1 * i + (3.0 if i >= 10 else 0.0) for i in range(21)] + [20.0 - 0.05 * i for i in range(21)]},
+        schema=BARS_SCHEMA,
+    )
+    return reactions, bars
+
+
+async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monkeypatch):
+    from tui import data
+    from tui.widgets.market import PriceChart, ReactionTable
+
+    monkeypatch.setattr(data, "market_reaction", lambda engine, launch_id: synthetic_reaction())
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        table = app.query_one(ReactionTable)
+        assert table.row_count == 2 and not app.query_one("#market-message").display
+        assert [c.plain for c in table.get_row("SYN1.SS")[4:]] == ["+10.00%", "+0.40%", "+9.60%", "+15.00%", "limit up"]
+        assert [c.plain for c in table.get_row("SYN2.SZ")[6:8]] == ["—", "—"]  # not computable: empty, never zero
+        chart = str(app.query_one(PriceChart).render())
+        assert "SYN1.SS 2025-11-23..2025-12-13" in chart and "t0 2025-12-03" in chart
+        await pilot.press("down")
+        assert "SYN2.SZ" in str(app.query_one(PriceChart).render())
+
+
+async def test_enter_on_a_launch_switches_to_its_constellation(engine, db_url):
+    from tui.widgets.launch_table import LaunchTable
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        app.query_one(LaunchTable).select(QIANFAN_03)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.view == "qianfan"
+        assert int(app.highlighted.sum()) == 3
+
+
+async def test_satellite_row_selects_it_on_the_map_with_its_track(engine, db_url):
+    from tui.widgets.satellite_table import SatelliteTable
+    from tui.widgets.world_map import SELECTED_GLYPH
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.query_one(SatelliteTable).select(99003)
+        await settle(pilot)
+        assert app.selected == 99003
+        assert map_text(app).count(SELECTED_GLYPH) == 1
+        detail = str(app.query_one("#map-detail").render())
+        assert "HULIANWANG SYNTH-03" in detail and "km/s" in detail
+
+
+async def test_clicking_the_map_selects_the_nearest_satellite(engine, db_url):
+    from tui.widgets.world_map import WorldMap
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        world = app.query_one(WorldMap)
+        snap, target = app.snapshot, 4
+        x = int((snap.lon_deg[target] + 180.0) / 360.0 * world.size.width)
+        y = int((90.0 - snap.lat_deg[target]) / 180.0 * world.size.height)
+        await pilot.click(WorldMap, offset=(x, y))
+        await settle(pilot)
+        assert app.selected == app.fleet["norad"][target]
+
+
+async def test_sun_column_follows_the_clock(engine, db_url):
+    """As time passes, satellites cross the terminator and only their sun cells change."""
+    from tui.widgets.satellite_table import SatelliteTable
+
+    now = [FROZEN]
+    from tui.app import TrackerApp
+
+    app = TrackerApp(engine, db_url, clock=lambda: now[0], zone=SHANGHAI)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.query_one(SatelliteTable)
+
+        def column() -> list[str]:
+            return [table.row_cells(row)[5].plain for row in range(table.row_count)]
+
+        before = column()
+        now[0] = FROZEN + timedelta(minutes=40)
+        app.tick()
+        after = column()
+        expected = ["sunlit" if lit else "shadow" for lit in app.snapshot.sunlit]
+        assert after == expected and after != before
+
+
+# -- filter and palette ------------------------------------------------------------------------
+
+
+async def test_filter_satellites_and_clear_it(engine, db_url):
+    from tui.widgets.satellite_table import SatelliteTable
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "slash")
+        await pilot.press(*"synth-1")
+        await pilot.pause()
+        table = app.query_one(SatelliteTable)
+        assert table.row_count == 5
+        await pilot.press("escape")
+        assert table.row_count == 11
+        assert app.focused is table
+
+
+async def test_palette_finds_a_satellite_by_catalog_number(engine, db_url):
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"99004")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.selected == 99004
+
+
+async def test_palette_satellite_outside_the_view_switches_view(engine, db_url):
+    """The station module is in no constellation: choosing it shows every satellite."""
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"2021-035A")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.view == "all"
+        assert app.selected == 99031
+
+
+async def test_palette_providers_search_satellites_launches_and_securities(engine, db_url):
+    from tui.palette import LaunchCommands, SatelliteCommands, SecurityCommands
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        async def found(provider_class, query) -> list[str]:
+            provider = provider_class(app.screen)
+            return [str(hit.text) async for hit in provider.search(query)]
+
+        assert any("QIANFAN-SYNTH-2" in t for t in await found(SatelliteCommands, "qfsynth2"))
+        assert any("2024-232B" in t for t in await found(SatelliteCommands, "2024-232B"))
+        assert any("Zhuque-3" in t for t in await found(LaunchCommands, "zhuque 3 y1"))
+        assert await found(SecurityCommands, "600118") == []  # the market library fills securities
+        app.goto_launch(GROUP_24)
+        await settle(pilot)
+        assert app.launch == GROUP_24 and int(app.highlighted.sum()) == 5
+
+
+# -- refresh -----------------------------------------------------------------------------------
+
+
+def omm_json(sets: list[ElementSet]) -> str:
+    """Element sets as CelesTrak's OMM JSON (what a GP query with FORMAT=json answers)."""
+    return json.dumps([
+        {
+            "OBJECT_NAME": s.name, "OBJECT_ID": s.cospar, "EPOCH": s.epoch.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            "MEAN_MOTION": s.mean_motion, "ECCENTRICITY": s.eccentricity, "INCLINATION": s.inclination_deg,
+            "RA_OF_ASC_NODE": s.raan_deg, "ARG_OF_PERICENTER": s.arg_perigee_deg, "MEAN_ANOMALY": s.mean_anomaly_deg,
+            "EPHEMERIS_TYPE": 0, "CLASSIFICATION_TYPE": "U", "NORAD_CAT_ID": s.norad, "ELEMENT_SET_NO": 999,
+            "REV_AT_EPOCH": 1, "BSTAR": s.bstar, "MEAN_MOTION_DOT": 0.0, "MEAN_MOTION_DDOT": 0.0,
+        }
+        for s in sets
+    ])
+
+
+async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalServer, monkeypatch):
+    from tracker.db import connect
+    from tui.widgets.satellite_table import SatelliteTable
+
+    newer = [s for s in synthetic_elements() if s.norad < 99011 and s.epoch.day == 18]
+    http_server.route("GET", "/NORAD/elements/gp.php", Reply(200, omm_json(newer), delay=0.3))
+    monkeypatch.setenv("TRACKER_CELESTRAK_URL", http_server.url)
+    engine = connect(db_url)
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.press("2")  # input is handled while the refresh waits on the network
+        assert app.query_one("#satellites").display
+        await settle(pilot)
+        assert app.query_one(SatelliteTable).row_count == 6
+        messages = [n.message for n in app._notifications]
+        assert any("6 new element sets" in m for m in messages), messages
+        assert any("off (TRACKER_LL2_URL=off)" in m for m in messages)
+        assert "celestrak" not in str(app.query_one("#status-text").render())  # local server: 127.0.0.1
+        assert "127.0.0.1 ✔" in str(app.query_one("#status-text").render())
+        assert len(http_server.requests) == 3  # the default queries, once each
+        await pilot.press("r")  # again at once: the 2-hour rule skips every query
+        await settle(pilot)
+        assert len(http_server.requests) == 3
+        assert any("3 queries fetched less than 2 h ago were skipped" in n.message for n in app._notifications)
+    engine.dispose()
+
+
+async def test_refresh_errors_are_notified_never_fatal(engine, db_url, http_server: LocalServer, monkeypatch):
+    http_server.route("GET", "/NORAD/elements/gp.php", Reply(500, "down"))
+    monkeypatch.setenv("TRACKER_CELESTRAK_URL", http_server.url)
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.is_running
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert any(m.startswith("error: ") for m in errors), errors
+        assert len(http_server.requests) == 1  # the first failure stops the run
+
+
+async def test_refresh_while_another_holds_the_lock(engine, db_url, tmp_path):
+    from tracker.lock import exclusive
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        with exclusive(tmp_path / "refresh.lock"):
+            await pilot.press("r")
+            await settle(pilot)
+        assert any("another refresh is running" in n.message for n in app._notifications)
+
+
+# -- pieces ------------------------------------------------------------------------------------
+
+
+def test_braille_packing_follows_unicode_dot_numbering():
+    from tui.braille import pack, plot
+
+    grid = np.zeros((4, 2), bool)
+    grid[0, 0] = grid[3, 1] = True  # dots 1 and 8
+    assert pack(grid)[0, 0] == 0x2800 + 0x01 + 0x80
+    codes = plot(np.array([89.9, -89.9, np.nan]), np.array([-179.9, 179.9, 0.0]), 2, 3)
+    assert codes[0, 0] == 0x2801 and codes[1, 2] == 0x2880 and (codes != 0x2800).sum() == 2
+
+
+def test_land_dots_average_the_raster():
+    from tui.land import dots
+
+    raster = np.zeros((720, 1440), np.uint8)
+    raster[:360, :720] = 255  # north-west quarter is land
+    grid = dots(raster, 4, 8)
+    assert grid[:2, :4].all() and not grid[2:].any() and not grid[:, 4:].any()
+    assert dots(raster, 1000, 2000).shape == (1000, 2000)  # finer than the raster: no empty bins
+
+
+def test_night_side_faces_away_from_the_subsolar_point():
+    from tui.sky import night
+
+    dark = night(18, 36, (0.0, 0.0))  # Sun over 0 N 0 E: night beyond 90 degrees of longitude
+    lon = -180.0 + (np.arange(36) + 0.5) * 10.0
+    assert (dark[9] == (np.abs(lon) > 90.0)).all()
+
+
+def test_times_keep_precision_and_zone():
+    from tui.times import age_text, countdown_text, net_text
+
+    net = datetime(2026, 4, 3, tzinfo=timezone.utc)
+    assert net_text(net, "day", timezone.utc) == "2026-04-03 (day)"
+    assert net_text(net, "day", SHANGHAI) == "2026-04-03 (day, UTC)"
+    assert net_text(datetime(2025, 12, 3, 4, 0, tzinfo=timezone.utc), "minute", SHANGHAI) == "2025-12-03 12:00"
+    assert countdown_text(timedelta(days=3, hours=4, minutes=12, seconds=5)) == "T-3d 04:12:05"
+    assert countdown_text(timedelta(seconds=-70)) == "T+00:01:10"
+    assert age_text(timedelta(hours=-40)) == "1.7 d ahead" and age_text(None) == "never"
+
+
+def test_next_launch_and_freshness(engine):
+    import polars as pl
+
+    from tracker.db import FetchStateRow
+    from tui import data
+
+    calendar = data.launches(engine)
+    assert data.next_launch(calendar, FROZEN)["id"] == "2026-09-15-zhuque-2e-y7"
+    scrubbed = calendar.with_columns(
+        pl.when(pl.col("id") == "2026-09-15-zhuque-2e-y7").then(pl.lit("scrubbed")).otherwise("status").alias("status")
+    )
+    assert data.next_launch(scrubbed, FROZEN)["id"] == "2026-09-15-gravity-1-y3"
+    assert data.next_launch(calendar, datetime(2027, 1, 1, tzinfo=timezone.utc)) is None
+    t1, t2 = FROZEN - timedelta(hours=3), FROZEN - timedelta(hours=1)
+    with engine.begin() as conn:
+        conn.execute(FetchStateRow.__table__.insert(), [
+            {"url": "https://celestrak.org/NORAD/elements/gp.php?GROUP=qianfan", "last_success": t1, "last_attempt": t1, "last_status": 200},
+            {"url": "https://celestrak.org/NORAD/elements/gp.php?NAME=HULIANWANG", "last_success": t1, "last_attempt": t2, "last_status": 500},
+        ])
+    fresh = data.freshness(engine)
+    assert fresh.newest_epoch == datetime(2026, 8, 18, tzinfo=timezone.utc)
+    assert fresh.sources == (data.Source("celestrak.org", t1, t2, 500),)
+
+
+def test_views_and_batch_status(engine):
+    from tui import data
+
+    assert data.views(engine)[:5] == ["guowang", "qianfan", "dawn-dusk", "stations", "all"]
+    assert data.members(engine, "stations")["norad"].to_list() == [99031]
+    table = data.describe(engine, data.members(engine, "guowang"), FROZEN)
+    by_norad = {r["norad"]: r for r in table.iter_rows(named=True)}
+    assert by_norad[99001]["group_status"] == "on-station" and not by_norad[99001]["straggler"]
+    assert by_norad[99011]["group_status"] == "raising"
+    assert by_norad[99015]["straggler"]  # stuck low while its batch climbs
+    assert by_norad[99001]["age_days"] == pytest.approx(1.5)
+
+
+def test_tui_subcommand_is_registered_through_the_entry_point():
+    from tracker.cli import build_parser
+
+    args = build_parser().parse_args(["tui", "--constellation", "qianfan", "--db", "sqlite://"])
+    assert args.constellation == "qianfan" and args.handler.__module__ == "tui.command"

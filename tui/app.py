@@ -1,0 +1,502 @@
+"""``tracker tui``: the satellites on a live world map, the launch calendar and market reactions.
+
+The app owns the state (which view, which satellite and launch are selected, the clock) and the
+work: everything that touches the database or the network runs in thread workers, so the screen
+never waits for them, and their results come back to the event loop with ``call_from_thread``.
+Once a second :meth:`TrackerApp.tick` propagates the shown fleet in one vectorised call and
+redraws the map, the clocks and the launch countdown.
+
+Layout: at 120x36 and larger the four panels share the screen in a grid; below that (80x24)
+they are tabs. The clock and the local zone are injectable, so tests and snapshots freeze time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone, tzinfo
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui import data
+from tui.palette import LaunchCommands, SatelliteCommands, SecurityCommands
+from tui.sky import Sky, Snapshot
+from tui.times import countdown_text, zone_name
+from tui.widgets.launch_table import LaunchTable
+from tui.widgets.market import MarketReaction
+from tui.widgets.satellite_table import SatelliteTable
+from tui.widgets.screens import HelpScreen, ViewPicker
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.world_map import SELECTED_GLYPH, WorldMap, legend
+
+PANELS = ("map", "satellites", "launches", "market")
+NO_ELEMENTS = "No element sets held: run `tracker tle import FILE` or `tracker refresh` (r here)."
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TrackerApp(App):
+    """The one screen of ``tracker tui``."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live anywhere
+    TITLE = "China space tracker"
+    COMMANDS = App.COMMANDS | {SatelliteCommands, LaunchCommands, SecurityCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    BINDINGS = [
+        Binding("1", "panel('map')", "Map", show=False),
+        Binding("2", "panel('satellites')", "Satellites", show=False),
+        Binding("3", "panel('launches')", "Launches", show=False),
+        Binding("4", "panel('market')", "Market", show=False),
+        Binding("right_square_bracket", "cycle(1)", "Next panel", show=False),
+        Binding("left_square_bracket", "cycle(-1)", "Previous panel", show=False),
+        Binding("c", "choose_view", "Constellation"),
+        Binding("slash", "filter", "Filter"),
+        Binding("t", "toggle_zone", "UTC/local"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "clear", "Clear", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+    #: Key names as the help screen shows them.
+    KEY_HELP = [
+        ("1 2 3 4", "show the map, satellites, launches or market panel"),
+        ("[ ]  Tab", "previous / next panel; Tab moves the focus"),
+        ("↑ ↓ PgUp PgDn", "move in a table: the satellite or launch under the cursor is selected"),
+        ("Enter", "on a launch: switch to its constellation so all its satellites show"),
+        ("c", "choose the satellites shown: Guowang, Qianfan, dawn-dusk, stations, all, yours"),
+        ("/", "filter the satellites or launches (Esc clears)"),
+        ("t", "launch times in UTC or local time"),
+        ("r", "refresh element sets and launches (same rules and lock as `tracker refresh`)"),
+        ("Ctrl+P", "command palette: find satellites, launches, securities, commands"),
+        ("Esc", "clear the filter or the launch highlight"),
+        ("?", "this help"),
+        ("q  Ctrl+Q", "quit"),
+        ("mouse", "click a satellite on the map, a row, a tab"),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        db_url: str,
+        *,
+        view: str = "guowang",
+        clock: Callable[[], datetime] = utc_now,
+        zone: tzinfo | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine, self.db_url, self.clock = engine, db_url, clock
+        self.view = view
+        self.local_zone = zone or datetime.now().astimezone().tzinfo
+        self.show_local = False
+        self.calendar = pl.DataFrame(schema=data.LAUNCH_SCHEMA)
+        self.catalogue = pl.DataFrame(schema={"norad": pl.Int64, "name": pl.String, "cospar": pl.String, "constellation": pl.String})
+        self.securities = pl.DataFrame(schema=data.SECURITY_SCHEMA)
+        self.views = list(data.BUILTIN_VIEWS)
+        self.freshness: data.Freshness | None = None
+        self.fleet = pl.DataFrame()  # the shown satellites in propagation order (members frame)
+        self.sky: Sky | None = None
+        self.snapshot: Snapshot | None = None
+        self.selected: int | None = None  # catalog number
+        self.launch: str | None = None  # launch id
+        self.highlighted: np.ndarray | None = None
+        self._fleet_index: dict[int, int] = {}
+        self._sun_state: np.ndarray | None = None
+        self._pending: int | None = None  # satellite to select once its view has loaded
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Tabs(*(Tab(f"{i} {p.title()}", id=f"tab-{p}") for i, p in enumerate(PANELS, 1)), id="tabs")
+        with Grid(id="panels"):
+            with Vertical(id="map", classes="panel -active"):
+                yield WorldMap(id="world")
+                yield Static(id="map-detail")
+                yield Static(legend(), id="map-legend")
+            with Vertical(id="launches", classes="panel"):
+                yield Input(placeholder="filter: vehicle, serial, mission or designator", id="launches-filter", classes="filter")
+                yield LaunchTable(id="launch-table")
+            with Vertical(id="satellites", classes="panel"):
+                yield Input(placeholder="filter: part of a name, NORAD number or COSPAR id", id="satellites-filter", classes="filter")
+                yield Static(id="satellites-message", classes="message")
+                yield SatelliteTable(id="satellite-table")
+            with Vertical(id="market", classes="panel"):
+                yield MarketReaction(id="market-reaction")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for panel in PANELS:
+            self.query_one(f"#{panel}").border_title = panel.title()
+        for box in self.query(".filter"):
+            box.display = False
+        self._message(f"Loading {self.view}…")
+        self.load_land()
+        self.load_calendar()
+        self.load_view(self.view)
+        self.tick()
+        self.set_interval(1.0, self.tick)
+
+    # -- workers -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="land", exit_on_error=False)
+    def load_land(self) -> None:
+        """The land raster (cached; built once per global-land-mask version: a few seconds)."""
+        from tui.land import raster
+
+        land = raster()
+        self._deliver(lambda: self.query_one(WorldMap).set_land(land))
+
+    @work(thread=True, exclusive=True, group="calendar", exit_on_error=False)
+    def load_calendar(self) -> None:
+        """Launches, freshness, the palette's securities and the view names."""
+        calendar = data.launches(self.engine)
+        fresh = data.freshness(self.engine)
+        securities = data.securities(self.engine)
+        views = data.views(self.engine)
+        self._deliver(lambda: self._show_calendar(calendar, fresh, securities, views))
+
+    @work(thread=True, exclusive=True, group="catalogue", exit_on_error=False)
+    def load_catalogue(self) -> None:
+        """Every satellite held, for the palette; loaded after the view, which is on screen."""
+        catalogue = data.catalogue(self.engine)
+        self._deliver(lambda: setattr(self, "catalogue", catalogue))
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def load_view(self, view: str) -> None:
+        """Positions first (the map moves at once), then the analytics for the table."""
+        from tracker.catalog import satrecs
+
+        worker = get_current_worker()
+        members = data.members(self.engine, view)
+        sky = Sky(satrecs(members))
+        if worker.is_cancelled:
+            return
+        self._deliver(lambda: self._show_fleet(view, members, sky))
+        table = data.describe(self.engine, members, self.clock())
+        if not worker.is_cancelled:
+            self._deliver(lambda: self._show_table(view, table))
+            self._deliver(self.load_catalogue)
+
+    @work(thread=True, exclusive=True, group="market", exit_on_error=False)
+    def load_market(self, launch_id: str) -> None:
+        reactions, bars = data.market_reaction(self.engine, launch_id)
+        if not get_current_worker().is_cancelled:
+            self._deliver(lambda: self.query_one(MarketReaction).show(reactions, bars))
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def run_refresh(self) -> None:
+        """Every source, with the refresh commands' rules and lock; then reload the panels."""
+        from tui.refresh import STEPS, refresh_all
+
+        def progress(done: int) -> None:
+            self._deliver(lambda: self.query_one(StatusBar).progress(done, STEPS))
+
+        progress(0)
+        try:
+            notices = refresh_all(self.engine, self.db_url, self.clock, progress)
+        finally:
+            progress(STEPS)
+        for notice in notices:
+            self._deliver(partial(self.notify, notice.text, title=notice.source, severity=notice.severity, timeout=10))
+        self._deliver(self.load_calendar)
+        self._deliver(lambda: self.load_view(self.view))
+
+    def _deliver(self, callback: Callable[[], object]) -> None:
+        """Hand a worker's result to the event loop; dropped once the app is shutting down, when
+        the widgets it would update may already be gone."""
+
+        def run() -> None:
+            if self.is_running:
+                callback()
+
+        self.call_from_thread(run)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed worker becomes a notification; the app goes on with what it has."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{event.worker.group}: {error}", title="Error", severity="error", timeout=10)
+
+    # -- results -----------------------------------------------------------------------------
+
+    def _show_calendar(self, calendar, fresh, securities, views) -> None:
+        self.calendar, self.freshness, self.securities, self.views = calendar, fresh, securities, views
+        self._show_launches()
+        self.tick()
+
+    def _show_fleet(self, view: str, members: pl.DataFrame, sky: Sky) -> None:
+        self.fleet, self.sky, self._sun_state = members, sky, None
+        self._fleet_index = {n: i for i, n in enumerate(members["norad"])}
+        if self._pending in self._fleet_index:
+            self.selected, self._pending = self._pending, None
+        elif self.selected not in self._fleet_index:
+            self.selected = None
+        self._highlight()
+        self.query_one("#map").border_title = f"Map · {view} · {members.height:,} satellites"
+        self._message(NO_ELEMENTS if members.is_empty() else f"Computing orbit metrics of {members.height:,} satellites…")
+        self.tick()
+
+    def _show_table(self, view: str, table: pl.DataFrame) -> None:
+        self.query_one("#satellites").border_title = f"Satellites · {view} ({table.height:,})"
+        self._message(NO_ELEMENTS if table.is_empty() else None)
+        self._fill_satellites(table)
+
+    def _fill_satellites(self, table: pl.DataFrame | None = None) -> None:
+        widget = self.query_one(SatelliteTable)
+        snap = self.snapshot
+        sun = {}
+        if snap is not None and len(snap.sunlit) == self.fleet.height:
+            sun = {n: (bool(lit) if np.isfinite(alt) else None) for n, lit, alt in zip(self.fleet["norad"], snap.sunlit, snap.alt_km)}
+        widget.show(widget.source if table is None else table, sun, self.query_one("#satellites-filter", Input).value)
+        if self.selected is not None:
+            widget.select(self.selected)
+
+    def _show_launches(self) -> None:
+        table = self.query_one(LaunchTable)
+        table.show(self.calendar, self.zone, zone_name(self.clock(), self.zone), self.query_one("#launches-filter", Input).value)
+
+    def _message(self, text: str | None) -> None:
+        box = self.query_one("#satellites-message", Static)
+        box.update(text or "")
+        box.display = text is not None
+
+    # -- live --------------------------------------------------------------------------------
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone launch times are shown in: UTC, or local after ``t``."""
+        return self.local_zone if self.show_local else timezone.utc
+
+    def tick(self) -> None:
+        """Once a second: clocks, countdown, and every shown satellite moved to now."""
+        if not self.is_running:  # a last timer tick while the widgets are being removed
+            return
+        now = self.clock()
+        self.query_one(StatusBar).update(now, self.local_zone, self.freshness)
+        self._countdown(now)
+        if self.sky is None:
+            return
+        snap = self.snapshot = self.sky.at(now)
+        index = self._fleet_index.get(self.selected)
+        track = None
+        if index is not None:
+            track = self.sky.track(index, now, 1440.0 / self.fleet["mean_motion"][index])
+        self.query_one(WorldMap).show(snap, highlighted=self.highlighted, selected=index, track=track)
+        self._update_sun(snap)
+        self._detail(snap, index)
+
+    def _update_sun(self, snap: Snapshot) -> None:
+        """Tell the table which satellites crossed the terminator since the last tick."""
+        state = np.where(np.isfinite(snap.alt_km), snap.sunlit.astype(np.int8), -1)
+        if self._sun_state is not None and len(state) == len(self._sun_state):
+            table = self.query_one(SatelliteTable)
+            norads = self.fleet["norad"]
+            for i in np.flatnonzero(state != self._sun_state):
+                table.set_sun(norads[int(i)], None if state[i] < 0 else bool(state[i]))
+        self._sun_state = state
+
+    def _detail(self, snap: Snapshot, index: int | None) -> None:
+        detail = self.query_one("#map-detail", Static)
+        if self.fleet.is_empty():
+            detail.update(Text(NO_ELEMENTS, style="bold yellow"), layout=False)
+            return
+        if index is None:
+            detail.update(Text("Select a satellite (table, palette or click) to see its next orbit.", style="dim"), layout=False)
+            return
+        row = self.fleet.row(index, named=True)
+        lat, lon = snap.lat_deg[index], snap.lon_deg[index]
+        text = Text.assemble((f"{SELECTED_GLYPH} {row['name']}", "bold"), f" {row['norad']} {row['cospar'] or ''}  ")
+        if np.isfinite(lat):
+            text.append(f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}  ")
+            text.append(f"{snap.alt_km[index]:,.0f} km  {snap.speed_km_s[index]:.2f} km/s  ")
+            text.append(*(("sunlit", "bold #ffd75f") if snap.sunlit[index] else ("shadow", "#8787ff")))
+        else:
+            text.append("no position (SGP4 failed: decayed or bad elements)", style="red")
+        detail.update(text, layout=False)
+
+    def _countdown(self, now: datetime) -> None:
+        panel = self.query_one("#launches")
+        upcoming = data.next_launch(self.calendar, now)
+        if upcoming is None:
+            panel.border_subtitle = "no upcoming launch in the calendar"
+        else:
+            panel.border_subtitle = f"next: {data.launch_name(upcoming)} {countdown_text(upcoming['net_utc'] - now)}"
+
+    def _highlight(self) -> None:
+        """Mark the satellites of the selected launch (by launch designator) in the fleet."""
+        self.highlighted = None
+        if self.launch is None or self.fleet.is_empty():
+            self.query_one("#map").border_subtitle = ""
+            return
+        launch = self._launch_record(self.launch)
+        designator = launch["cospar_launch"]
+        self.highlighted = (self.fleet["launch"] == designator).fill_null(False).to_numpy() if designator else None
+        shown = int(self.highlighted.sum()) if self.highlighted is not None else 0
+        where = f"{designator}: {shown} in view" if designator else "no launch designator"
+        self.query_one("#map").border_subtitle = f"launch {data.launch_name(launch)} ({where})"
+
+    def _launch_record(self, launch_id: str) -> dict:
+        return self.calendar.filter(pl.col("id") == launch_id).row(0, named=True)
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def on_satellite_table_highlighted(self, event: SatelliteTable.Highlighted) -> None:
+        self.selected = event.norad
+        self.tick()
+
+    @on(DataTable.RowHighlighted, "#launch-table")
+    def _launch_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.select_launch(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#launch-table")
+    def _launch_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a launch of another constellation switches to it, so its satellites show."""
+        launch = self._launch_record(event.row_key.value)
+        if launch["constellation"] in ("guowang", "qianfan") and self.view not in ("all", launch["constellation"]):
+            self.set_view(launch["constellation"])
+
+    def select_launch(self, launch_id: str) -> None:
+        """Highlight the launch's satellites on the map and load its market reaction."""
+        self.launch = launch_id
+        self._highlight()
+        self.query_one("#market").border_title = f"Market · {data.launch_name(self._launch_record(launch_id))}"
+        self.load_market(launch_id)
+        self.tick()
+
+    def on_world_map_picked(self, event: WorldMap.Picked) -> None:
+        norad = self.fleet["norad"][event.index]
+        self.selected = norad
+        self.query_one(SatelliteTable).select(norad)
+        self.tick()
+
+    def goto_satellite(self, norad: int, constellation: str | None) -> None:
+        """Select ``norad``, switching to a view that holds it when the current one does not."""
+        self.action_panel("map")
+        if norad in self._fleet_index:
+            self.selected = norad
+            self.query_one(SatelliteTable).select(norad)
+            self.tick()
+            return
+        self._pending = norad
+        self.set_view(constellation.split("+")[0] if constellation else "all")
+
+    def goto_launch(self, launch_id: str) -> None:
+        self.action_panel("launches")
+        self.query_one("#launches-filter", Input).value = ""
+        self._show_launches()
+        self.query_one(LaunchTable).select(launch_id)
+
+    def goto_security(self, symbol: str) -> None:
+        self.action_panel("market")
+        self.query_one(MarketReaction).select(symbol)
+
+    def set_view(self, view: str | None) -> None:
+        """Show another set of satellites (``None``: keep the current one)."""
+        if view is None or (view == self.view and self.sky is not None):
+            return
+        self.view = view
+        self.sky, self.snapshot, self.fleet = None, None, pl.DataFrame()
+        self.query_one(SatelliteTable).clear()
+        self._message(f"Loading {view}…")
+        self.query_one("#satellites").border_title = f"Satellites · {view}"
+        self.load_view(view)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_panel(self, panel: str) -> None:
+        """Show ``panel`` (as the active tab on small screens) and focus its main widget."""
+        self.query_one(Tabs).active = f"tab-{panel}"
+        self._activate(panel)
+
+    @on(Tabs.TabActivated, "#tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        self._activate(event.tab.id.removeprefix("tab-"))
+
+    def _activate(self, panel: str) -> None:
+        for name in PANELS:
+            self.query_one(f"#{name}").set_class(name == panel, "-active")
+        focus = {"map": "#world", "satellites": "#satellite-table", "launches": "#launch-table", "market": "#market-table"}
+        self.query_one(focus[panel]).focus()
+
+    def action_cycle(self, step: int) -> None:
+        current = next((p for p in PANELS if self.query_one(f"#{p}").has_class("-active")), "map")
+        self.action_panel(PANELS[(PANELS.index(current) + step) % len(PANELS)])
+
+    def _focused_panel(self) -> str | None:
+        node = self.focused
+        while node is not None and node.id not in PANELS:
+            node = node.parent
+        return node.id if node is not None else None
+
+    def action_filter(self) -> None:
+        """Filter the focused table (the satellites unless the launches are focused)."""
+        panel = "launches" if self._focused_panel() == "launches" else "satellites"
+        self.action_panel(panel)
+        box = self.query_one(f"#{panel}-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, ".filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "launches-filter":
+            self._show_launches()
+        else:
+            self._fill_satellites()
+
+    @on(Input.Submitted, ".filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.action_panel(event.input.id.removesuffix("-filter"))
+
+    def action_clear(self) -> None:
+        """Escape: close a filter (clearing it), else drop the launch highlight."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.has_class("filter"):
+            focused.value = ""
+            focused.display = False
+            self.action_panel(focused.id.removesuffix("-filter"))
+        elif self.launch is not None:
+            self.launch = None
+            self._highlight()
+            self.query_one(MarketReaction).clear()
+            self.query_one("#market").border_title = "Market"
+            self.tick()
+
+    def action_choose_view(self) -> None:
+        self.push_screen(ViewPicker(self.views, self.view), self.set_view)
+
+    def action_toggle_zone(self) -> None:
+        self.show_local = not self.show_local
+        self._show_launches()
+        now = self.clock()
+        self.notify(f"Launch times in {zone_name(now, self.zone)}", timeout=3)
+
+    def action_refresh(self) -> None:
+        if any(w.group == "refresh" and w.is_running for w in self.workers):
+            self.notify("A refresh is already running", severity="warning")
+            return
+        self.notify("Refreshing CelesTrak and Launch Library 2…", timeout=3)
+        self.run_refresh()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.KEY_HELP, legend()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Choose constellation", "Guowang, Qianfan, dawn-dusk, stations, all, yours", self.action_choose_view)
+        yield SystemCommand("Refresh data", "CelesTrak and Launch Library 2, by their rules", self.action_refresh)
+        yield SystemCommand("Toggle UTC/local times", "Launch times in UTC or local time", self.action_toggle_zone)
+        yield SystemCommand("Help", "Keys, map legend, how to get data", self.action_help)

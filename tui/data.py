@@ -1,0 +1,239 @@
+"""What the terminal UI shows, read from the database as polars frames (no Textual in here).
+
+Every function takes the engine and returns plain frames or small records, so the app can run
+them in worker threads and tests can call them directly. The computation itself lives in the
+``tracker`` core (catalogue, orbit metrics, launch batches, the calendar); this module only
+chooses rows and columns for the panels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+#: Views of the satellites panel besides user constellations, in the order the chooser lists them.
+BUILTIN_VIEWS = ("guowang", "qianfan", "dawn-dusk", "stations", "all")
+
+#: The ``stations`` view: the crewed stations' modules and the vehicles that fly to them, by the
+#: names CelesTrak gives them. It is a view, not a constellation rule, so it never labels anything.
+STATION_NAMES = (
+    "ISS (*", "CSS (*", "TIANGONG*", "SHENZHOU*", "TIANZHOU*", "SOYUZ-MS*", "PROGRESS-MS*",
+    "CREW DRAGON*", "DRAGON*", "CYGNUS*", "STARLINER*",
+)
+
+#: Columns of the satellites panel's frame (plus the element columns SGP4 needs).
+SATELLITE_COLUMNS = [
+    "norad", "name", "cospar", "launch", "constellation", "alt_km", "inclination_deg", "ltan_h",
+    "age_days", "stale", "group_status", "straggler",
+]
+
+#: Columns of the market panel's reaction frame, as the market library produces them.
+REACTION_SCHEMA = {
+    "symbol": pl.String,
+    "name": pl.String,
+    "t0": pl.Date,
+    "session_class": pl.String,
+    "ret": pl.Float64,
+    "bench_ret": pl.Float64,
+    "ar": pl.Float64,
+    "car_0_1": pl.Float64,
+    "limit_up": pl.Boolean,
+    "limit_down": pl.Boolean,
+    "no_trade": pl.Boolean,
+}
+#: Daily closes around t0 for the market panel's chart.
+BARS_SCHEMA = {"symbol": pl.String, "date": pl.Date, "close": pl.Float64}
+#: Securities the command palette can find.
+SECURITY_SCHEMA = {"symbol": pl.String, "name": pl.String}
+
+
+# -- satellites --------------------------------------------------------------------------------
+
+
+def views(engine: Engine) -> list[str]:
+    """Built-in views first, then every user-defined constellation."""
+    from tracker.constellations import names
+
+    return [*BUILTIN_VIEWS, *(n for n in names(engine) if n not in BUILTIN_VIEWS)]
+
+
+def members(engine: Engine, view: str) -> pl.DataFrame:
+    """The newest element set of every satellite in ``view`` (a :func:`tracker.catalog.latest`
+    frame), sorted by name: enough to propagate, before any analytics are computed."""
+    from tracker.catalog import latest
+    from tracker.constellations import membership
+
+    if view in ("all", "dawn-dusk", "stations"):
+        sats = latest(engine)
+        if view == "dawn-dusk":
+            from tracker.orbits import dawn_dusk
+
+            sats = sats.filter(pl.col("norad").is_in(dawn_dusk(sats)["norad"].implode()))
+        elif view == "stations":
+            rules = pl.DataFrame(
+                {"constellation": "stations", "kind": "name", "value": list(STATION_NAMES)}
+            )
+            sats = sats.filter(pl.col("norad").is_in(membership(sats, rules)["norad"].implode()))
+    else:
+        sats = latest(engine, view)
+    return sats.sort("name", "norad", nulls_last=True)
+
+
+def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """``sats`` (from :func:`members`) with the panel's columns: mean altitude, inclination,
+    LTAN, element age at ``now`` (stale past :data:`tracker.positions.STALE_DAYS`), and the
+    status of the satellite's launch batch with its straggler flag, in the same row order."""
+    from tracker.batches import groups, with_stragglers
+    from tracker.catalog import history
+    from tracker.orbits import metrics, sun_geometry
+    from tracker.positions import STALE_DAYS
+
+    norads = sats.select("norad", "constellation")
+    past = history(engine, sats["norad"].to_list()).join(norads, on="norad")
+    batch = groups(past).select("launch", pl.col("status").alias("group_status"))
+    flags = with_stragglers(past).select("norad", "straggler")
+    age = (pl.lit(now) - pl.col("epoch")).dt.total_seconds() / 86400.0
+    return (
+        sun_geometry(metrics(sats))
+        .with_columns(age.alias("age_days"))
+        .with_columns((pl.col("age_days").abs() > STALE_DAYS).alias("stale"))
+        .join(batch, on="launch", how="left", maintain_order="left")
+        .join(flags, on="norad", how="left", maintain_order="left")
+        .select(SATELLITE_COLUMNS)
+    )
+
+
+def catalogue(engine: Engine) -> pl.DataFrame:
+    """Every satellite held (norad, name, cospar, constellation): what the palette searches."""
+    from tracker.catalog import latest
+
+    return latest(engine).select("norad", "name", "cospar", "constellation")
+
+
+# -- launches ----------------------------------------------------------------------------------
+
+LAUNCH_SCHEMA = {
+    "id": pl.String,
+    "vehicle": pl.String,
+    "serial": pl.String,
+    "mission": pl.String,
+    "constellation": pl.String,
+    "cospar_launch": pl.String,
+    "net_utc": pl.Datetime("us", "UTC"),
+    "net_precision": pl.String,
+    "status": pl.String,
+    "orbit_outcome": pl.String,
+    "booster_recovery": pl.String,
+}
+
+
+def launches(engine: Engine) -> pl.DataFrame:
+    """The calendar newest first; ``vehicle`` is the full name (family and variant)."""
+    from tracker.launches.store import load
+    from tracker.launches.vehicles import full
+
+    with engine.connect() as conn:
+        records = list(load(conn).values())
+    rows = [
+        {**{c: r[c] for c in LAUNCH_SCHEMA}, "vehicle": full(r["vehicle"], r["variant"])}
+        for r in records
+    ]
+    return pl.DataFrame(rows, schema=LAUNCH_SCHEMA).sort("net_utc", "id", descending=True)
+
+
+def launch_name(launch: dict) -> str:
+    """``Long March 5B Y6``: vehicle and serial, as people name a launch."""
+    return " ".join(filter(None, (launch["vehicle"], launch["serial"])))
+
+
+def next_launch(calendar: pl.DataFrame, now: datetime) -> dict | None:
+    """The earliest launch whose NET is still ahead of ``now`` (scrubbed ones aside), if any.
+
+    By NET rather than status, so a clock set back in time (``--at``-style replays, frozen test
+    clocks) counts down to what was next then.
+    """
+    ahead = calendar.filter((pl.col("status") != "scrubbed") & (pl.col("net_utc") > now))
+    return ahead.sort("net_utc").row(0, named=True) if ahead.height else None
+
+
+# -- freshness ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """When one data source was last refreshed: its host, last success, last try and answer."""
+
+    name: str
+    last_success: datetime | None
+    last_attempt: datetime | None
+    last_status: int | None
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the data is: the newest element-set epoch held and each source's refreshes."""
+
+    newest_epoch: datetime | None
+    sources: tuple[Source, ...]
+
+
+def freshness(engine: Engine) -> Freshness:
+    """From ``element_set``, the per-URL ``fetch_state`` (grouped by host) and the LL2 log."""
+    from tracker.db import ElementSetRow, FetchStateRow
+    from tracker.launches.models import Ll2Request
+
+    e, f, r = ElementSetRow.__table__, FetchStateRow.__table__, Ll2Request.__table__
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(e.c.epoch))).scalar()
+        states = conn.execute(select(f.c.url, f.c.last_success, f.c.last_attempt, f.c.last_status)).all()
+        ll2 = conn.execute(select(r.c.url, r.c.sent_utc, r.c.status).order_by(r.c.sent_utc.desc()).limit(1)).first()
+        ll2_ok = conn.execute(select(func.max(r.c.sent_utc)).where(r.c.status == 200)).scalar()
+    by_host: dict[str, list] = {}
+    for state in states:
+        by_host.setdefault(urlsplit(state.url).hostname or state.url, []).append(state)
+    sources = [_source(host, rows) for host, rows in sorted(by_host.items())]
+    if ll2 is not None:
+        sources.append(Source(urlsplit(ll2.url).hostname or ll2.url, ll2_ok, ll2.sent_utc, ll2.status))
+    return Freshness(newest, tuple(sources))
+
+
+def _source(host: str, rows: list) -> Source:
+    """One host's URLs summed up: its latest success, and its latest attempt with the answer."""
+    tried = [s for s in rows if s.last_attempt is not None]
+    last = max(tried, key=lambda s: s.last_attempt) if tried else None
+    return Source(
+        host,
+        max((s.last_success for s in rows if s.last_success is not None), default=None),
+        last.last_attempt if last else None,
+        last.last_status if last else None,
+    )
+
+
+# -- markets (filled by the market library) ------------------------------------------------------
+
+
+def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """How the securities linked to one launch moved: ``(reactions, bars)``.
+
+    ``reactions`` has one row per linked security (:data:`REACTION_SCHEMA`: symbol, name, t0,
+    session_class, ret, bench_ret, ar, car_0_1, limit_up, limit_down, no_trade; returns are
+    fractions, null when they cannot be computed); ``bars`` holds daily closes around each t0
+    (:data:`BARS_SCHEMA`) for the panel's chart.
+
+    The market library fills this in; until it is wired both frames are empty, and the panel says
+    how to get prices.
+    """
+    return pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA)
+
+
+def securities(engine: Engine) -> pl.DataFrame:
+    """Every security in the market registry (:data:`SECURITY_SCHEMA`), for the command palette.
+
+    The market library fills this in; until it is wired the frame is empty.
+    """
+    return pl.DataFrame(schema=SECURITY_SCHEMA)

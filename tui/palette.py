@@ -1,0 +1,105 @@
+"""Command-palette providers: find a satellite, a launch or a security by typing part of it.
+
+The whole catalogue can hold 16,000 satellites, more than Textual's fuzzy matcher should score on
+every keystroke, so :func:`candidates` first keeps the rows whose text contains the typed
+characters in order (the same subsequence rule as the matcher, as one vectorised regex), and only
+those few are scored and highlighted.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from functools import partial
+
+import polars as pl
+from textual.command import Hit, Hits, Provider
+
+#: Rows scored per search: the palette shows far fewer.
+LIMIT = 60
+
+
+def candidates(frame: pl.DataFrame, text: pl.Expr, query: str) -> pl.DataFrame:
+    """Rows of ``frame`` whose ``text`` holds the query's characters in order (any case)."""
+    pattern = "(?i)" + ".*".join(re.escape(c) for c in query if not c.isspace())
+    return frame.with_columns(text.alias("_text")).filter(pl.col("_text").str.contains(pattern)).head(LIMIT)
+
+
+class _FrameProvider(Provider):
+    """Scores :func:`candidates` of one frame the app holds; subclasses say which and what to do."""
+
+    kind = ""
+
+    @abstractmethod
+    def frame(self) -> pl.DataFrame:
+        """The rows to search."""
+
+    @abstractmethod
+    def text(self) -> pl.Expr:
+        """What a row is found by and shown as."""
+
+    @abstractmethod
+    def chosen(self, row: dict) -> None:
+        """Act on the row the user picked."""
+
+    async def search(self, query: str) -> Hits:
+        # Textual's matcher scores a query with spaces as no match; the words are in order anyway
+        matcher = self.matcher("".join(query.split()))
+        for row in candidates(self.frame(), self.text(), query).iter_rows(named=True):
+            score = matcher.match(row["_text"])
+            if score > 0:
+                yield Hit(score, matcher.highlight(row["_text"]), partial(self.chosen, row), row["_text"], self.kind)
+
+
+class SatelliteCommands(_FrameProvider):
+    """Satellites held, by name, catalog number or COSPAR id."""
+
+    kind = "satellite: show on the map"
+
+    def frame(self) -> pl.DataFrame:
+        return self.app.catalogue
+
+    def text(self) -> pl.Expr:
+        return pl.concat_str(
+            pl.col("name").fill_null("?"), pl.col("norad").cast(pl.String), pl.col("cospar").fill_null("-"), separator="  "
+        )
+
+    def chosen(self, row: dict) -> None:
+        self.app.goto_satellite(row["norad"], row["constellation"])
+
+
+class LaunchCommands(_FrameProvider):
+    """Launches, by vehicle, serial, mission, date or launch designator."""
+
+    kind = "launch: select it"
+
+    def frame(self) -> pl.DataFrame:
+        return self.app.calendar
+
+    def text(self) -> pl.Expr:
+        return pl.concat_str(
+            pl.col("vehicle"),
+            pl.col("serial").fill_null(""),
+            pl.col("mission").fill_null(""),
+            pl.col("net_utc").dt.strftime("%Y-%m-%d"),
+            pl.col("cospar_launch").fill_null(""),
+            separator="  ",
+        )
+
+    def chosen(self, row: dict) -> None:
+        self.app.goto_launch(row["id"])
+
+
+class SecurityCommands(_FrameProvider):
+    """Securities of the market registry (see :func:`tui.data.securities`), by symbol or name."""
+
+    kind = "security: show its reactions"
+
+    def frame(self) -> pl.DataFrame:
+        return self.app.securities
+
+    def text(self) -> pl.Expr:
+        return pl.concat_str(pl.col("symbol"), pl.col("name").fill_null(""), separator="  ")
+
+    def chosen(self, row: dict) -> None:
+        self.app.goto_security(row["symbol"])

@@ -1,0 +1,166 @@
+"""The market-reaction panel: how the securities linked to the selected launch moved.
+
+A presenter only: it shows the frames :func:`tui.data.market_reaction` returns (one row per
+security, and daily closes for the chart) and says how to get prices when there are none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from tui.data import BARS_SCHEMA, REACTION_SCHEMA
+from tui.widgets.sized_table import SizedTable
+
+NO_LAUNCH = "Select a launch to see how its linked securities moved."
+NO_PRICES = "No prices yet: run `tracker markets import FILE` or `tracker markets refresh`"
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def percent_cell(value: float | None) -> Text:
+    """A return (a fraction) as a signed percentage; empty when it could not be computed."""
+    if value is None:
+        return Text("—", style="dim")
+    return Text(f"{value * 100:+.2f}%", style="green" if value > 0 else "red" if value < 0 else "")
+
+
+def flags_cell(limit_up: bool | None, limit_down: bool | None, no_trade: bool | None) -> Text:
+    """Closing at a daily limit or not trading at t0, in words."""
+    words = [w for w, on in (("limit up", limit_up), ("limit down", limit_down), ("no trade", no_trade)) if on]
+    return Text(", ".join(words) or "—", style="bold yellow" if words else "dim")
+
+
+class PriceChart(Widget):
+    """One security's daily closes as columns of block characters, the t0 session marked."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._closes: pl.DataFrame = pl.DataFrame(schema={"date": pl.Date, "close": pl.Float64})
+        self._t0: date | None = None
+        self._symbol = ""
+
+    def plot(self, symbol: str, closes: pl.DataFrame, t0: date | None) -> None:
+        """Show ``closes`` (columns date, close) of ``symbol`` around ``t0``."""
+        self._symbol, self._closes, self._t0 = symbol, closes.sort("date"), t0
+        self.refresh()
+
+    def render(self) -> Text:
+        height, width = self.size.height - 1, self.size.width
+        closes = self._closes.drop_nulls("close")
+        if height < 1 or closes.is_empty():
+            return Text(f"{self._symbol}: no closes around t0", style="dim")
+        dates = closes["date"]
+        at = dates.search_sorted(self._t0) if self._t0 is not None else len(dates) // 2
+        start = max(0, min(at - width // 2, len(dates) - width))
+        closes = closes.slice(start, width)
+        values = closes["close"].to_numpy()
+        low, high = float(values.min()), float(values.max())
+        wide = max(1, width // len(values))  # few sessions: each one a wider column
+        eighths = np.repeat(((values - low) / ((high - low) or 1.0) * (height * 8 - 1)).astype(int) + 1, wide)
+        marked = np.repeat([d == self._t0 for d in closes["date"]], wide)
+        out = Text()
+        for row in range(height):
+            floor = (height - 1 - row) * 8
+            for level, is_t0 in zip(eighths, marked):
+                out.append(_BLOCKS[max(0, min(8, level - floor))], style="bold yellow" if is_t0 else "cyan")
+            out.append("\n")
+        first, last = closes["date"][0], closes["date"][-1]
+        out.append(f"{self._symbol} {first:%Y-%m-%d}..{last:%Y-%m-%d}  close {low:,.2f}..{high:,.2f}", style="dim")
+        if self._t0 is not None:
+            out.append(f"  t0 {self._t0:%Y-%m-%d}", style="bold yellow")
+        return out
+
+
+class ReactionTable(SizedTable):
+    """One row per linked security, keyed by symbol."""
+
+    COLUMNS = (
+        ("Symbol", "symbol"),
+        ("Name", "name"),
+        ("t0", "t0"),
+        ("Session", "session"),
+        ("Return", "ret"),
+        ("Bench", "bench"),
+        ("AR", "ar"),
+        ("CAR[0,+1]", "car"),
+        ("Flags", "flags"),
+    )
+
+
+class MarketReaction(Vertical):
+    """The reaction table and the chart of the security under the cursor, or why there is none."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._reactions = pl.DataFrame(schema=REACTION_SCHEMA)
+        self._bars = pl.DataFrame(schema=BARS_SCHEMA)
+
+    def compose(self) -> ComposeResult:
+        yield Static(NO_LAUNCH, id="market-message")
+        yield ReactionTable(id="market-table")
+        yield PriceChart(id="market-chart")
+
+    def on_mount(self) -> None:
+        self._set_empty(NO_LAUNCH)
+
+    def clear(self) -> None:
+        """No launch selected."""
+        self._set_empty(NO_LAUNCH)
+
+    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame) -> None:
+        """One launch's reactions (see :data:`tui.data.REACTION_SCHEMA`) and closes for the chart."""
+        if reactions.is_empty():
+            self._set_empty(NO_PRICES)
+            return
+        self._reactions, self._bars = reactions, bars
+        self.query_one(ReactionTable).fill(
+            (
+                r["symbol"],
+                (
+                    r["symbol"],
+                    r["name"] or "",
+                    f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
+                    r["session_class"] or "—",
+                    percent_cell(r["ret"]),
+                    percent_cell(r["bench_ret"]),
+                    percent_cell(r["ar"]),
+                    percent_cell(r["car_0_1"]),
+                    flags_cell(r["limit_up"], r["limit_down"], r["no_trade"]),
+                ),
+            )
+            for r in reactions.iter_rows(named=True)
+        )
+        self._set_empty(None)
+        self._chart(0)
+
+    def select(self, symbol: str) -> bool:
+        """Move the cursor to ``symbol``; false when it is not shown."""
+        table = self.query_one(ReactionTable)
+        if symbol not in table.rows:
+            return False
+        table.move_cursor(row=table.get_row_index(symbol))
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._chart(event.cursor_row)
+
+    def _chart(self, row: int) -> None:
+        if row >= self._reactions.height:
+            return
+        reaction = self._reactions.row(row, named=True)
+        closes = self._bars.filter(pl.col("symbol") == reaction["symbol"]).select("date", "close")
+        self.query_one(PriceChart).plot(reaction["symbol"], closes, reaction["t0"])
+
+    def _set_empty(self, message: str | None) -> None:
+        self.query_one("#market-message", Static).update(message or "")
+        self.query_one("#market-message").display = message is not None
+        self.query_one(ReactionTable).display = message is None
+        self.query_one(PriceChart).display = message is None
