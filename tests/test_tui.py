@@ -90,9 +90,10 @@ def engine(db_url):
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
-    """No test here reaches a network: CelesTrak on a closed local port, LL2 off."""
+    """No test here reaches a network: CelesTrak on a closed local port, LL2 and prices off."""
     monkeypatch.setenv("TRACKER_CELESTRAK_URL", OFFLINE_CELESTRAK)
-    monkeypatch.setenv("TRACKER_LL2_URL", "off")
+    for source in ("TRACKER_LL2_URL", "TRACKER_YAHOO_URL", "TRACKER_EASTMONEY_URL"):
+        monkeypatch.setenv(source, "off")
 
 
 def make_app(engine, db_url, **kwargs):
@@ -278,6 +279,34 @@ def synthetic_reaction():
     return reactions, bars
 
 
+async def test_market_panel_reads_stored_prices(engine, db_url):
+    """The real wiring: synthetic bars (labelled) stored for 600118 and the CSI 300 around the
+    Zhuque-3 launch of 2025-12-03 04:00 UTC (12:00 in Shanghai: lunch break, t0 that day)."""
+    import polars as pl
+
+    from tracker.markets import bars
+    from tui.widgets.launch_table import LaunchTable
+    from tui.widgets.market import ReactionTable
+
+    days = [date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 3), date(2025, 12, 4)]
+    closes = {"XSHG:600118": [40.0, 40.0, 44.0, 44.0], "XSHG:000300": [4000.0, 4000.0, 4040.0, 4040.0]}
+    frame = pl.DataFrame(
+        [(sec, d, c, c, c, c, 1e6) for sec, cs in closes.items() for d, c in zip(days, cs)],
+        schema=bars.SCHEMA, orient="row",
+    )
+    with engine.begin() as conn:
+        bars.merge(conn, frame, "synthetic (test)")
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.query_one(LaunchTable).select("2025-12-03-zhuque-3-y1")
+        await settle(pilot)
+        table = app.query_one(ReactionTable)
+        row = [c.plain if hasattr(c, "plain") else c for c in table.get_row("600118.SS")]
+        assert row[2:8] == ["2025-12-03", "lunch-break", "+10.00%", "+1.00%", "+9.00%", "+9.00%"]
+        assert "limit up" in row[8]  # 40.00 * 1.1 = 44.00: the main-board limit
+
+
 async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monkeypatch):
     from tui import data
     from tui.widgets.market import PriceChart, ReactionTable
@@ -424,7 +453,7 @@ async def test_palette_providers_search_satellites_launches_and_securities(engin
         assert any("QIANFAN-SYNTH-2" in t for t in await found(SatelliteCommands, "qfsynth2"))
         assert any("2024-232B" in t for t in await found(SatelliteCommands, "2024-232B"))
         assert any("Zhuque-3" in t for t in await found(LaunchCommands, "zhuque 3 y1"))
-        assert await found(SecurityCommands, "600118") == []  # the market library fills securities
+        assert any("China Satellite" in t for t in await found(SecurityCommands, "600118"))
         app.goto_launch(GROUP_24)
         await settle(pilot)
         assert app.launch == GROUP_24 and int(app.highlighted.sum()) == 5

@@ -80,7 +80,7 @@ class TrackerApp(App):
         ("c", "choose the satellites shown: Guowang, Qianfan, dawn-dusk, stations, all, yours"),
         ("/", "filter the satellites or launches (Esc clears)"),
         ("t", "launch times in UTC or local time"),
-        ("r", "refresh element sets and launches (same rules and lock as `tracker refresh`)"),
+        ("r", "refresh element sets, launches and prices (same rules and lock as `tracker refresh`)"),
         ("Ctrl+P", "command palette: find satellites, launches, securities, commands"),
         ("Esc", "clear the filter or the launch highlight"),
         ("?", "this help"),

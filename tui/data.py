@@ -223,17 +223,21 @@ def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.Da
     ``reactions`` has one row per linked security (:data:`REACTION_SCHEMA`: symbol, name, t0,
     session_class, ret, bench_ret, ar, car_0_1, limit_up, limit_down, no_trade; returns are
     fractions, null when they cannot be computed); ``bars`` holds daily closes around each t0
-    (:data:`BARS_SCHEMA`) for the panel's chart.
-
-    The market library fills this in; until it is wired both frames are empty, and the panel says
-    how to get prices.
+    (:data:`BARS_SCHEMA`) for the panel's chart. When no price around the launch is held both
+    are empty, and the panel says how to get prices rather than show a table of blanks.
     """
-    return pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA)
+    from tracker.markets.link import reaction
+
+    with engine.connect() as conn:
+        rows, closes = reaction(conn, launch_id)
+    if closes.is_empty():
+        return pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA)
+    return rows.select(list(REACTION_SCHEMA)).cast(REACTION_SCHEMA), closes.cast(BARS_SCHEMA)
 
 
 def securities(engine: Engine) -> pl.DataFrame:
-    """Every security in the market registry (:data:`SECURITY_SCHEMA`), for the command palette.
+    """Every security in the market registry (:data:`SECURITY_SCHEMA`), for the command palette."""
+    from tracker.markets.registry import securities as registry
 
-    The market library fills this in; until it is wired the frame is empty.
-    """
-    return pl.DataFrame(schema=SECURITY_SCHEMA)
+    with engine.connect() as conn:
+        return registry(conn).select(symbol="yahoo", name="name_en").cast(SECURITY_SCHEMA)

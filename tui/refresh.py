@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-#: Steps reported to the progress bar: CelesTrak, then Launch Library 2.
-STEPS = 2
+#: Steps reported to the progress bar: CelesTrak, Launch Library 2, then daily bars.
+STEPS = 3
 
 
 @dataclass
@@ -38,8 +38,8 @@ class Notice:
 
 
 def refresh_all(engine: Engine, db_url: str, now: Callable[[], datetime], step: Callable[[int], None]) -> list[Notice]:
-    """Refresh CelesTrak then LL2 (independent sources: a CelesTrak failure does not skip LL2);
-    one notice per source.
+    """Refresh CelesTrak, LL2, then daily bars (independent sources: a failure of one does not
+    skip the next); one notice per source.
 
     Raises :class:`tracker.lock.Locked` when another refresh holds the lock.
     """
@@ -47,9 +47,10 @@ def refresh_all(engine: Engine, db_url: str, now: Callable[[], datetime], step: 
     from tracker.db import data_dir_for
     from tracker.launches.refresh import OFF, ll2_base, refresh_launches
     from tracker.lock import exclusive
+    from tracker.markets.refresh import refresh_prices
     from tracker.refresh import celestrak_base, refresh_tle, urls_for
 
-    celestrak, ll2 = Notice("CelesTrak"), Notice("Launch Library 2")
+    celestrak, ll2, prices = Notice("CelesTrak"), Notice("Launch Library 2"), Notice("Prices")
     with exclusive(data_dir_for(db_url) / "refresh.lock"):
         client = CelesTrakClient(celestrak_base())
         tle = refresh_tle(engine, client, urls_for([], [], client.base_url), now=now())
@@ -78,4 +79,13 @@ def refresh_all(engine: Engine, db_url: str, now: Callable[[], datetime], step: 
                 ll2.add(f"conflict kept for you to resolve: {conflict}", "warning")
             ll2.add(f"{len(launches.added)} launches added, {len(launches.updated)} updated")
         step(2)
-    return [celestrak, ll2]
+        bars = refresh_prices(engine, now())
+        for error in bars.errors:
+            prices.add(error, "error")
+        if bars.stopped:
+            prices.add(bars.stopped, "error")
+        new = sum(c.new for c in bars.stored.values())
+        prices.add(f"{new} new daily bars for {len(bars.stored)} securities; {len(bars.up_to_date)} up to date"
+                   + (f"; {len(bars.off)} with their vendor off" if bars.off else ""))
+        step(3)
+    return [celestrak, ll2, prices]
