@@ -93,20 +93,26 @@ def build(url: str) -> None:
 
 
 def measure(url: str) -> None:
-    """The timed part: open the database, link every event, report time and peak RSS."""
-    t = time.perf_counter()
+    """The timed part: open the database, link every event, report time and peak RSS.
+
+    Two figures: from opening the database to the finished frame (what the target is about), and
+    the same plus importing the libraries (polars, SQLAlchemy, exchange_calendars with pandas),
+    which a fresh ``tracker link`` process also pays."""
+    started = time.perf_counter()
     from tracker.db import connect
     from tracker.markets.link import LinkParams, link
 
+    imported = time.perf_counter()
     engine = connect(url)
     with engine.connect() as conn:
         frame = link(conn, LinkParams())
-    elapsed = time.perf_counter() - t
+    done = time.perf_counter()
+    elapsed = done - imported
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     computed = frame["ar_mm"].is_not_null().sum()
     print(f"linked {frame['event_id'].n_unique():,} events x {frame['security'].n_unique():,} securities = {frame.height:,} pairs "
-          f"({computed:,} with a market-model AR) in {elapsed:.2f} s (target < 5 s: {elapsed / 5:.2f}x of budget); "
-          f"peak RSS {rss:,.0f} MiB")
+          f"({computed:,} with a market-model AR) in {elapsed:.2f} s from the database ({elapsed / 5:.2f}x the 5 s "
+          f"budget), {done - started:.2f} s with imports; peak RSS {rss:,.0f} MiB")
 
 
 def main() -> None:

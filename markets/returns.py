@@ -232,8 +232,13 @@ def event_returns(
 
     p = p.join(combos.select("security", "benchmark", "calendar", "combo", "bid"),
                on=["security", "benchmark", "calendar"], how="left", maintain_order="left", nulls_equal=True)
-    measured = _measure(_read(p, info, grid, binfo, bgrid, est_len, gap), min_est)
-    return measured.select(*[c for c in pairs.columns if c not in OUTPUT], *OUTPUT)
+    # Gather in grid order (by combo, then session) so that reads sweep the grid instead of
+    # jumping about it, on the few columns the measures need; then restore the pairs' order.
+    # (One integer sort key: sorting on two columns took five times as long.)
+    order = p.select((pl.col("combo").cast(pl.Int64) * 2**31 + pl.col("_n0")).arg_sort(nulls_last=True)).to_series()
+    keys = p.select("combo", "bid", "_n0", "limit_pct")[order]
+    measured = _measure(_read(keys, info, grid, binfo, bgrid, est_len, gap), min_est).select(OUTPUT)
+    return pairs.drop(OUTPUT, strict=False).hstack(measured[order.arg_sort()])
 
 
 def _t_stat(column: str) -> pl.Expr:

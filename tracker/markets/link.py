@@ -135,8 +135,13 @@ def pairs(conn, evts: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, p
     else:
         themes = event_themes(evts, registry.rules(conn))
         linked = themes.join(secs.select("si", "themes").explode("themes"), left_on="theme", right_on="themes")
-        linked = linked.select("ev", "si").unique()
-    return secs, linked.sort("ev", "si")
+        # A security sharing two themes with an event is one pair; one integer key makes the
+        # de-duplication and the ordering cheap on millions of rows.
+        key = (pl.col("ev").cast(pl.Int64) * secs.height + pl.col("si")).alias("key")
+        linked = linked.select(key).unique().sort("key").select(
+            ev=(pl.col("key") // secs.height).cast(pl.UInt32), si=(pl.col("key") % secs.height).cast(pl.UInt32)
+        )
+    return secs, linked  # a cross join is already in (ev, si) order
 
 
 def link(conn, params: LinkParams) -> pl.DataFrame:
@@ -163,7 +168,7 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
             for col, dtype in (("session_class", pl.Utf8), ("t0", pl.Date), ("ambiguous", pl.Boolean))
         }
     )
-    wanted = pl.concat([secs["security"], secs["benchmark"]]).drop_nulls().unique().to_list()
+    wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
     t0s = linked["t0"].drop_nulls()
     held = (
         bars.read(conn, wanted, t0s.min() - _SESSION_MARGIN, t0s.max() + timedelta(days=30), fields=("close", "volume"))
