@@ -18,6 +18,7 @@ Exit codes (stable, for cron jobs and scripts):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from importlib.metadata import entry_points
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"tracker: error: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:
+        # The reader went away (`tracker link | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("tracker: interrupted; nothing from the unfinished step was written", file=sys.stderr)
         return 130
