@@ -72,6 +72,11 @@ class FetchError(MarketDataError):
         self.body = body
 
 
+class Unreachable(FetchError):
+    """Every attempt ended without an HTTP answer (network down, DNS, refused connection): other
+    securities of the same source would fare no better, so the caller may skip them."""
+
+
 class Blocked(MarketDataError):
     """The source refuses this client: stop the whole run. ``retry_after``: seconds, if it said."""
 
@@ -204,7 +209,7 @@ class PoliteClient:
                 raise Blocked(f"{outcome.message}; {wait}", url, outcome.status, outcome.retry_after)
             if attempt == self.attempts:
                 message = f"{outcome.message}; gave up after {self.attempts} attempts"
-                raise FetchError(message, url, outcome.status)
+                raise (FetchError if outcome.status else Unreachable)(message, url, outcome.status)
             delay = max(self.backoff * 2 ** (attempt - 1), outcome.retry_after or 0.0)
             log.info("%s (attempt %d of %d); retrying in %g s: %s", outcome.message, attempt, self.attempts, delay, url)
             self._sleep(delay)

@@ -105,3 +105,13 @@ def test_vendors_off_means_no_request(cli, http_server):
     done = cli("markets", "refresh", "-v")
     assert done.returncode == EXIT_OK
     assert "switched off" in done.stdout and not http_server.requests
+
+
+def test_an_unreachable_vendor_is_not_asked_again_in_the_run(cli):
+    # Port 9 (discard) refuses connections: after the client's retries the run gives up on the
+    # vendor instead of trying every security in turn.
+    unreachable = {"TRACKER_EASTMONEY_URL": "http://127.0.0.1:9", "TRACKER_YAHOO_URL": "off"}
+    done = cli("markets", "refresh", "--symbols", "600118.SS,601698.SS,688523.SS", env=unreachable)
+    assert done.returncode == EXIT_NETWORK
+    assert done.stderr.count("gave up after") == 1
+    assert done.stderr.count("not attempted: eastmoney could not be reached") == 2

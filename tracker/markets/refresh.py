@@ -13,7 +13,8 @@ rule across runs; within a run the clients space and retry requests (:mod:`marke
 Each security's bars are merged in their own transaction as they arrive: a run killed halfway
 keeps the securities it finished, and never half a security. A :class:`~markets.fetch.Blocked`
 answer (401/403/429, a captcha page) stops the whole run; an error for one security is reported
-and the run goes on to the next.
+and the run goes on to the next, except that a vendor which gave no answer at all (network down,
+after the client's retries) is not asked again in that run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from markets import eastmoney, yahoo
 from markets.eastmoney import EastmoneyClient
-from markets.fetch import Blocked, FetchError
+from markets.fetch import Blocked, FetchError, Unreachable
 from markets.sessions import session_table
 from markets.yahoo import YahooClient
 from tracker.markets import bars, registry
@@ -94,6 +95,7 @@ def refresh_prices(engine: Engine, now: datetime, *, securities: list[str] | Non
     with engine.connect() as conn:
         todo = plan(conn, securities, now, since)
     clients: dict[str, YahooClient | EastmoneyClient] = {}
+    unreachable: set[str] = set()
     try:
         for row in todo.iter_rows(named=True):
             vendor = vendor_of(row["security"], source)
@@ -106,6 +108,9 @@ def refresh_prices(engine: Engine, now: datetime, *, securities: list[str] | Non
                 continue
             if vendor not in clients:
                 clients[vendor] = CLIENTS[vendor](base)
+            if vendor in unreachable:
+                report.errors.append(f"{row['security']}: not attempted: {vendor} could not be reached")
+                continue
             try:
                 fetched = clients[vendor].daily_bars(row["security"], row["start"], row["end"])
             except Blocked as exc:
@@ -113,6 +118,8 @@ def refresh_prices(engine: Engine, now: datetime, *, securities: list[str] | Non
                 break
             except FetchError as exc:
                 report.errors.append(f"{row['security']}: {exc}")
+                if isinstance(exc, Unreachable):
+                    unreachable.add(vendor)
                 continue
             final = fetched.frame.filter(pl.col("date") <= row["end"])
             with engine.begin() as conn:
