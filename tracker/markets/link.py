@@ -36,7 +36,6 @@ COLUMNS = (
     "beta", "n_est", "car_0_1", "car_m1_1", "car_0_5", "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5",
     "limit_up", "limit_down", "no_trade",
 )
-_SESSION_MARGIN = timedelta(days=400)  # bars before the first event: 120+10 sessions, with holidays
 
 
 @dataclass(frozen=True)
@@ -144,6 +143,12 @@ def pairs(conn, evts: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, p
     return secs, linked  # a cross join is already in (ev, si) order
 
 
+def _lead(params: LinkParams) -> timedelta:
+    """Calendar days of bars needed before the first t0: the estimation window and its gap, at
+    the Spring Festival's worst ratio of calendar days to sessions (about 1.6), plus a month."""
+    return timedelta(days=int((params.est_len + params.gap + 1) * 1.6) + 30)
+
+
 def link(conn, params: LinkParams) -> pl.DataFrame:
     """The export: one row per (event, security) with the columns of :data:`COLUMNS`.
 
@@ -171,7 +176,7 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
     t0s = linked["t0"].drop_nulls()
     held = (
-        bars.read(conn, wanted, t0s.min() - _SESSION_MARGIN, t0s.max() + timedelta(days=30), fields=("close", "volume"))
+        bars.read(conn, wanted, t0s.min() - _lead(params), t0s.max() + timedelta(days=30), fields=("close", "volume"))
         if len(t0s)
         else bars.empty().select("security", "date", "close", "volume")
     )
@@ -180,10 +185,9 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     secs = secs.join(symbols.rename({"security": "benchmark", "yahoo": "bench_symbol"}), on="benchmark", how="left", maintain_order="left")
     secs = secs.with_columns(symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"))
     from_event = [c for c in COLUMNS if c in evts.columns and c not in measured.columns]
-    from_security = [c for c in ("symbol", "name", "mic", "bench_symbol") if c in COLUMNS]
     return measured.with_columns(
         *(pl.lit(evts[c]).gather(pl.col("ev")).alias(c) for c in from_event),
-        *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in from_security),
+        *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in ("symbol", "name", "mic", "bench_symbol")),
     ).select(COLUMNS)
 
 
