@@ -32,7 +32,6 @@ N_SECURITIES, N_EVENTS, N_THEMES = 5000, 10_000, 20
 START, END = date(2016, 1, 1), date(2025, 12, 31)
 #: Share of synthetic securities per exchange calendar (A-shares dominate the watchlist).
 MIX = (("XSHG", 0.8), ("XHKG", 0.12), ("XNYS", 0.08))
-BENCHMARK = {"XSHG": "XSHG:000300", "XHKG": "XHKG:HSI", "XNYS": "XNYS:GSPC"}
 
 
 def build(url: str) -> None:
@@ -45,7 +44,7 @@ def build(url: str) -> None:
     from tracker.launches.models import Launch
     from tracker.markets import bars
     from tracker.markets.models import Security, ThemeRule
-    from tracker.markets.registry import new_security
+    from tracker.markets.registry import BENCHMARKS, new_security
 
     rng = np.random.default_rng(20261121)
     engine = connect(url)
@@ -56,12 +55,12 @@ def build(url: str) -> None:
         for mic, n in counts.items():
             for i in range(n):
                 ident = f"{mic}:Z{i:05d}"
-                records.append(new_security(ident, f"synthetic {mic} {i}", themes=[f"t{rng.integers(1, N_THEMES + 1)}"], benchmark=BENCHMARK[mic]))
+                records.append(new_security(ident, f"synthetic {mic} {i}", themes=[f"t{rng.integers(1, N_THEMES + 1)}"]))
         conn.execute(Security.__table__.insert(), records)
         conn.execute(ThemeRule.__table__.insert(), [{"kind": "vehicle", "value": f"Synthetic-{k}", "theme": f"t{k}", "origin": "user"} for k in range(1, N_THEMES + 1)])
         for mic, n in counts.items():
             days = session_table(mic, START, END)["session"]
-            ids = [f"{mic}:Z{i:05d}" for i in range(n)] + [BENCHMARK[mic]]
+            ids = [f"{mic}:Z{i:05d}" for i in range(n)] + [BENCHMARKS[mic]]
             steps = rng.normal(0.0003, 0.02, size=(len(ids), len(days)))
             closes = (20.0 * np.exp(np.cumsum(steps, axis=1))).round(2)
             frame = pl.DataFrame(

@@ -118,6 +118,8 @@ def test_output_refuses_to_overwrite_and_records_its_parameters(priced, tmp_path
     assert again.returncode == EXIT_ERROR and "--force" in again.stderr
     forced = run("link", "--format", "parquet", "--output", tmp_path / "x.parquet", "--force")
     assert forced.returncode == EXIT_OK, forced.stderr
+    stored = json.loads(pl.read_parquet_metadata(tmp_path / "x.parquet")["tracker"])
+    assert stored["parameters"]["estimation_window_sessions"] == 120
     frame = pl.read_parquet(tmp_path / "x.parquet")
     assert {"event_id", "t0", "car_0_5", "limit_up", "no_trade"} <= set(frame.columns)
     assert frame["t0"].dtype == pl.Date
@@ -192,3 +194,23 @@ def test_add_update_and_rules(cli):
     assert cli("markets", "rules", "remove", str(bundled["id"])).returncode == EXIT_OK
     after = {r["id"]: r for r in json.loads(cli("markets", "rules", "list", "--format", "json").stdout)}
     assert after[bundled["id"]]["enabled"] is False  # kept, disabled: seeding will not add it back
+
+
+def test_events_can_be_placed_at_the_announcement(priced):
+    run, prices = priced
+    # Zhuque-3 flew during the lunch break; say its booster loss was announced after the close.
+    done = run("launches", "update", "2025-12-03-zhuque-3-y1", "--announced", "2025-12-03T08:30:00Z")
+    assert done.returncode == EXIT_OK, done.stderr
+    rows = link_rows(run, "--event-filter", "id=2025-12-03-zhuque-3-y1", "--symbols", "600118.SS", "--at", "announced")
+    row = rows[0]
+    assert (row["event_time"], row["session_class"], row["t0"]) == ("2025-12-03T08:30:00Z", "after-close", "2025-12-04")
+    sat = closes(prices, "600118.SS")
+    assert row["ret"] == pytest.approx(sat["2025-12-04"] / sat["2025-12-03"] - 1, abs=1e-12)
+
+
+def test_registry_edits_that_say_nothing_or_nonsense_are_refused(cli):
+    assert cli("markets", "update", "600118.SS").returncode == EXIT_USAGE
+    assert cli("markets", "update", "600118.SS", "--limit", "150").returncode == EXIT_USAGE
+    assert cli("markets", "update", "600000.SS", "--name", "x").returncode == EXIT_ERROR
+    empty = cli("markets", "bars", "600118.SS")
+    assert empty.returncode == EXIT_OK and "tracker markets import" in empty.stderr

@@ -48,7 +48,9 @@ def test_fresh_database_holds_the_bundled_watchlist_and_rules(engine):
     assert (sanhua["yahoo"], sanhua["calendar"], sanhua["limit_pct"]) == ("002050.SZ", "XSHG", 10.0)
     hk = secs.filter(pl.col("security") == "XHKG:0941").row(0, named=True)
     assert (hk["limit_pct"], hk["benchmark"], hk["eastmoney"]) == (None, "XHKG:HSI", "116.00941")
-    assert set(secs.filter(pl.col("role") == "benchmark")["security"]) == {"XSHG:000300", "XHKG:HSI", "XNYS:GSPC"}
+    benchmarks = secs.filter(pl.col("role") == "benchmark")
+    assert set(benchmarks["security"]) == {"XSHG:000300", "XHKG:HSI", "XNYS:GSPC"}
+    assert benchmarks["benchmark"].null_count() == 3  # an index is not measured against itself
     assert ("vehicle", "Zhuque-3", "reusable-rockets") in set(rules.select("kind", "value", "theme").rows())
     assert rules["enabled"].all()
 
@@ -107,6 +109,9 @@ def test_contradicting_bar_is_reported_and_kept_unless_replaced(engine):
     assert (counts.new, counts.unchanged, len(counts.conflicts)) == (1, 1, 1)
     assert "2026-01-06" in counts.conflicts[0] and "close 10.5 held, 12.0 new" in counts.conflicts[0]
     assert kept["close"].to_list() == [10.0, 10.5, 12.5]
+    with engine.connect() as conn:
+        held = bars.coverage(conn).row(0, named=True)
+    assert (held["bars"], held["first"], held["last"]) == (3, date(2026, 1, 5), date(2026, 1, 7))
     with engine.begin() as conn:
         replaced = bars.merge(conn, other, "b.csv", replace=True)
         now = bars.read(conn, ["XSHG:600118"])

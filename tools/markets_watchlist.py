@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from markets.symbols import canonical, from_yahoo  # noqa: E402
+from tracker.markets.registry import BENCHMARKS  # noqa: E402
 
 DEFAULT_FACTS = ROOT.parent / "shared" / "facts"
 OUT = ROOT / "tracker" / "markets" / "watchlist.json"
@@ -38,10 +39,6 @@ THEME_TABLE = [
     ("any launch failure (orbit outcome failure)", [("orbit-outcome", "failure")], ["commercial-space", "defense"]),
 ]
 
-#: The benchmark of each market (themes.md: "each security is measured against the benchmark on
-#: its own calendar").
-BENCHMARK = {"XSHG": "XSHG:000300", "XSHE": "XSHG:000300", "XHKG": "XHKG:HSI", "XNYS": "XNYS:GSPC", "XNAS": "XNYS:GSPC"}
-
 
 def security(row: dict[str, str]) -> dict:
     mic = row["mic"]
@@ -54,7 +51,7 @@ def security(row: dict[str, str]) -> dict:
         "board": row["board"],
         "limit_pct": float(row["daily_limit_pct"]) if row["daily_limit_pct"] else None,
         "role": row["role"],
-        "benchmark": None if row["role"] == "benchmark" else BENCHMARK[mic],
+        "benchmark": None if row["role"] == "benchmark" else BENCHMARKS[mic],
         "themes": [t for t in row["themes"].split(";") if t],
         "notes": row["notes"] or None,
     }

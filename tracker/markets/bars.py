@@ -168,9 +168,9 @@ def _write(conn, held: pl.DataFrame, taken: pl.DataFrame, sources: dict, source:
 
 
 def coverage(conn) -> pl.DataFrame:
-    """Per security held: number of bars, first and last date."""
+    """Per security held: number of bars, first and last date (reads the date columns only)."""
     return (
-        read(conn)
+        read(conn, fields=())
         .group_by("security")
         .agg(bars=pl.len(), first=pl.col("date").min(), last=pl.col("date").max())
         .sort("security")

@@ -119,12 +119,12 @@ def event_themes(evts: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     return pairs.filter(match.fill_null(False)).select("ev", "theme").unique()
 
 
-def pairs(conn, evts: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The securities, numbered ``si`` in symbol order, and the (event, security) pairs as
-    (``ev``, ``si``) in that order: by theme, or every event with each named security."""
+def pairs(conn, evts: pl.DataFrame, listed: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The securities of the registry frame ``listed``, numbered ``si`` in symbol order, and the
+    (event, security) pairs as (``ev``, ``si``) in that order: by theme, or every event with each
+    named security."""
     secs = (
-        registry.securities(conn)
-        .filter(pl.col("role") == "security")
+        listed.filter(pl.col("role") == "security")
         .sort("yahoo")
         .with_row_index("si")
     )
@@ -156,7 +156,8 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     those numbers, so the millions of pair rows are never joined or sorted on text keys.
     """
     evts = events(conn, params).with_row_index("ev")
-    secs, linked = pairs(conn, evts, params)
+    listed = registry.securities(conn)
+    secs, linked = pairs(conn, evts, listed, params)
     linked = linked.with_columns(
         **{c: pl.lit(secs[c]).gather(pl.col("si")) for c in ("security", "benchmark", "calendar", "limit_pct")},
         event_id=pl.lit(evts["event_id"]).gather(pl.col("ev")),
@@ -175,14 +176,14 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     )
     wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
     t0s = linked["t0"].drop_nulls()
-    held = (
+    prices = (
         bars.read(conn, wanted, t0s.min() - _lead(params), t0s.max() + timedelta(days=30), fields=("close", "volume"))
         if len(t0s)
         else bars.empty().select("security", "date", "close", "volume")
     )
-    measured = returns.event_returns(linked, held, est_len=params.est_len, gap=params.gap, min_est=params.min_est)
-    symbols = registry.securities(conn).select("security", "yahoo")
-    secs = secs.join(symbols.rename({"security": "benchmark", "yahoo": "bench_symbol"}), on="benchmark", how="left", maintain_order="left")
+    measured = returns.event_returns(linked, prices, est_len=params.est_len, gap=params.gap, min_est=params.min_est)
+    symbols = listed.select(benchmark="security", bench_symbol="yahoo")
+    secs = secs.join(symbols, on="benchmark", how="left", maintain_order="left")
     secs = secs.with_columns(symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"))
     from_event = [c for c in COLUMNS if c in evts.columns and c not in measured.columns]
     return measured.with_columns(

@@ -24,7 +24,9 @@ SECURITY_FIELDS = (
     "role", "benchmark", "themes", "notes", "origin",
 )
 _CURRENCY = {"XSHG": "CNY", "XSHE": "CNY", "XHKG": "HKD", "XNYS": "USD", "XNAS": "USD"}
-_BENCHMARK = {"XSHG": "XSHG:000300", "XSHE": "XSHG:000300", "XHKG": "XHKG:HSI", "XNYS": "XNYS:GSPC", "XNAS": "XNYS:GSPC"}
+#: The index each market is measured against (themes.md: "each security is measured against the
+#: benchmark on its own calendar").
+BENCHMARKS = {"XSHG": "XSHG:000300", "XSHE": "XSHG:000300", "XHKG": "XHKG:HSI", "XNYS": "XNYS:GSPC", "XNAS": "XNYS:GSPC"}
 
 
 @cache
@@ -53,10 +55,12 @@ def new_security(security: str, name_en: str, **given) -> dict:
     record = {
         "security": security, "yahoo": to_yahoo(security), "eastmoney": to_eastmoney(security),
         "name_en": name_en, "name_zh": None, "currency": _CURRENCY[mic], "board": board,
-        "limit_pct": limit, "role": "security", "benchmark": _BENCHMARK[mic], "themes": "[]",
+        "limit_pct": limit, "role": "security", "benchmark": None, "themes": "[]",
         "notes": None, "origin": "user",
     }
     record.update({k: v for k, v in given.items() if v is not None})
+    if record["role"] != "benchmark" and record["benchmark"] is None:
+        record["benchmark"] = BENCHMARKS[mic]
     if isinstance(record["themes"], list):
         record["themes"] = json.dumps(record["themes"])
     return record
