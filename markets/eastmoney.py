@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from markets.fetch import Fetched, FetchError, PoliteClient, bars, check_base, decode_json, field, with_query
+from markets.fetch import Fetched, FetchError, SourceClient, bars, decode_json, field, with_query
 from markets.symbols import UnknownSymbol, split, to_eastmoney
 
 DEFAULT_BASE = "https://push2his.eastmoney.com"
@@ -90,21 +90,10 @@ def parse_klines(body: str | dict[str, Any], security: str, url: str = "", *, sh
     return bars(security, rows)
 
 
-class EastmoneyClient:
+class EastmoneyClient(SourceClient):
     """Daily bars from Eastmoney's kline API, one security per request, politely (:mod:`markets.fetch`)."""
 
-    def __init__(self, base_url: str = DEFAULT_BASE, *, http: PoliteClient | None = None) -> None:
-        self.base_url = check_base(base_url, "Eastmoney")
-        self._http = http or PoliteClient(min_interval=MIN_INTERVAL)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> EastmoneyClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    SOURCE, DEFAULT_BASE, MIN_INTERVAL = "Eastmoney", DEFAULT_BASE, MIN_INTERVAL
 
     def daily_bars(self, security: str, start: date, end: date) -> Fetched:
         """Unadjusted daily bars of canonical ``security`` for local dates ``start``..``end``.

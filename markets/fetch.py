@@ -30,18 +30,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import polars as pl
 
-from tle.celestrak import _version
+from tle.celestrak import package_version
 
 log = logging.getLogger(__name__)
 
 #: Identify ourselves honestly, as for CelesTrak; we never pretend to be a browser.
-USER_AGENT = f"china-space-tracker/{_version()} (+https://github.com/china-space-tracker; daily market bars)"
+USER_AGENT = f"china-space-tracker/{package_version()} (+https://github.com/china-space-tracker; daily market bars)"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 #: Statuses that refuse this client rather than this request.
 BLOCKING_STATUSES = frozenset({401, 403, 429})
@@ -156,7 +156,22 @@ class _Transient:
     retry_after: float | None = None
 
 
-class PoliteClient:
+class _Closing:
+    """``close()`` of the wrapped ``self._http``, and ``with`` support that calls it."""
+
+    _http: httpx.Client | PoliteClient
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class PoliteClient(_Closing):
     """One ``httpx.Client`` plus the spacing, retry and stop rules of the module docstring."""
 
     def __init__(
@@ -183,15 +198,6 @@ class PoliteClient:
             follow_redirects=False,
             trust_env=trust_env,
         )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> PoliteClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def get_text(self, url: str) -> str:
         """The body of a 200 answer to GET ``url``; raises :class:`FetchError` or :class:`Blocked`."""
@@ -274,3 +280,16 @@ def _aware(moment: datetime) -> datetime:
 def with_query(base: str, path: str, params: Mapping[str, str | int]) -> str:
     """``base + path + ?query``, commas left readable (both APIs take comma lists)."""
     return f"{base}{path}?{urlencode(params, safe=',')}"
+
+
+class SourceClient(_Closing):
+    """Base of the per-source clients: a checked ``base_url`` and a :class:`PoliteClient` spaced
+    ``MIN_INTERVAL`` apart (or the ``http`` given, e.g. by tests); closes it on ``close()``."""
+
+    SOURCE: ClassVar[str]
+    DEFAULT_BASE: ClassVar[str]
+    MIN_INTERVAL: ClassVar[float]
+
+    def __init__(self, base_url: str | None = None, *, http: PoliteClient | None = None) -> None:
+        self.base_url = check_base(self.DEFAULT_BASE if base_url is None else base_url, self.SOURCE)
+        self._http = http or PoliteClient(min_interval=self.MIN_INTERVAL)

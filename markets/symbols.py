@@ -34,6 +34,7 @@ _INDICES = {
     "XHKG:HSI": ("^HSI", "100.HSI"),
     "XNYS:GSPC": ("^GSPC", "100.SPX"),
 }
+_YAHOO_INDEX = {yahoo: canon for canon, (yahoo, _) in _INDICES.items()}
 
 _EASTMONEY_MARKET = {"XSHG": "1", "XSHE": "0", "XHKG": "116", "XNAS": "105", "XNYS": "106"}
 
@@ -66,28 +67,28 @@ def calendar_of(security: str) -> str:
     return CALENDARS[split(security)[0]]
 
 
+def _pad_hk(mic: str, code: str, width: int) -> str:
+    """A numeric Hong Kong code zero-padded to ``width`` digits (Yahoo 4, Eastmoney 5); others as given."""
+    return f"{int(code):0{width}d}" if mic == "XHKG" and code.isdigit() else code
+
+
 def to_yahoo(security: str) -> str:
     """``XSHG:600118`` -> ``600118.SS``; ``XHKG:0941`` -> ``0941.HK``; ``XNYS:JKS`` -> ``JKS``."""
     if security in _INDICES:
         return _INDICES[security][0]
     mic, code = split(security)
-    if mic == "XHKG" and code.isdigit():
-        code = f"{int(code):04d}"
-    return code + _YAHOO_SUFFIX[mic]
+    return _pad_hk(mic, code, 4) + _YAHOO_SUFFIX[mic]
 
 
 def from_yahoo(symbol: str, us_mic: str = "XNYS") -> str:
     """``600118.SS`` -> ``XSHG:600118``. A bare US ticker cannot say NYSE or NASDAQ: ``us_mic``."""
     symbol = symbol.strip().upper()
-    for canon, (yahoo, _) in _INDICES.items():
-        if symbol == yahoo:
-            return canon
+    if symbol in _YAHOO_INDEX:
+        return _YAHOO_INDEX[symbol]
     stem, dot, suffix = symbol.rpartition(".")
     if dot and "." + suffix in _SUFFIX_MIC:
         mic = _SUFFIX_MIC["." + suffix]
-        if mic == "XHKG" and stem.isdigit():
-            stem = f"{int(stem):04d}"
-        return canonical(mic, stem)
+        return canonical(mic, _pad_hk(mic, stem, 4))
     if symbol.startswith("^") or "." in symbol or not symbol:
         raise UnknownSymbol(f"cannot map Yahoo symbol {symbol!r} to an exchange (known suffixes: .SS .SZ .HK, or a bare US ticker)")
     return canonical(us_mic, symbol)
@@ -98,6 +99,4 @@ def to_eastmoney(security: str) -> str:
     if security in _INDICES:
         return _INDICES[security][1]
     mic, code = split(security)
-    if mic == "XHKG" and code.isdigit():
-        code = f"{int(code):05d}"
-    return f"{_EASTMONEY_MARKET[mic]}.{code}"
+    return f"{_EASTMONEY_MARKET[mic]}.{_pad_hk(mic, code, 5)}"

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import polars as pl
 
-from markets.fetch import Fetched, FetchError, PoliteClient, bars, check_base, decode_json, field, with_query
+from markets.fetch import Fetched, FetchError, SourceClient, bars, decode_json, field, with_query
 from markets.symbols import UnknownSymbol, to_yahoo
 
 DEFAULT_BASE = "https://query1.finance.yahoo.com"
@@ -139,21 +139,10 @@ def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.
     return bars(security, zip(days, columns["open"], columns["high"], columns["low"], columns["close"], volumes))
 
 
-class YahooClient:
+class YahooClient(SourceClient):
     """Daily bars from Yahoo's chart API, one security per request, politely (:mod:`markets.fetch`)."""
 
-    def __init__(self, base_url: str = DEFAULT_BASE, *, http: PoliteClient | None = None) -> None:
-        self.base_url = check_base(base_url, "Yahoo")
-        self._http = http or PoliteClient(min_interval=MIN_INTERVAL)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> YahooClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    SOURCE, DEFAULT_BASE, MIN_INTERVAL = "Yahoo", DEFAULT_BASE, MIN_INTERVAL
 
     def daily_bars(
         self, security: str, start: date | None = None, end: date | None = None, *, range_: str | None = None

@@ -16,7 +16,8 @@ import pytest
 
 from markets import eastmoney, yahoo
 from markets.eastmoney import EastmoneyClient, parse_klines
-from markets.fetch import SCHEMA, Blocked, FetchError, PoliteClient
+from markets.fetch import SCHEMA, Blocked, FetchError, PoliteClient, Unreachable, _retry_after
+from markets.symbols import UnknownSymbol, from_yahoo, to_eastmoney, to_yahoo
 from markets.yahoo import YahooClient, parse_chart
 from tests.conftest import shared_path
 from tests.httpserver import LocalServer, Reply
@@ -183,6 +184,14 @@ def test_yahoo_missing_field_is_named():
         parse_chart(body, "XSHG:600118")
 
 
+def test_yahoo_column_length_mismatch_is_named():
+    quote = {"open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0, 2.0], "volume": [1]}
+    body = {"chart": {"result": [{"meta": {"gmtoffset": 0}, "timestamp": [1704245400],
+                                  "indicators": {"quote": [quote]}}], "error": None}}
+    with pytest.raises(FetchError, match=r"quote\[0\]\.close does not have one value per timestamp"):
+        parse_chart(body, "XSHG:600118")
+
+
 def test_yahoo_argument_checks():
     with pytest.raises(ValueError):
         yahoo.chart_url(yahoo.DEFAULT_BASE, "0700.HK", date(2024, 1, 1), date(2024, 1, 2), range_="5d")
@@ -261,6 +270,21 @@ def test_eastmoney_malformed_bodies(http_server, em_client):
     assert len(http_server.requests) == 2  # malformed answers are not retried
 
 
+@pytest.mark.parametrize(("line", "problem"), [
+    ("2024-01-03,30.10,30.50", r"klines\[0\] has 3 fields"),
+    ("2024/01/03,30.10,30.50,30.80,29.90,100", r"klines\[0\]: '2024/01/03' is not a YYYY-MM-DD date"),
+    ("2024-01-03,30.10,abc,30.80,29.90,100", r"klines\[0\]: 'abc' is not a number"),
+])
+def test_eastmoney_bad_kline_row_is_named(line, problem):
+    body = {"rc": 0, "data": {"klines": [line]}}
+    with pytest.raises(FetchError, match=problem):
+        parse_klines(body, "XSHG:600118")
+
+
+def test_eastmoney_no_klines_is_empty():
+    assert parse_klines({"rc": 0, "data": {"klines": []}}, "XSHG:600118").schema == SCHEMA
+
+
 # -- polite HTTP: retries ------------------------------------------------------------------------
 
 
@@ -304,7 +328,7 @@ def test_truncated_body_is_retried(http_server, yahoo_client, fake):
 def test_connection_refused_is_retried_then_fails(fake):
     with LocalServer() as server:
         url = server.url  # a port that refuses connections once the server is gone
-    with EastmoneyClient(url, http=polite(fake)) as client, pytest.raises(FetchError, match="connection failed.*3 attempts"):
+    with EastmoneyClient(url, http=polite(fake)) as client, pytest.raises(Unreachable, match="connection failed.*3 attempts"):
         client.daily_bars("XSHG:600118", date(2024, 1, 3), date(2024, 1, 4))
     assert fake.sleeps == [1.0, 2.0]
 
@@ -366,3 +390,57 @@ def test_default_spacing_per_source():
     with YahooClient() as y, EastmoneyClient() as e:  # no request is made
         assert y._http.min_interval == yahoo.MIN_INTERVAL == 1.0
         assert e._http.min_interval == eastmoney.MIN_INTERVAL == 0.5
+
+
+@pytest.mark.parametrize("client", [YahooClient, EastmoneyClient])
+def test_base_url_is_checked(client):
+    with pytest.raises(ValueError, match="base URL must be like https://host"):
+        client("ftp://example.com")
+    with pytest.raises(ValueError, match="base URL"):
+        client("https://example.com/?x=1")
+    with client("https://example.com/", http=PoliteClient(min_interval=0)) as c:
+        assert c.base_url == "https://example.com"
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": "7"}, 7.0),
+    ({"Date": "Wed, 21 Oct 2015 07:28:00 GMT", "Retry-After": "Wed, 21 Oct 2015 07:28:07 GMT"}, 7.0),
+    ({"Date": "Wed, 21 Oct 2015 07:28:00 GMT", "Retry-After": "Wed, 21 Oct 2015 07:27:00 GMT"}, 0.0),
+    ({"Retry-After": "soon"}, None),
+    ({}, None),
+])
+def test_retry_after_seconds_or_http_date(headers, seconds):
+    """An HTTP date counts from the server's own Date header, not from our clock."""
+    assert _retry_after(httpx.Response(503, headers=headers)) == seconds
+
+
+# -- symbols -------------------------------------------------------------------------------------
+
+#: The table of :mod:`markets.symbols`: canonical, Yahoo, Eastmoney.
+SPELLINGS = [
+    ("XSHG:600118", "600118.SS", "1.600118"),
+    ("XSHE:002050", "002050.SZ", "0.002050"),
+    ("XHKG:0941", "0941.HK", "116.00941"),
+    ("XNYS:JKS", "JKS", "106.JKS"),
+    ("XNAS:APP", "APP", "105.APP"),
+    ("XSHG:000300", "000300.SS", "1.000300"),
+    ("XHKG:HSI", "^HSI", "100.HSI"),
+    ("XNYS:GSPC", "^GSPC", "100.SPX"),
+]
+
+
+@pytest.mark.parametrize(("canon", "yahoo_symbol", "secid"), SPELLINGS)
+def test_vendor_spellings(canon, yahoo_symbol, secid):
+    assert to_yahoo(canon) == yahoo_symbol and to_eastmoney(canon) == secid
+    assert from_yahoo(yahoo_symbol, us_mic=canon.split(":")[0] if "." not in yahoo_symbol else "XNYS") == canon
+
+
+def test_hong_kong_codes_are_padded_per_vendor():
+    assert to_yahoo("XHKG:700") == "0700.HK" and to_eastmoney("XHKG:700") == "116.00700"
+    assert from_yahoo("700.hk") == "XHKG:0700"
+
+
+@pytest.mark.parametrize("bad", ["600118", "XXXX:1", "XSHG:", "^DJI", "600118.L", ""])
+def test_unmappable_symbols_raise(bad):
+    with pytest.raises(UnknownSymbol):
+        to_yahoo(bad) if ":" in bad or bad.isdigit() else from_yahoo(bad)

@@ -60,6 +60,9 @@ def _version() -> str:
         return "0.0.0"
 
 
+#: The installed package's version, for other modules' User-Agent strings (:mod:`markets.fetch`).
+package_version = _version
+
 #: CelesTrak asks automated clients to identify themselves honestly.
 USER_AGENT = (
     f"china-space-tracker/{_version()} "
