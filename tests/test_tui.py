@@ -134,6 +134,7 @@ async def test_opens_with_data_and_frozen_clock(engine, db_url):
         assert "2026-08-19 12:00:00 UTC" in status and "20:00:00 CST" in status
         assert "elements 1.5 d old" in status and "never refreshed" in status  # the newest epoch is 2026-08-18 00:00
         assert app.query_one(StatusBar).query_one("#refresh-progress").display is False
+        assert app.query_one("#launches").border_subtitle == "next: Zhuque-2E Y7 T-26d 18:26:00"
         drawn = map_text(app)
         assert len(drawn.splitlines()) == app.query_one("#world").size.height
         assert set(drawn) - {"\u2800", "\n"}  # coasts and satellites, not a blank braille field
@@ -157,6 +158,21 @@ async def test_empty_database_opens_cleanly(db_url):
         assert app.launch is not None  # the newest launch, under the cursor
         assert str(app.query_one("#market-message").render()) == NO_PRICES
     engine.dispose()
+
+
+async def test_missing_land_raster_is_notified_and_the_map_still_draws(engine, db_url, monkeypatch):
+    from tui import land
+
+    def no_land():
+        raise FileNotFoundError("the global-land-mask package is not installed")
+
+    monkeypatch.setattr(land, "raster", no_land)
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert any("land: the global-land-mask package" in n.message for n in app._notifications)
+        assert set(map_text(app)) - {"\u2800", "\n"}  # the satellites, on an empty ocean
 
 
 async def test_unknown_constellation_is_notified_not_fatal(engine, db_url):
@@ -413,30 +429,42 @@ async def test_filter_satellites_and_clear_it(engine, db_url):
         assert app.focused is table
 
 
-async def test_palette_finds_a_satellite_by_catalog_number(engine, db_url):
+async def test_filter_launches_from_the_launches_panel(engine, db_url):
+    from tui.widgets.launch_table import LaunchTable
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "slash")
+        assert app.focused.id == "launches-filter"
+        await pilot.press(*"zhuque")
+        await pilot.pause()
+        table = app.query_one(LaunchTable)
+        assert table.row_count == 4
+        assert all("Zhuque" in table.get_row_at(row)[1] for row in range(table.row_count))
+        await pilot.press("escape")
+        assert table.row_count == 53
+        assert app.focused is table
+
+
+@pytest.mark.parametrize(
+    ("query", "view", "norad"),
+    [
+        ("99004", "guowang", 99004),  # by catalog number, in the view shown
+        ("2021-035A", "all", 99031),  # the station module is in no constellation: every satellite shows
+    ],
+)
+async def test_palette_selects_a_satellite_switching_view_when_needed(engine, db_url, query, view, norad):
     app = make_app(engine, db_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.press(*"99004")
+        await pilot.press(*query)
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.selected == 99004
-
-
-async def test_palette_satellite_outside_the_view_switches_view(engine, db_url):
-    """The station module is in no constellation: choosing it shows every satellite."""
-    app = make_app(engine, db_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"2021-035A")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert app.view == "all"
-        assert app.selected == 99031
+        assert app.view == view
+        assert app.selected == norad
 
 
 async def test_palette_providers_search_satellites_launches_and_securities(engine, db_url):
@@ -579,6 +607,7 @@ def test_next_launch_and_freshness(engine):
 
     from tracker.db import FetchStateRow
     from tui import data
+    from tui.widgets.status_bar import status_text
 
     calendar = data.launches(engine)
     assert data.next_launch(calendar, FROZEN)["id"] == "2026-09-15-zhuque-2e-y7"
@@ -596,6 +625,8 @@ def test_next_launch_and_freshness(engine):
     fresh = data.freshness(engine)
     assert fresh.newest_epoch == datetime(2026, 8, 18, tzinfo=timezone.utc)
     assert fresh.sources == (data.Source("celestrak.org", t1, t2, 500),)
+    # the latest attempt failed: the status bar says so, with the age of the last success
+    assert "│ celestrak ✘500 3.0 h" in status_text(FROZEN, SHANGHAI, fresh).plain
 
 
 def test_views_and_batch_status(engine):

@@ -48,6 +48,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _lit(state: int) -> bool | None:
+    """A satellite's sun state as the table shows it: -1 (no position) is unknown."""
+    return None if state < 0 else bool(state)
+
+
 class TrackerApp(App):
     """The one screen of ``tracker tui``."""
 
@@ -257,10 +262,10 @@ class TrackerApp(App):
 
     def _fill_satellites(self, table: pl.DataFrame | None = None) -> None:
         widget = self.query_one(SatelliteTable)
-        snap = self.snapshot
+        state = self._sun_state  # as of the last tick, in fleet order
         sun = {}
-        if snap is not None and len(snap.sunlit) == self.fleet.height:
-            sun = {n: (bool(lit) if np.isfinite(alt) else None) for n, lit, alt in zip(self.fleet["norad"], snap.sunlit, snap.alt_km)}
+        if state is not None and len(state) == self.fleet.height:
+            sun = {n: _lit(s) for n, s in zip(self.fleet["norad"], state.tolist())}
         widget.show(widget.source if table is None else table, sun, self.query_one("#satellites-filter", Input).value)
         if self.selected is not None:
             widget.select(self.selected)
@@ -306,7 +311,7 @@ class TrackerApp(App):
             table = self.query_one(SatelliteTable)
             norads = self.fleet["norad"]
             for i in np.flatnonzero(state != self._sun_state):
-                table.set_sun(norads[int(i)], None if state[i] < 0 else bool(state[i]))
+                table.set_sun(norads[int(i)], _lit(state[i]))
         self._sun_state = state
 
     def _detail(self, snap: Snapshot, index: int | None) -> None:
@@ -409,7 +414,7 @@ class TrackerApp(App):
         if view is None or (view == self.view and self.sky is not None):
             return
         self.view = view
-        self.sky, self.snapshot, self.fleet = None, None, pl.DataFrame()
+        self.sky, self.snapshot, self.fleet, self._sun_state = None, None, pl.DataFrame(), None
         self.query_one(SatelliteTable).clear()
         self._message(f"Loading {view}…")
         self.query_one("#satellites").border_title = f"Satellites · {view}"

@@ -160,7 +160,8 @@ class MarketReaction(Vertical):
         self.query_one(PriceChart).plot(reaction["symbol"], closes, reaction["t0"])
 
     def _set_empty(self, message: str | None) -> None:
-        self.query_one("#market-message", Static).update(message or "")
-        self.query_one("#market-message").display = message is not None
+        box = self.query_one("#market-message", Static)
+        box.update(message or "")
+        box.display = message is not None
         self.query_one(ReactionTable).display = message is None
         self.query_one(PriceChart).display = message is None
