@@ -495,6 +495,38 @@ def test_403_not_updated_is_quiet_success(
     assert len(celestrak.server.requests) == 3  # a 403 "not updated" counts as a success
 
 
+def test_a_body_that_is_not_element_data_fails_the_run_but_keeps_the_rest(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    # CelesTrak answers an unknown group with 200 and a line of text, not with an HTTP error.
+    celestrak.script["GROUP=qianfan"] = [Reply(200, "No GP data found")]
+
+    result = cli("refresh", env=refresh_env)
+
+    assert result.returncode == 3
+    assert celestrak.queries() == list(DEFAULT_QUERIES)  # not an HTTP error: the run goes on
+    assert f"{url(celestrak.server, QIANFAN_QUERY)}: not element-set data" in result.stderr
+    stored = {n for (n,) in query(db_url, "SELECT norad FROM element_set")}
+    others = csv_norads(shared_path(*CAPTURE, "hulianwang.csv")) | csv_norads(shared_path(*CAPTURE, "stations.csv"))
+    assert stored == others
+
+
+def test_refresh_with_rejected_records_stores_the_rest_and_exits_5(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    header, good, *_ = shared_path(*CAPTURE, "qianfan.csv").read_text().splitlines()
+    cells = good.split(",")
+    cells[header.split(",").index("MEAN_MOTION")] = "fast"
+    bad = ",".join(cells)
+    celestrak.script["GROUP=qianfan"] = [Reply(200, f"{header}\n{good}\n{bad}\n")]
+
+    result = cli("tle", "refresh", "GROUP=qianfan", env=refresh_env)
+
+    assert result.returncode == 5, result.stderr
+    assert f"rejected {url(celestrak.server, QIANFAN_QUERY)}:3: field MEAN_MOTION" in result.stderr
+    assert row_counts(db_url)["element_set"] == 1
+
+
 def test_etag_is_sent_back_and_304_is_fine(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:

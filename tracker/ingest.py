@@ -9,13 +9,13 @@ the full active catalogue (16,344 objects) must load within a few times sgp4's o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from tle.elements import ElementSet, launch_designator
+from tle.elements import ElementSet, launch_designator, utc
 from tracker.constellations import add_rules
 from tracker.db import ElementSetRow, Satellite
 
@@ -49,7 +49,7 @@ def store_in(
     counts = ImportCounts()
     unique: dict[tuple[int, datetime], ElementSet] = {}
     for es in records:
-        key = (es.norad, _utc(es.epoch))
+        key = (es.norad, utc(es.epoch))
         if key in unique:
             counts.duplicates += 1
         else:
@@ -70,10 +70,6 @@ def store_in(
             conn, constellation, "norad", [str(n) for n in norads], origin="import"
         )
     return counts
-
-
-def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
 
 
 def _chunks(items: list, size: int = _CHUNK):
@@ -128,7 +124,7 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
 def _row(es: ElementSet) -> dict:
     return {
         "norad": es.norad,
-        "epoch": _utc(es.epoch),
+        "epoch": utc(es.epoch),
         "mean_motion": es.mean_motion,
         "eccentricity": es.eccentricity,
         "inclination_deg": es.inclination_deg,

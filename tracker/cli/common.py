@@ -47,4 +47,6 @@ def parse_instant(text: str | None, option: str = "--at") -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UserError(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)", 2) from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    from tle.elements import utc
+
+    return utc(value)

@@ -44,11 +44,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     hi.set_defaults(handler=history)
 
 
-def _latest(args, constellation=None):
+def _latest(engine, constellation=None):
     from tracker.catalog import UnknownConstellation, latest
 
     try:
-        return latest(open_db(args), constellation)
+        return latest(engine, constellation)
     except UnknownConstellation as exc:
         raise UserError(str(exc)) from None
 
@@ -61,7 +61,7 @@ def dawn_dusk(args: argparse.Namespace) -> int:
 
     if args.min_alt > args.max_alt:
         raise UserError(f"--min-alt {args.min_alt} is above --max-alt {args.max_alt}", 2)
-    rows = select_dawn_dusk(_latest(args), args.min_alt, args.max_alt).select(
+    rows = select_dawn_dusk(_latest(open_db(args)), args.min_alt, args.max_alt).select(
         "norad", "name", "cospar", "alt_km", "perigee_km", "apogee_km",
         pl.col("inclination_deg").alias("inc_deg"), "ltan_h", "sunlit_fraction",
     )
@@ -77,8 +77,11 @@ def groups(args: argparse.Namespace) -> int:
     from tracker.catalog import history
     from tracker.output import emit
 
-    members = _latest(args, args.constellation).select("norad", "constellation")
-    hist = history(open_db(args), members["norad"].to_list()).join(members, on="norad")
+    engine = open_db(args)  # once: every open creates tables and seeds rules
+    members = _latest(engine, args.constellation).select("norad", "constellation")
+    # Without a constellation every satellite is wanted: no need for an IN list of all of them.
+    norads = None if args.constellation is None else members["norad"].to_list()
+    hist = history(engine, norads).join(members, on="norad")
     rows = batch_groups(hist, args.straggler_km).with_columns(pl.col("count").cast(pl.Int64))
     emit(rows, args.format, title=f"{rows.height} launch batches (rate: median km/day over the element sets held)",
          digits={"alt_km": 1, "rate_km_per_day": 3})
