@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -347,7 +348,6 @@ def _exported_rows(cli, tmp_path: Path) -> tuple[list[str], list[dict]]:
 def test_malformed_import_names_row_and_field_and_imports_nothing(cli, tmp_path: Path, column, value, message) -> None:
     fields, rows = _exported_rows(cli, tmp_path)
     good = [dict(rows[0], id="new-1"), dict(rows[1], id="new-2", **{column: value}), dict(rows[2], id="new-3")]
-    good[1]["id"] = "new-2"
     path = tmp_path / "bad.csv"
     with path.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
@@ -376,6 +376,30 @@ def test_import_json_missing_field_names_record(cli, tmp_path: Path) -> None:
     path.write_text(json.dumps([{"id": "x", "vehicle": "Zhuque-3", "net_utc": "2027-01-01T00:00:00Z"}]))
     result = cli("launches", "import", path)
     assert result.returncode == 1 and "record 1 (id 'x'): net_precision: missing" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content", "message"),
+    [
+        ("json", "[{", "not JSON"),
+        ("json", '{"id": "x"}', "expected a JSON list"),
+        ("json", '[{"id": "x", "vehicle": "Zhuque-3", "net_utc": "2027-01-01", "net_precision": "day", "status": "scheduled",'
+                 ' "orbit_outcome": "pending", "booster_recovery": "unknown", "colour": "red"}]', "record 1 (id 'x'): colour: unknown field"),
+        ("json", '[{"id": "x", "vehicle": "Zhuque-3", "net_utc": "2027-01-01", "net_precision": "day", "status": "scheduled",'
+                 ' "orbit_outcome": "pending", "booster_recovery": "unknown", "landing_downrange_km": [1]}]', "landing_downrange_km: [1] is not a number"),
+        ("csv", "id,vehicle,net_utc,net_precision,status,orbit_outcome,booster_recovery\n"
+                "x,Zhuque-3,2027-01-01,day,scheduled,pending,unknown,surplus\n", "line 2 (id 'x'): more cells than the header"),
+        ("csv", "id,vehicle,net_utc,net_precision,status,orbit_outcome,booster_recovery\n"
+                "x,Zhuque-3,2027-01-01,day,scheduled,pending,unknown\nx,Zhuque-3,2027-01-02,day,scheduled,pending,unknown\n",
+         "duplicate id 'x'"),
+    ],
+)
+def test_parse_file_refuses_bad_files(fmt: str, content: str, message: str) -> None:
+    from tracker.launches.files import parse_file
+    from tracker.launches.store import InvalidLaunch
+
+    with pytest.raises(InvalidLaunch, match=re.escape(message)):
+        parse_file(content, fmt, NOW)
 
 
 # -- constellation membership through launch designators ----------------------------------------

@@ -20,12 +20,11 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import shared_path
-from tests.httpserver import Reply
+from tests.httpserver import LocalServer, Reply
 from tracker.db import connect
-from tests.httpserver import LocalServer
 from tracker.launches import ll2
 from tracker.launches.refresh import BUDGET, LOCATIONS_MAX_AGE, refresh_launches
-from tracker.launches.store import load
+from tracker.launches.store import load, mark_user, write
 
 PATH = "/2.3.0/launches/"
 LOCATIONS = "/2.3.0/locations/"
@@ -108,8 +107,6 @@ def test_maps_a_detailed_landing(sample: dict, success, outcome) -> None:
 def test_refresh_adds_matches_and_respects_user_fields(ll2_server, db_url, sample) -> None:
     engine = connect(db_url)
     with engine.begin() as conn:  # a person corrected Zhuque-3's recovery by hand
-        from tracker.launches.store import mark_user, write
-
         before = load(conn, [ZHUQUE3])[ZHUQUE3]
         after = dict(before, booster_recovery="unknown")
         mark_user(after, ["booster_recovery"])
@@ -212,6 +209,28 @@ def test_non_200_stops_and_is_recorded(ll2_server, db_url, sample, status: int) 
     with engine.connect() as conn:
         statuses = [r.status for r in conn.execute(text("select status from ll2_request order by id"))]
     assert statuses == [200, 200, status]  # the locations lookup, page 1, the failure
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [(Reply(200, "<html>maintenance</html>"), "answer is not JSON"), (Reply(200, '{"detail": "x"}'), "no 'results' list")],
+)
+def test_malformed_answer_stops(ll2_server, db_url, reply: Reply, error: str) -> None:
+    ll2_server.route("GET", PATH, reply)
+    report = refresh_launches(connect(db_url), ll2_server.url, NOW)
+    assert report.failed and error in report.answers[-1].error and report.added == []
+
+
+def test_next_link_to_another_server_is_not_followed(ll2_server, db_url, sample) -> None:
+    ll2_server.route("GET", PATH, page([sample], "http://elsewhere.invalid" + PATH + "?offset=1"))
+    report = refresh_launches(connect(db_url), ll2_server.url, NOW)
+    assert not report.failed and report.added == ["2025-12-30-long-march-7a"]
+    assert len(ll2_server.requests_to(PATH)) == 1 and len(report.answers) == 2  # the lookup and page 1 only
+
+
+def test_refused_connection_stops(db_url) -> None:
+    report = refresh_launches(connect(db_url), "http://127.0.0.1:9", NOW)  # discard port: nothing listens
+    assert report.failed and report.answers[-1].status is None and "request failed" in report.answers[-1].error
 
 
 def test_timeout_stops(ll2_server, db_url) -> None:

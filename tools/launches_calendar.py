@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tracker.launches.store import new_id, parse_time  # noqa: E402
+from tracker.launches.store import iso, new_id, parse_time  # noqa: E402
 from tracker.launches.vehicles import match, split  # noqa: E402
 from tracker.launches.vocab import FLOWN  # noqa: E402
 
@@ -40,9 +40,9 @@ def record(row: dict[str, str]) -> dict:
     constellation = named.lower() if named.lower() in ("guowang", "qianfan") else ("other" if named else None)
     prose = _URL.sub("", row["sources"]).replace("(", "").replace(")", "").replace(";", "").strip(" ,")
     notes = [f"constellation: {named}" if constellation == "other" else "", re.sub(r"\s+,", ",", re.sub(r"\s+", " ", prose))]
-    net = (row["net_utc"] if "T" in row["net_utc"] else row["net_utc"] + "T00:00Z").replace("Z", ":00Z")
+    net = parse_time(row["net_utc"])  # a date alone is 00:00 UTC; any ISO 8601 spelling
     return {
-        "id": new_id({"vehicle": family, "variant": variant, "serial": serial, "net_utc": parse_time(net)}),
+        "id": new_id({"vehicle": family, "variant": variant, "serial": serial, "net_utc": net}),
         "vehicle": family,
         "variant": variant,
         "serial": serial,
@@ -52,7 +52,7 @@ def record(row: dict[str, str]) -> dict:
         "mission_zh": row["mission_zh"] or None,
         "constellation": constellation,
         "cospar_launch": row["cospar_launch"] or None,
-        "net_utc": net,
+        "net_utc": iso(net),
         "net_precision": row["net_precision"],
         "status": row["orbit_outcome"],
         "orbit_outcome": row["orbit_outcome"],
@@ -66,7 +66,8 @@ def main(path: Path = DEFAULT_CSV) -> None:
     with path.open(newline="", encoding="utf-8") as f:
         launches = [record(row) for row in csv.DictReader(f)]
     ids = [r["id"] for r in launches]
-    assert len(ids) == len(set(ids)), "launch ids must be unique"
+    if len(ids) != len(set(ids)):
+        raise SystemExit("launch ids must be unique")
     doc = {
         "note": "written from shared/facts/launches.csv by tools/launches_calendar.py; sources per record",
         "launches": launches,

@@ -122,15 +122,15 @@ def show_launch(args: argparse.Namespace) -> int:
 def _differences_from_calendar(rec: dict) -> list[tuple[str, str]]:
     """User-set fields whose value differs from what the bundled calendar says of this launch:
     the conflicts a calendar update keeps (sources are united, never in conflict)."""
-    from tracker.launches.bundled import calendar
+    from tracker.launches.bundled import shipped
     from tracker.launches.store import as_text
 
-    shipped = next((r for r in calendar() if r["id"] == rec["id"]), None)
-    if shipped is None:
+    calendar_rec = shipped(rec["id"])
+    if calendar_rec is None:
         return []
     return [
-        (name, as_text(shipped[name])) for name in rec["user_fields"]
-        if name != "sources" and shipped.get(name) is not None and as_text(shipped[name]) != as_text(rec.get(name))
+        (name, as_text(calendar_rec[name])) for name in rec["user_fields"]
+        if name != "sources" and calendar_rec.get(name) is not None and as_text(calendar_rec[name]) != as_text(rec.get(name))
     ]
 
 

@@ -135,7 +135,7 @@ def delete_launch(args: argparse.Namespace) -> int:
     A bundled launch would come back with the next calendar update and an LL2 launch with the next
     refresh, so deleting them would be a promise the tool cannot keep; they are corrected instead.
     """
-    from tracker.launches.bundled import calendar
+    from tracker.launches.bundled import shipped
     from tracker.launches.store import delete, load
 
     with open_db(args).begin() as conn:
@@ -143,7 +143,7 @@ def delete_launch(args: argparse.Namespace) -> int:
         if rec is None:
             raise UserError(f"no launch {args.id!r}; see 'tracker launches list'")
         fix = f"correct it instead, e.g. 'tracker launches update {args.id} --status scrubbed --note TEXT'"
-        if any(r["id"] == args.id for r in calendar()):
+        if shipped(args.id) is not None:
             raise UserError(f"refused: {args.id} is in the bundled calendar, which would add it again; {fix}")
         if rec["ll2_id"]:
             raise UserError(f"refused: {args.id} is Launch Library 2 launch {rec['ll2_id']}, which the next refresh would add again; {fix}")

@@ -75,6 +75,11 @@ def calendar() -> tuple[dict, ...]:
     return records(packaged())
 
 
+def shipped(launch_id: str) -> dict | None:
+    """The shipped record of ``launch_id``, or None when the calendar lacks it."""
+    return next((r for r in calendar() if r["id"] == launch_id), None)
+
+
 def seed(engine: Engine, raw: bytes | None = None, now: datetime | None = None) -> CalendarMerge | None:
     """Merge the calendar (``raw``, default the shipped one) unless it is the one merged last.
 

@@ -54,6 +54,8 @@ def parse_file(text: str, fmt: str, now: datetime) -> list[dict[str, Any]]:
             missing = [f for f in REQUIRED if f not in row]
             if missing:
                 raise InvalidLaunch(f"{missing[0]}: missing")
+            if None in row:  # csv.DictReader's key for cells beyond the header
+                raise InvalidLaunch("more cells than the header has columns")
             unknown = sorted(set(row) - set(FIELDS))
             if unknown:
                 raise InvalidLaunch(f"{unknown[0]}: unknown field")

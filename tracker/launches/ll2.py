@@ -61,6 +61,7 @@ import httpx
 
 from tle.celestrak import USER_AGENT
 from tracker.launches import vehicles
+from tracker.launches.vocab import FLOWN
 
 DEFAULT_BASE = "https://ll.thespacedevs.com"
 #: The Chinese launch locations whose LL2 ids were verified (module docstring): always asked.
@@ -214,5 +215,5 @@ def to_record(result: dict[str, Any]) -> dict[str, Any]:
         "cospar_launch": designator if designator and re.fullmatch(r"\d{4}-\d{3}", designator) else None,
         "sources": [result["url"]] if result.get("url") else [],
     }
-    rec.update(_landing((result.get("rocket") or {}).get("launcher_stage"), status in ("success", "partial", "failure")))
+    rec.update(_landing((result.get("rocket") or {}).get("launcher_stage"), status in FLOWN))
     return rec

@@ -104,7 +104,7 @@ def parse_value(field: str, raw: Any) -> Any:
     if field == "landing_downrange_km":
         try:
             return float(raw)
-        except ValueError:
+        except (TypeError, ValueError):
             raise InvalidLaunch(f"{field}: {raw!r} is not a number") from None
     return str(raw)
 
