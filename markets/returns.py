@@ -59,7 +59,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from markets.sessions import session_number
+from markets.sessions import session_numbers
 
 #: Event windows as (first, last) session offsets from t0: column suffix -> window.
 WINDOWS = {"0_1": (0, 1), "m1_1": (-1, 1), "0_5": (0, 5)}
@@ -75,21 +75,18 @@ def _at(table: pl.DataFrame, column: str, key: str) -> pl.Expr:
     return pl.lit(table[column]).gather(pl.col(key))
 
 
-def _session_n(calendars: list[str], dates: str) -> pl.Expr:
-    """Session number of ``dates`` on each row's own ``calendar`` (null if not a session)."""
-    by_calendar = [pl.when(pl.col("calendar") == c).then(session_number(c, pl.col(dates))) for c in calendars]
-    return pl.coalesce([*by_calendar, pl.lit(None, pl.Int32)])
-
-
-def _keys(pairs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _keys(pairs: pl.DataFrame, calendars: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Number what gets a grid: ``combos`` (security, benchmark, calendar) and ``benches``
-    (benchmark, calendar), and ``series`` (security, calendar) whose bars feed them (``sid``)."""
+    (benchmark, calendar), and ``series`` (security, calendar) whose bars feed them (``sid``);
+    ``cal`` is the calendar's index in ``calendars``."""
     combos = pairs.select("security", "benchmark", "calendar").unique().drop_nulls(["security", "calendar"])
     combos = combos.sort(pl.all(), nulls_last=True)
     benches = combos.select("benchmark", "calendar").unique().sort(pl.all(), nulls_last=True).with_row_index("bid")
     series = pl.concat([combos.select("security", "calendar"), benches.select("calendar", security="benchmark")],
                        how="diagonal")
-    series = series.unique().with_row_index("sid")
+    series = series.unique().with_row_index("sid").with_columns(
+        cal=pl.col("calendar").replace_strict(calendars, range(len(calendars)), return_dtype=pl.UInt32)
+    )
     combos = combos.with_row_index("combo").join(benches, on=["benchmark", "calendar"], maintain_order="left",
                                                   nulls_equal=True)
     combos = combos.join(series, on=["security", "calendar"], maintain_order="left")
@@ -98,67 +95,110 @@ def _keys(pairs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame
     return combos, benches, series
 
 
-def _grid(keys: pl.DataFrame, key: str, bars: pl.DataFrame, pad: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _runs(bars: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
+    """Where each series' bars lie in ``bars``: ``sid, cal, start, len`` per run of rows of one
+    security (bars come grouped by security, so a run is usually a whole series; a text join
+    of the millions of bars on ``security`` is what this avoids)."""
+    runs = bars.select(pl.col("security").rle()).unnest("security")
+    runs = runs.with_columns(start=pl.col("len").cum_sum() - pl.col("len"))
+    return runs.join(series.select("sid", "cal", value="security"), on="value").drop("value")
+
+
+def _bar_rows(bars: pl.DataFrame, runs: pl.DataFrame, keys: pl.DataFrame, key: str, calendars: list[str],
+              last: pl.DataFrame) -> pl.DataFrame:
+    """``key, n, bar``: each bar (``bar`` its row in ``bars``) of each key's series, numbered by
+    session ``n`` on the key's calendar; bars off the calendar or after its ``last`` are left out."""
+    hit = runs.join(keys.select(key, "sid"), on="sid").join(last, on="cal")
+    rows = hit.select(key, "cal", "last", bar=pl.int_ranges("start", pl.col("start") + pl.col("len"), dtype=pl.UInt32))
+    rows = rows.explode("bar").with_columns(date=pl.lit(bars["date"]).gather(pl.col("bar")))
+    n = session_numbers(calendars, pl.col("cal"), pl.col("date"))
+    return rows.with_columns(n=n).filter(pl.col("n") <= pl.col("last")).select(key, "n", "bar")
+
+
+def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, last: pl.DataFrame,
+          pad: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Daily series of each key on its session grid: ``(info, grid)``.
 
-    ``keys`` numbers the series 0..K-1 and gives each the ``last`` session to cover; ``bars`` holds
-    ``key, n, close, volume``. The grid is one frame sorted by (key, n); a key's rows run from
-    ``start`` = ``pad`` sessions before its ``first`` bar (empty rows) to ``last``, so the row of
-    (key, n) is ``offset + n - start``: bars are scattered in and pairs gathered out by position,
-    without joins, and the empty lead-in keeps windows from reaching into the previous key.
-    Columns: ``close, volume``; ``prev_close``, the last close before the session within the key;
-    ``r`` the return since then; ``r1``, ``r`` only when the session before has a bar.
+    ``keys`` numbers the series 0..K-1; ``rows`` (:func:`_bar_rows`) places their ``bars``. The
+    grid is one frame sorted by (key, n); a key's rows run from ``start`` = ``pad`` sessions before
+    its ``first`` bar (empty rows) to its calendar's ``last`` session, so the row of (key, n) is
+    ``offset + n - start``: bars are scattered in and pairs gathered out by position, without
+    joins, and the empty lead-in keeps windows from reaching into the previous key.
+    Columns: ``key``; ``close``; ``no_trade`` (no bar, or a volume of 0); ``prev_close``, the last
+    close before the session within the key; ``r``, the return since then; ``r1``, ``r`` only when
+    the session before has a bar.
     """
-    info = keys.join(bars.group_by(key).agg(first=pl.col("n").min()), on=key, how="left", maintain_order="left")
+    info = keys.join(last, on="cal", how="left", maintain_order="left")
+    info = info.join(rows.group_by(key).agg(first=pl.col("n").min()), on=key, how="left", maintain_order="left")
     info = info.with_columns(start=pl.col("first") - pad).with_columns(
         length=(pl.col("last") - pl.col("start") + 1).fill_null(0).clip(0)
     ).with_columns(offset=pl.col("length").cum_sum() - pl.col("length"))
-    ids = np.repeat(np.arange(info.height, dtype=np.uint32), info["length"].to_numpy())
-    base = (info["start"].fill_null(0) - info["offset"]).to_numpy()
-    grid = pl.DataFrame({key: ids, "n": (np.arange(ids.size) + base[ids]).astype(np.int32)})
-    pos = bars.select(_at(info, "offset", key) + pl.col("n") - _at(info, "start", key)).to_series()
-    bar = pl.repeat(None, grid.height, dtype=pl.UInt32, eager=True)
-    bar.scatter(pos, pl.int_range(bars.height, dtype=pl.UInt32, eager=True))  # grid row -> bar row
-    if grid.height - bar.null_count() != bars.height:
+    grid = pl.DataFrame({key: np.repeat(np.arange(info.height, dtype=np.uint32), info["length"].to_numpy())})
+    pos = rows.select(_at(info, "offset", key) + pl.col("n") - _at(info, "start", key)).to_series()
+    bar = pl.repeat(None, grid.height, dtype=pl.UInt32, eager=True).scatter(pos, rows["bar"])  # grid row -> bar row
+    if grid.height - bar.null_count() != rows.height:
         raise ValueError("bars hold more than one row for the same security and session")
-    grid = grid.with_columns(bars.select(pl.col("close", "volume").cast(pl.Float64).gather(bar)))
-    prev = pl.when(pl.col("n") > _at(info, "first", key)).then(pl.col("close").forward_fill().shift(1))
+    close, volume = (pl.lit(bars[c]).cast(pl.Float64).gather(bar) for c in ("close", "volume"))
+    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False))
+    first_row = _at(info, "offset", key) + pad  # the row of the key's first bar
+    prev = pl.when(pl.int_range(pl.len()) > first_row).then(pl.col("close").forward_fill().shift(1))
     grid = grid.with_columns(prev_close=prev).with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
     return info, grid.with_columns(r1=pl.when(pl.col("close").shift(1).is_not_null()).then(pl.col("r")))
 
 
-def _estimation_sums(grid: pl.DataFrame) -> pl.DataFrame:
-    """Cumulative sums, down the whole grid, of 1, x, y, xy, x² (``x`` the benchmark's one-session
-    return, ``y`` the security's; 0 for a session lacking either, so that differences of ``k``
-    count usable sessions), beside the columns pairs read. One chunk: gathers are faster."""
+def _bounds(info: pl.DataFrame) -> pl.DataFrame:
+    """Per key: the sessions its grid holds (``lo .. hi``, as ``start .. last``) and ``base``,
+    which added to a session number gives that session's row in the grid."""
+    return info.select(lo="start", hi="last", base=pl.col("offset") - pl.col("start"))
+
+
+def _row(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
+    """Grid row of session ``n`` of a key with :func:`_bounds` ``lo, hi, base``; null unless
+    ``lo <= n <= hi`` (rows before the first bar hold no bar and no return)."""
+    return pl.when((n >= lo) & (n <= hi)).then(base + n)
+
+
+def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame) -> pl.DataFrame:
+    """The grid's ``close, prev_close, r, no_trade`` and cumulative sums, down the whole grid, of
+    1, x, y, xy, x² (``x`` the benchmark's one-session return ``r1`` on the same session, read
+    from its grid by position; ``y`` the security's; 0 for a session lacking either, so that
+    differences of ``k`` count usable sessions). One chunk: gathers are faster."""
+    # Session n sits on grid row i = n + base and on benchmark row n + bench base.
+    bench = _bounds(binfo).with_row_index("bid")
+    per_combo = info.select("bid", "offset", "start").join(bench, on="bid", how="left", maintain_order="left")
+    per_combo = per_combo.select(
+        lo=pl.col("lo") + pl.col("offset") - pl.col("start"), hi=pl.col("hi") + pl.col("offset") - pl.col("start"),
+        base=pl.col("base") - pl.col("offset") + pl.col("start"),
+    )
+    at = lambda c: _at(per_combo, c, "combo")
+    m1 = pl.lit(bgrid["r1"]).gather(_row(pl.int_range(pl.len()), at("lo"), at("hi"), at("base")))
     ok = pl.col("r1").is_not_null() & pl.col("m1").is_not_null()
-    x, y = pl.when(ok).then(pl.col("m1")).otherwise(0.0), pl.when(ok).then(pl.col("r1")).otherwise(0.0)
-    grid = grid.with_columns(k=ok.cast(pl.Float64), x=x, y=y)
+    grid = grid.with_columns(m1=m1).with_columns(k=ok, x=pl.when(ok).then("m1").otherwise(0.0),
+                                                y=pl.when(ok).then("r1").otherwise(0.0))
     x, y = pl.col("x"), pl.col("y")
     raw = {"k": pl.col("k"), "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
-    return grid.select("prev_close", "close", "volume", "r", "m", **{n: e.cum_sum() for n, e in raw.items()}).rechunk()
-
-
-def _row(at, n: pl.Expr) -> pl.Expr:
-    """Grid row of session ``n`` of a key whose ``start, last, offset`` ``at(name)`` gives; null
-    unless ``start <= n <= last`` (rows before the first bar hold no bar and no return)."""
-    return pl.when((n >= at("start")) & (n <= at("last"))).then(at("offset") + n - at("start"))
+    return grid.select("close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()}).rechunk()
 
 
 def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame,
           est_len: int, gap: int) -> pl.DataFrame:
-    """Each pair's grid values at t0 (closes, volume), its estimation sums over sessions
-    ``t0 - gap - est_len + 1 .. t0 - gap``, and its returns across the event windows as ``_r{j}``,
-    ``_m{j}`` for offsets j; null where a grid has no such row."""
-    p = p.with_columns(**{f"_{c}": _at(info, c, "combo") for c in ("start", "last", "offset")})
-    row = lambda j: _row(lambda c: pl.col(f"_{c}"), pl.col("_n0") + j)
+    """Each pair's grid values at t0 (closes, no_trade), its estimation sums over sessions
+    ``t0 - gap - est_len + 1 .. t0 - gap``, and its and its benchmark's returns across the event
+    windows as ``_r{j}``, ``_m{j}`` for offsets j; null where a grid has no such row."""
+    p = p.with_columns(
+        **{f"_{c}": _at(_bounds(info), c, "combo") for c in ("lo", "hi", "base")},
+        **{f"_b{c}": _at(_bounds(binfo), c, "bid") for c in ("lo", "hi", "base")},
+    )
+    n0 = pl.col("_n0")
+    row = lambda j: _row(n0 + j, pl.col("_lo"), pl.col("_hi"), pl.col("_base"))
+    brow = lambda j: _row(n0 + j, pl.col("_blo"), pl.col("_bhi"), pl.col("_bbase"))
     offsets = range(min(a for a, _ in WINDOWS.values()), max(b for _, b in WINDOWS.values()) + 1)
     return p.with_columns(
-        **{c: pl.lit(grid[c]).gather(row(0)) for c in ("prev_close", "close", "volume")},
+        **{c: pl.lit(grid[c]).gather(row(0)) for c in ("prev_close", "close", "no_trade")},
         **{f"_{c}": pl.lit(grid[c]).gather(row(-gap)) - pl.lit(grid[c]).gather(row(-gap - est_len))
            for c in ("k", "sx", "sy", "sxy", "sxx")},
-        **{f"_{c}{j}": pl.lit(grid[c]).gather(row(j)) for c in ("r", "m") for j in offsets},
-        bench_ret=pl.lit(bgrid["r"]).gather(_row(lambda c: _at(binfo, c, "bid"), pl.col("_n0"))),
+        **{f"_r{j}": pl.lit(grid["r"]).gather(row(j)) for j in offsets},
+        **{f"_m{j}": pl.lit(bgrid["r"]).gather(brow(j)) for j in offsets},
     )
 
 
@@ -168,7 +208,7 @@ def _measure(p: pl.DataFrame, min_est: int) -> pl.DataFrame:
     vxx = sxx - sx**2 / k  # normal equations from raw sums: see the module docstring on centring
     p = p.with_columns(beta=pl.when((k >= min_est) & (vxx > 1e-10 * k)).then((sxy - sx * sy / k) / vxx))
     p = p.with_columns(alpha=(sy - pl.col("beta") * sx) / k)
-    alpha, beta, ret, bench = pl.col("alpha"), pl.col("beta"), pl.col("_r0"), pl.col("bench_ret")
+    alpha, beta, ret, bench = pl.col("alpha"), pl.col("beta"), pl.col("_r0"), pl.col("_m0")
     dated = pl.col("_n0").is_not_null()
 
     def car(window: str, model: bool) -> pl.Expr:  # + propagates nulls: a missing session voids the CAR
@@ -181,6 +221,7 @@ def _measure(p: pl.DataFrame, min_est: int) -> pl.DataFrame:
     capped = lambda hit: pl.when(pl.col("limit_pct").is_null()).then(False).otherwise(hit)
     return p.with_columns(
         ret=ret,
+        bench_ret=bench,
         ar=ret - bench,
         ar_mm=ret - (alpha + beta * bench),
         n_est=pl.when(dated).then(k.fill_null(0).cast(pl.Int32)),
@@ -188,7 +229,7 @@ def _measure(p: pl.DataFrame, min_est: int) -> pl.DataFrame:
         **{f"car_mm_{s}": car(s, model=True) for s in WINDOWS},
         limit_up=capped(pl.col("close") >= limit(1) - 1e-9),
         limit_down=capped(pl.col("close") <= limit(-1) + 1e-9),
-        no_trade=pl.when(dated).then(pl.col("close").is_null() | (pl.col("volume") == 0).fill_null(False)),
+        no_trade=pl.when(dated).then(pl.col("no_trade").fill_null(True)),
     )
 
 
@@ -201,37 +242,37 @@ def event_returns(
 
     ``t0`` must be a session of the pair's ``calendar`` (or null); the benchmark's bars are read
     on the same calendar. Raises ValueError for a ``t0`` that is not a session and for bars that
-    repeat a (security, date).
+    repeat a (security, date). Memory: ``bars`` is the largest input; a caller that passes the
+    only reference lets it go as soon as the grids are built.
     """
     if est_len < 2 or min_est < 2 or gap < 0:
         raise ValueError("need est_len >= 2, min_est >= 2 and gap >= 0")
     pad = est_len + gap  # empty lead-in: an estimation window that starts before the first bar reads it
     calendars = sorted(pairs["calendar"].drop_nulls().unique().to_list())
-    p = pairs.drop(OUTPUT, strict=False).with_columns(_n0=_session_n(calendars, "t0"))
+    combos, benches, series = _keys(pairs, calendars)
+    p = pairs.drop(OUTPUT, strict=False).join(
+        combos.select("security", "benchmark", "calendar", "combo", "bid", "cal"),
+        on=["security", "benchmark", "calendar"], how="left", maintain_order="left", nulls_equal=True,
+    ).with_columns(_n0=session_numbers(calendars, pl.col("cal"), pl.col("t0")))
     bad = p.filter(pl.col("t0").is_not_null() & pl.col("_n0").is_null())
     if bad.height:
         examples = bad.select("event_id", "security", "calendar", "t0").head(3).rows()
         raise ValueError(f"{bad.height} pairs have a t0 that is not a session of their calendar, e.g. {examples}")
 
-    combos, benches, series = _keys(pairs)
-    keyed = bars.select("security", "date", "close", "volume").join(series, on="security")
-    keyed = keyed.with_columns(n=_session_n(calendars, "date")).filter(pl.col("n").is_not_null())
-    last = pl.concat([keyed.group_by("calendar").agg(last=pl.col("n").max()),
-                      p.group_by("calendar").agg(last=pl.col("_n0").max())]).group_by("calendar").max()
+    # Each calendar's grids run to the last session an event window reads.
+    reach = max(b for _, b in WINDOWS.values())
+    last = p.group_by("cal").agg(last=pl.col("_n0").max() + reach).drop_nulls()
+    runs = _runs(bars, series)
 
     def grid_of(keys: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-        rows = keyed.select("sid", "n", "close", "volume").join(keys.select("sid", key), on="sid")
-        return _grid(keys.join(last, on="calendar", maintain_order="left"), key, rows, pad)
+        rows = _bar_rows(bars, runs, keys, key, calendars, last)
+        return _grid(keys, key, rows, bars, last, pad)
 
     binfo, bgrid = grid_of(benches, "bid")
     info, grid = grid_of(combos, "combo")
-    # The benchmark's returns beside the security's, read from the benchmark's grid by position.
-    bench_of = info.select("bid").join(binfo, on="bid", how="left", maintain_order="left").with_row_index("combo")
-    brow = _row(lambda c: _at(bench_of, c, "combo"), pl.col("n"))
-    grid = _estimation_sums(grid.with_columns(m=pl.lit(bgrid["r"]).gather(brow), m1=pl.lit(bgrid["r1"]).gather(brow)))
+    del bars  # the grids hold what is needed: let the bars go (see the docstring)
+    grid = _estimation_sums(info, grid, binfo, bgrid)
 
-    p = p.join(combos.select("security", "benchmark", "calendar", "combo", "bid"),
-               on=["security", "benchmark", "calendar"], how="left", maintain_order="left", nulls_equal=True)
     # Gather in grid order (by combo, then session) so that reads sweep the grid instead of
     # jumping about it, on the few columns the measures need; then restore the pairs' order.
     # (One integer sort key: sorting on two columns took five times as long.)

@@ -103,12 +103,30 @@ def session_number(calendar: str, dates: pl.Expr) -> pl.Expr:
     """Expression: the session number ``n`` of each date (null when it is not a session).
 
     ``n`` counts sessions from the calendar's first one, so differences of ``n`` count sessions:
-    "five sessions after t0" is ``n + 5`` whatever weekends and holidays lie between. A table
-    lookup rather than a join, because :mod:`markets.returns` numbers millions of bars.
+    "five sessions after t0" is ``n + 5`` whatever weekends and holidays lie between.
     """
-    first, table = _day_lookup(calendar)
-    day = dates.cast(pl.Int32) - first
-    return pl.when((day >= 0) & (day < table.len())).then(pl.lit(table).gather(day.clip(0, table.len() - 1)))
+    return session_numbers([calendar], pl.lit(0, pl.UInt32), dates)
+
+
+def session_numbers(calendars: list[str], which: pl.Expr, dates: pl.Expr) -> pl.Expr:
+    """Expression: :func:`session_number` of each date on calendar ``calendars[which]``, where
+    ``which`` is a column of indices into ``calendars`` (null gives null).
+
+    One gather from the calendars' day tables stacked over a common span of days, rather than a
+    join or one pass per calendar, because :mod:`markets.returns` numbers millions of bars of
+    mixed exchanges.
+    """
+    lookups = [_day_lookup(c) for c in calendars]
+    if not lookups:
+        return pl.lit(None, pl.Int32)
+    low = min(first for first, _ in lookups)
+    span = max(first + len(table) for first, table in lookups) - low
+    stacked = pl.concat([
+        pl.Series([None] * (first - low), dtype=pl.Int32).append(table).extend_constant(None, span - first + low - len(table))
+        for first, table in lookups
+    ])  # row c * span + d: calendar c's session number on day low + d
+    day = dates.cast(pl.Int32) - low
+    return pl.when((day >= 0) & (day < span)).then(pl.lit(stacked).gather(which.cast(pl.Int64) * span + day.clip(0, span - 1)))
 
 
 def _classify(t: pl.Expr) -> pl.Expr:

@@ -11,6 +11,7 @@ expression over whole frames; nothing loops over events or pairs.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -119,28 +120,62 @@ def event_themes(evts: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     return pairs.filter(match.fill_null(False)).select("ev", "theme").unique()
 
 
-def pairs(conn, evts: pl.DataFrame, listed: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The securities of the registry frame ``listed``, numbered ``si`` in symbol order, and the
-    (event, security) pairs as (``ev``, ``si``) in that order: by theme, or every event with each
-    named security."""
-    secs = (
-        listed.filter(pl.col("role") == "security")
-        .sort("yahoo")
-        .with_row_index("si")
-    )
+def _themes(conn, evts: pl.DataFrame, secs: pl.DataFrame, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What links events to securities, read from the database: ``(ev, theme)`` and
+    ``(si, theme)``. Named securities are linked to every event through one shared theme."""
     if params.symbols:
-        chosen = [registry.resolve(conn, s) for s in params.symbols]
-        linked = evts.select("ev").join(secs.filter(pl.col("security").is_in(chosen)).select("si"), how="cross")
-    else:
-        themes = event_themes(evts, registry.rules(conn))
-        linked = themes.join(secs.select("si", "themes").explode("themes"), left_on="theme", right_on="themes")
-        # A security sharing two themes with an event is one pair; one integer key makes the
-        # de-duplication and the ordering cheap on millions of rows.
-        key = (pl.col("ev").cast(pl.Int64) * secs.height + pl.col("si")).alias("key")
-        linked = linked.select(key).unique().sort("key").select(
-            ev=(pl.col("key") // secs.height).cast(pl.UInt32), si=(pl.col("key") % secs.height).cast(pl.UInt32)
-        )
-    return secs, linked  # a cross join is already in (ev, si) order
+        chosen = {registry.resolve(conn, s) for s in params.symbols}
+        return evts.select("ev", theme=pl.lit("")), secs.filter(pl.col("security").is_in(chosen)).select("si", theme=pl.lit(""))
+    return event_themes(evts, registry.rules(conn)), secs.select("si", theme="themes").explode("theme")
+
+
+def pairs(ev_themes: pl.DataFrame, si_themes: pl.DataFrame, n_secs: int) -> pl.DataFrame:
+    """The (event, security) pairs as (``ev``, ``si``), in that order, once each."""
+    linked = ev_themes.join(si_themes, on="theme")
+    # A security sharing two themes with an event is one pair; one integer key makes the
+    # de-duplication and the ordering cheap on millions of rows.
+    key = (pl.col("ev").cast(pl.Int64) * n_secs + pl.col("si")).alias("key")
+    return linked.select(key).unique().sort("key").select(
+        ev=(pl.col("key") // n_secs).cast(pl.UInt32), si=(pl.col("key") % n_secs).cast(pl.UInt32)
+    )
+
+
+def _placed(evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFrame, si_themes: pl.DataFrame) -> pl.DataFrame:
+    """The pairs with their security's fields, placed on its calendar (session class, t0)."""
+    linked = pairs(ev_themes, si_themes, secs.height).with_columns(
+        **{c: pl.lit(secs[c]).gather(pl.col("si")) for c in ("security", "benchmark", "calendar", "limit_pct")},
+        event_id=pl.lit(evts["event_id"]).gather(pl.col("ev")),
+    )
+    calendars = linked["calendar"].unique().sort().to_list()
+    placed = {
+        c: sessions.place_events(evts.select("event_id", time_utc="event_time", precision="precision"), c)
+        for c in calendars
+    }
+    return linked.with_columns(
+        **{
+            col: pl.coalesce([pl.when(pl.col("calendar") == c).then(pl.lit(placed[c][col]).gather(pl.col("ev"))) for c in calendars])
+            if calendars else pl.lit(None, dtype)
+            for col, dtype in (("session_class", pl.Utf8), ("t0", pl.Date), ("ambiguous", pl.Boolean))
+        }
+    )
+
+
+def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFrame, si_themes: pl.DataFrame,
+            params: LinkParams) -> pl.DataFrame:
+    """Closes and volumes of the securities the events link to and of their benchmarks, from the
+    estimation window before the first event to past the event windows after the last.
+
+    Worked out from the events and themes alone, before any pair is placed, so that the read
+    can run while the pairs are built. ``t0`` is at most a day before an event's UTC date (US
+    local time) and rarely two weeks after it (the Spring Festival closure)."""
+    reached = si_themes.join(ev_themes.select("theme").unique(), on="theme", how="semi")
+    linked = secs.join(reached.select("si").unique(), on="si", how="semi")
+    wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
+    times = evts["event_time"].drop_nulls()
+    if times.is_empty() or not wanted:
+        return bars.empty().select("security", "date", "close", "volume")
+    start = times.min().date() - timedelta(days=1) - _lead(params)
+    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=("close", "volume"))
 
 
 def _lead(params: LinkParams) -> timedelta:
@@ -157,31 +192,19 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     """
     evts = events(conn, params).with_row_index("ev")
     listed = registry.securities(conn)
-    secs, linked = pairs(conn, evts, listed, params)
-    linked = linked.with_columns(
-        **{c: pl.lit(secs[c]).gather(pl.col("si")) for c in ("security", "benchmark", "calendar", "limit_pct")},
-        event_id=pl.lit(evts["event_id"]).gather(pl.col("ev")),
+    secs = listed.filter(pl.col("role") == "security").sort("yahoo").with_row_index("si")
+    ev_themes, si_themes = _themes(conn, evts, secs, params)
+    # Building and placing the pairs is polars work, which runs outside the GIL: a worker
+    # thread does it while this thread, which owns the database connection, reads the bars.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        placing = pool.submit(_placed, evts, secs, ev_themes, si_themes)
+        prices = [_prices(conn, evts, secs, ev_themes, si_themes, params)]
+        linked = placing.result()
+    # The bars, the biggest frame, go to event_returns as their only reference, so that it can
+    # let them go once its grids are built.
+    measured = returns.event_returns(
+        linked, prices.pop(), est_len=params.est_len, gap=params.gap, min_est=params.min_est
     )
-    calendars = linked["calendar"].unique().sort().to_list()
-    placed = {
-        c: sessions.place_events(evts.select("event_id", time_utc="event_time", precision="precision"), c)
-        for c in calendars
-    }
-    linked = linked.with_columns(
-        **{
-            col: pl.coalesce([pl.when(pl.col("calendar") == c).then(pl.lit(placed[c][col]).gather(pl.col("ev"))) for c in calendars])
-            if calendars else pl.lit(None, dtype)
-            for col, dtype in (("session_class", pl.Utf8), ("t0", pl.Date), ("ambiguous", pl.Boolean))
-        }
-    )
-    wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
-    t0s = linked["t0"].drop_nulls()
-    prices = (
-        bars.read(conn, wanted, t0s.min() - _lead(params), t0s.max() + timedelta(days=30), fields=("close", "volume"))
-        if len(t0s)
-        else bars.empty().select("security", "date", "close", "volume")
-    )
-    measured = returns.event_returns(linked, prices, est_len=params.est_len, gap=params.gap, min_est=params.min_est)
     symbols = listed.select(benchmark="security", bench_symbol="yahoo")
     secs = secs.join(symbols, on="benchmark", how="left", maintain_order="left")
     secs = secs.with_columns(symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"))
