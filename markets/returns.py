@@ -250,7 +250,7 @@ def event_returns(
     pad = est_len + gap  # empty lead-in: an estimation window that starts before the first bar reads it
     calendars = sorted(pairs["calendar"].drop_nulls().unique().to_list())
     combos, benches, series = _keys(pairs, calendars)
-    p = pairs.drop(OUTPUT, strict=False).join(
+    p = pairs.select("event_id", "security", "benchmark", "calendar", "t0", "limit_pct").join(
         combos.select("security", "benchmark", "calendar", "combo", "bid", "cal"),
         on=["security", "benchmark", "calendar"], how="left", maintain_order="left", nulls_equal=True,
     ).with_columns(_n0=session_numbers(calendars, pl.col("cal"), pl.col("t0")))
@@ -262,6 +262,7 @@ def event_returns(
     # Each calendar's grids run to the last session an event window reads.
     reach = max(b for _, b in WINDOWS.values())
     last = p.group_by("cal").agg(last=pl.col("_n0").max() + reach).drop_nulls()
+    p = p.select("combo", "bid", "_n0", "limit_pct")
     runs = _runs(bars, series)
 
     def grid_of(keys: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -277,8 +278,9 @@ def event_returns(
     # jumping about it, on the few columns the measures need; then restore the pairs' order.
     # (One integer sort key: sorting on two columns took five times as long.)
     order = p.select((pl.col("combo").cast(pl.Int64) * 2**31 + pl.col("_n0")).arg_sort(nulls_last=True)).to_series()
-    keys = p.select("combo", "bid", "_n0", "limit_pct")[order]
-    measured = _measure(_read(keys, info, grid, binfo, bgrid, est_len, gap), min_est).select(OUTPUT)
+    gathered = _read(p[order], info, grid, binfo, bgrid, est_len, gap)
+    del grid  # the biggest frame left: gone before the measures allocate theirs
+    measured = _measure(gathered, min_est).select(OUTPUT)
     return pairs.drop(OUTPUT, strict=False).hstack(measured[order.arg_sort()])
 
 
