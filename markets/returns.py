@@ -125,8 +125,7 @@ def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, 
     ``offset + n - start``: bars are scattered in and pairs gathered out by position, without
     joins, and the empty lead-in keeps windows from reaching into the previous key.
     Columns: ``key``; ``close``; ``no_trade`` (no bar, or a volume of 0); ``prev_close``, the last
-    close before the session within the key; ``r``, the return since then; ``r1``, ``r`` only when
-    the session before has a bar.
+    close before the session within the key; ``r``, the return since then.
     """
     info = keys.join(last, on="cal", how="left", maintain_order="left")
     info = info.join(rows.group_by(key).agg(first=pl.col("n").min()), on=key, how="left", maintain_order="left")
@@ -143,13 +142,18 @@ def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, 
     first_row = _at(info, "offset", key) + pad  # the row of the key's first bar
     prev = pl.when(pl.int_range(pl.len()) > first_row).then(pl.col("close").forward_fill().shift(1))
     grid = grid.with_columns(prev_close=prev).with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
-    return info, grid.with_columns(r1=pl.when(pl.col("close").shift(1).is_not_null()).then(pl.col("r")))
+    return info, grid
+
+
+#: A one-session return: ``r`` only when the session before has a bar (not a resumption).
+_R1 = pl.when(pl.col("close").shift(1).is_not_null()).then(pl.col("r"))
 
 
 def _bounds(info: pl.DataFrame) -> pl.DataFrame:
     """Per key: the sessions its grid holds (``lo .. hi``, as ``start .. last``) and ``base``,
     which added to a session number gives that session's row in the grid."""
-    return info.select(lo="start", hi="last", base=pl.col("offset") - pl.col("start"))
+    bounds = info.select(lo="start", hi="last", base=pl.col("offset") - pl.col("start"))
+    return bounds.cast(pl.Int32)  # narrow: millions of pairs carry them
 
 
 def _row(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
@@ -160,7 +164,7 @@ def _row(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
 
 def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame) -> pl.DataFrame:
     """The grid's ``close, prev_close, r, no_trade`` and cumulative sums, down the whole grid, of
-    1, x, y, xy, x² (``x`` the benchmark's one-session return ``r1`` on the same session, read
+    1, x, y, xy, x² (``x`` the benchmark's one-session return (:data:`_R1`) on the same session, read
     from its grid by position; ``y`` the security's; 0 for a session lacking either, so that
     differences of ``k`` count usable sessions). One chunk: gathers are faster."""
     # Session n sits on grid row i = n + base and on benchmark row n + bench base.
@@ -171,12 +175,11 @@ def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame
         base=pl.col("base") - pl.col("offset") + pl.col("start"),
     )
     at = lambda c: _at(per_combo, c, "combo")
-    m1 = pl.lit(bgrid["r1"]).gather(_row(pl.int_range(pl.len()), at("lo"), at("hi"), at("base")))
+    m1 = pl.lit(bgrid.select(_R1).to_series()).gather(_row(pl.int_range(pl.len()), at("lo"), at("hi"), at("base")))
+    grid = grid.with_columns(r1=_R1, m1=m1)
     ok = pl.col("r1").is_not_null() & pl.col("m1").is_not_null()
-    grid = grid.with_columns(m1=m1).with_columns(k=ok, x=pl.when(ok).then("m1").otherwise(0.0),
-                                                y=pl.when(ok).then("r1").otherwise(0.0))
-    x, y = pl.col("x"), pl.col("y")
-    raw = {"k": pl.col("k"), "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
+    x, y = pl.when(ok).then("m1").otherwise(0.0), pl.when(ok).then("r1").otherwise(0.0)
+    raw = {"k": ok, "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
     return grid.select("close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()}).rechunk()
 
 

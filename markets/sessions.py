@@ -32,11 +32,13 @@ coarse to date a reaction at all: ``imprecise``, no ``t0``.
 
 from __future__ import annotations
 
+import os
 import warnings
 from datetime import date
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
-import exchange_calendars as xc
 import polars as pl
 
 UTC = pl.Datetime("us", "UTC")
@@ -47,28 +49,68 @@ PRECISION = {"second": "1s", "minute": "1m", "hour": "1h", "day": "1d", "month":
 _COLUMNS = {"open": "open_utc", "break_start": "break_start_utc", "break_end": "break_end_utc", "close": "close_utc"}
 
 
-@cache
-def _calendar(name: str) -> xc.ExchangeCalendar:
-    """``get_calendar`` builds the whole schedule each time; build each calendar once.
+def _build(name: str) -> tuple[pl.DataFrame, str]:
+    """Every session of the calendar from exchange_calendars, with ``n`` counting sessions from
+    its first one, and the exchange's time zone.
 
-    exchange_calendars 4.13 still calls pandas APIs that pandas 3 deprecates; those warnings are
-    nothing a user of this module could act on, so they are silenced here.
+    Building a calendar takes exchange_calendars (and pandas) about 0.1 s to import and as long
+    again per calendar, hence :func:`_schedule`'s cache. exchange_calendars 4.13 still calls
+    pandas APIs that pandas 3 deprecates; those warnings are nothing a user of this module could
+    act on, so they are silenced here.
     """
+    import exchange_calendars as xc
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return xc.get_calendar(name)
-
-
-@cache
-def _full_table(name: str) -> pl.DataFrame:
-    """Every session of the calendar, with ``n`` counting sessions from its first one."""
-    schedule = _calendar(name).schedule
+        calendar = xc.get_calendar(name)
+    schedule = calendar.schedule
     utc = {new: schedule[old].dt.tz_convert(None).to_numpy() for old, new in _COLUMNS.items()}  # NaT -> null
-    return pl.DataFrame({"session": schedule.index.values, **utc}).with_row_index("n").select(
+    table = pl.DataFrame({"session": schedule.index.values, **utc}).with_row_index("n").select(
         pl.col("session").cast(pl.Date),
         *[pl.col(c).cast(pl.Datetime("us")).dt.replace_time_zone("UTC") for c in utc],
         pl.col("n").cast(pl.Int32),
     )
+    return table, str(calendar.tz)
+
+
+def cache_path(name: str) -> Path:
+    """Where a calendar's schedule is kept: named by exchange_calendars' version and the month
+    it was built in, because its default range runs from 20 years ago to a year ahead."""
+    from platformdirs import user_cache_path
+
+    built = f"{name}-xc{version('exchange_calendars')}-{date.today():%Y-%m}.parquet"
+    return user_cache_path("china-space-tracker") / "sessions" / built
+
+
+@cache
+def _schedule(name: str) -> tuple[pl.DataFrame, str]:
+    """:func:`_build`'s table and time zone, from the user's cache when it holds this month's.
+
+    The cache only saves time: a missing, unreadable or unwritable file means building the
+    calendar, never an error. It is written whole under a temporary name and then renamed, so a
+    reader never sees half a file.
+    """
+    path = cache_path(name)
+    try:
+        return pl.read_parquet(path), pl.read_parquet_metadata(path)["timezone"]
+    except (OSError, KeyError, pl.exceptions.PolarsError):
+        pass  # not there, or not readable: build it
+    table, tz = _build(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{name}-*.parquet"):
+            old.unlink(missing_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        table.write_parquet(partial, metadata={"timezone": tz})
+        partial.replace(path)
+    except OSError:
+        pass
+    return table, tz
+
+
+def _full_table(name: str) -> pl.DataFrame:
+    """Every session of the calendar, with ``n`` counting sessions from its first one."""
+    return _schedule(name)[0]
 
 
 def _clip(frame: pl.DataFrame, start: date | None, end: date | None) -> pl.DataFrame:
@@ -160,7 +202,7 @@ def place_events(events: pl.DataFrame, calendar: str) -> pl.DataFrame:
         raise ValueError(f"unknown precision {sorted(map(str, unknown))}: expected one of {', '.join(PRECISION)}")
     full = _full_table(calendar)
     first, last = full["session"].min(), full["session"].max()
-    tz = str(_calendar(calendar).tz)
+    tz = _schedule(calendar)[1]
     dtype = events.schema["time_utc"]
     t = pl.col("time_utc")
     t = t.dt.convert_time_zone("UTC") if getattr(dtype, "time_zone", None) else t.dt.replace_time_zone("UTC")

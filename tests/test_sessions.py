@@ -13,12 +13,14 @@ after the 2025-12-24 half day is Monday 2025-12-29.
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime
 
 import exchange_calendars as xc
 import polars as pl
 import pytest
 
+from markets import sessions
 from markets.sessions import place_events, session_number, session_table
 from markets.symbols import calendar_of
 
@@ -82,7 +84,9 @@ def test_nyse_moves_an_hour_earlier_in_utc_with_us_daylight_saving():
 
 
 def test_session_table_is_clipped_to_the_calendar():
-    cal = xc.get_calendar("XSHG")
+    with warnings.catch_warnings():  # exchange_calendars' pandas-3 deprecation noise
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cal = xc.get_calendar("XSHG")
     table = session_table("XSHG", date(1990, 1, 1), date(2100, 1, 1))
     assert table["session"][0] == cal.first_session.date()
     assert table["session"][-1] == cal.last_session.date()  # 2026-12-31 in exchange_calendars 4.13
@@ -94,6 +98,35 @@ def test_session_numbers_count_sessions_across_holidays():
     n = days.select(session_number("XSHG", pl.col("d"))).to_series().to_list()
     assert n[1] is None and n[3] is None and n[4] is None  # a Saturday, beyond the calendar, null
     assert n[2] - n[0] == 1  # the Spring Festival week is not a session
+
+
+def test_schedules_are_cached_per_month_and_a_bad_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    sessions._schedule.cache_clear()
+    built = session_table("XHKG")
+    path = sessions.cache_path("XHKG")
+    assert path.is_relative_to(tmp_path) and path.exists() and f"-{date.today():%Y-%m}." in path.name
+    sessions._schedule.cache_clear()
+    assert session_table("XHKG").equals(built)  # read back from the file
+    assert sessions._schedule("XHKG")[1] == "Asia/Hong_Kong"
+    path.write_bytes(b"not parquet")
+    sessions._schedule.cache_clear()
+    assert session_table("XHKG").equals(built)  # a damaged file is rebuilt, not an error
+    assert sessions.cache_path("XHKG").stat().st_size > 1000
+    sessions._schedule.cache_clear()
+
+
+def test_an_unwritable_cache_still_gives_the_schedule(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    sessions._schedule.cache_clear()
+    try:
+        assert session_table("XSHG", date(2026, 2, 13), date(2026, 2, 24))["session"].to_list() == [
+            date(2026, 2, 13), date(2026, 2, 24)
+        ]
+    finally:
+        sessions._schedule.cache_clear()
 
 
 # -- place_events ----------------------------------------------------------------------------------
