@@ -56,6 +56,8 @@ huge, when the benchmark's return variance in the window is below 1e-10 (it did 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -236,21 +238,29 @@ def _measure(p: pl.DataFrame, min_est: int) -> pl.DataFrame:
     )
 
 
-def event_returns(
-    pairs: pl.DataFrame, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30
-) -> pl.DataFrame:
-    """``pairs`` plus ``prev_close, close, ret, bench_ret, ar, ar_mm, alpha, beta, n_est``,
-    ``car_0_1, car_m1_1, car_0_5, car_mm_0_1, car_mm_m1_1, car_mm_0_5``, ``limit_up``,
-    ``limit_down``, ``no_trade`` (definitions in the module docstring); rows keep their order.
+@dataclass(frozen=True)
+class Plan:
+    """What the pairs alone decide, worked out before any bar is read (:func:`plan`).
 
-    ``t0`` must be a session of the pair's ``calendar`` (or null); the benchmark's bars are read
-    on the same calendar. Raises ValueError for a ``t0`` that is not a session and for bars that
-    repeat a (security, date). Memory: ``bars`` is the largest input; a caller that passes the
-    only reference lets it go as soon as the grids are built.
+    ``combos`` numbers the (security, benchmark, calendar) grids, ``benches`` the (benchmark,
+    calendar) grids and ``series`` the (security, calendar) bar series feeding them; ``last`` is
+    each calendar's last session an event window reads; ``keys`` holds each pair's ``combo, bid,
+    _n0`` (t0's session number) and ``limit_pct`` in grid order, which ``order`` maps back from.
     """
-    if est_len < 2 or min_est < 2 or gap < 0:
-        raise ValueError("need est_len >= 2, min_est >= 2 and gap >= 0")
-    pad = est_len + gap  # empty lead-in: an estimation window that starts before the first bar reads it
+
+    calendars: list[str]
+    combos: pl.DataFrame
+    benches: pl.DataFrame
+    series: pl.DataFrame
+    last: pl.DataFrame
+    keys: pl.DataFrame
+    order: pl.Series
+
+
+def plan(pairs: pl.DataFrame) -> Plan:
+    """Number the grids ``pairs`` need and place each pair on them (see :func:`event_returns`).
+
+    Raises ValueError for a ``t0`` that is not a session of the pair's calendar."""
     calendars = sorted(pairs["calendar"].drop_nulls().unique().to_list())
     combos, benches, series = _keys(pairs, calendars)
     p = pairs.select("event_id", "security", "benchmark", "calendar", "t0", "limit_pct").join(
@@ -261,30 +271,53 @@ def event_returns(
     if bad.height:
         examples = bad.select("event_id", "security", "calendar", "t0").head(3).rows()
         raise ValueError(f"{bad.height} pairs have a t0 that is not a session of their calendar, e.g. {examples}")
-
-    # Each calendar's grids run to the last session an event window reads.
     reach = max(b for _, b in WINDOWS.values())
     last = p.group_by("cal").agg(last=pl.col("_n0").max() + reach).drop_nulls()
-    p = p.select("combo", "bid", "_n0", "limit_pct")
-    runs = _runs(bars, series)
+    # Pairs are read in grid order (by combo, then session), so that reads sweep the grid instead
+    # of jumping about it. (One integer sort key: sorting on two columns took five times as long.)
+    order = p.select((pl.col("combo").cast(pl.Int64) * 2**31 + pl.col("_n0")).arg_sort(nulls_last=True)).to_series()
+    keys = p.select("combo", "bid", "_n0", "limit_pct")[order]
+    return Plan(calendars, combos, benches, series, last, keys, order)
+
+
+def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30) -> pl.DataFrame:
+    """The :data:`OUTPUT` columns for the pairs of ``planned``, in the pairs' order.
+
+    Raises ValueError for bars that repeat a (security, date). Memory: ``bars`` is the largest
+    input; a caller that passes the only reference lets it go as soon as the grids are built.
+    """
+    if est_len < 2 or min_est < 2 or gap < 0:
+        raise ValueError("need est_len >= 2, min_est >= 2 and gap >= 0")
+    pad = est_len + gap  # empty lead-in: an estimation window that starts before the first bar reads it
+    runs = _runs(bars, planned.series)
 
     def grid_of(keys: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-        rows = _bar_rows(bars, runs, keys, key, calendars, last)
-        return _grid(keys, key, rows, bars, last, pad)
+        rows = _bar_rows(bars, runs, keys, key, planned.calendars, planned.last)
+        return _grid(keys, key, rows, bars, planned.last, pad)
 
-    binfo, bgrid = grid_of(benches, "bid")
-    info, grid = grid_of(combos, "combo")
+    binfo, bgrid = grid_of(planned.benches, "bid")
+    info, grid = grid_of(planned.combos, "combo")
     del bars  # the grids hold what is needed: let the bars go (see the docstring)
     grid = _estimation_sums(info, grid, binfo, bgrid)
-
-    # Gather in grid order (by combo, then session) so that reads sweep the grid instead of
-    # jumping about it, on the few columns the measures need; then restore the pairs' order.
-    # (One integer sort key: sorting on two columns took five times as long.)
-    order = p.select((pl.col("combo").cast(pl.Int64) * 2**31 + pl.col("_n0")).arg_sort(nulls_last=True)).to_series()
-    gathered = _read(p[order], info, grid, binfo, bgrid, est_len, gap)
+    gathered = _read(planned.keys, info, grid, binfo, bgrid, est_len, gap)
     del grid  # the biggest frame left: gone before the measures allocate theirs
-    measured = _measure(gathered, min_est).select(OUTPUT)
-    return pairs.drop(OUTPUT, strict=False).hstack(measured[order.arg_sort()])
+    return _measure(gathered, min_est).select(OUTPUT)[planned.order.arg_sort()]
+
+
+def event_returns(
+    pairs: pl.DataFrame, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30
+) -> pl.DataFrame:
+    """``pairs`` plus ``prev_close, close, ret, bench_ret, ar, ar_mm, alpha, beta, n_est``,
+    ``car_0_1, car_m1_1, car_0_5, car_mm_0_1, car_mm_m1_1, car_mm_0_5``, ``limit_up``,
+    ``limit_down``, ``no_trade`` (definitions in the module docstring); rows keep their order.
+
+    ``t0`` must be a session of the pair's ``calendar`` (or null); the benchmark's bars are read
+    on the same calendar. Raises ValueError for a ``t0`` that is not a session and for bars that
+    repeat a (security, date). :func:`plan` and :func:`measure` are its two halves, for a caller
+    that has the pairs before the bars.
+    """
+    pairs = pairs.drop(OUTPUT, strict=False)
+    return pairs.hstack(measure(plan(pairs), bars, est_len=est_len, gap=gap, min_est=min_est))
 
 
 def _t_stat(column: str) -> pl.Expr:

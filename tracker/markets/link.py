@@ -194,16 +194,18 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     listed = registry.securities(conn)
     secs = listed.filter(pl.col("role") == "security").sort("yahoo").with_row_index("si")
     ev_themes, si_themes = _themes(conn, evts, secs, params)
-    # Building and placing the pairs is polars work, which runs outside the GIL: a worker
-    # thread does it while this thread, which owns the database connection, reads the bars.
+    # Building and placing the pairs, and planning their grids, is polars work, which runs
+    # outside the GIL: a worker thread does it while this thread, which owns the database
+    # connection, reads the bars.
     with ThreadPoolExecutor(max_workers=1) as pool:
         placing = pool.submit(_placed, evts, secs, ev_themes, si_themes)
+        planning = pool.submit(lambda: returns.plan(placing.result()))
         prices = [_prices(conn, evts, secs, ev_themes, si_themes, params)]
-        linked = placing.result()
-    # The bars, the biggest frame, go to event_returns as their only reference, so that it can
-    # let them go once its grids are built.
-    measured = returns.event_returns(
-        linked, prices.pop(), est_len=params.est_len, gap=params.gap, min_est=params.min_est
+        linked, planned = placing.result(), planning.result()
+    # The bars, the biggest frame, go to measure() as their only reference, so that it can let
+    # them go once its grids are built.
+    measured = linked.hstack(
+        returns.measure(planned, prices.pop(), est_len=params.est_len, gap=params.gap, min_est=params.min_est)
     )
     symbols = listed.select(benchmark="security", bench_symbol="yahoo")
     secs = secs.join(symbols, on="benchmark", how="left", maintain_order="left")
