@@ -126,6 +126,18 @@ def test_missing_volume_round_trips_as_null_and_read_filters_dates(engine):
     assert back["volume"].null_count() == 1 and back["close"].to_list() == [62.19]
 
 
+def test_read_spans_many_batches_and_survives_bars_added_after_the_count(engine, monkeypatch):
+    days = [date(2016 + y, 3, 1) for y in range(10)]  # ten yearly chunks per security
+    frames = [synthetic_bars(f"XSHG:60{i:04d}", days, [10.0 + i + y for y in range(10)]) for i in range(300)]
+    with engine.begin() as conn:
+        bars.merge(conn, pl.concat(frames), "synthetic")
+        assert bars.read(conn).equals(pl.concat(frames))  # 3,000 chunks: two batches of 2,000
+    counted = bars._unpack
+    monkeypatch.setattr(bars, "_unpack", lambda batches, total, fields: counted(batches, total - 2500, fields))
+    with engine.connect() as conn:  # as if 2,500 bars had been written between count and read
+        assert bars.read(conn).equals(pl.concat(frames))
+
+
 def test_a_failed_transaction_leaves_the_bars_as_they_were(engine):
     frame = synthetic_bars("XSHG:600118", [date(2026, 1, 5)], [10.0])
     with pytest.raises(RuntimeError):

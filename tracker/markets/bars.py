@@ -10,12 +10,13 @@ import or refresh stores everything or nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import polars as pl
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from tracker.markets.models import PriceChunk
 
@@ -44,24 +45,44 @@ def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMA)
 
 
-def _unpack(rows, fields: tuple[str, ...] = (*PRICES, "volume")) -> pl.DataFrame:
-    """Chunks -> a bars frame of ``fields``; NaN volume (stored for missing) becomes null again."""
+def _unpack(batches: Iterable[Sequence], total: int, fields: tuple[str, ...] = (*PRICES, "volume")) -> pl.DataFrame:
+    """Chunk rows, batch by batch, -> a bars frame of ``fields`` (about ``total`` bars: the
+    count is a separate read); NaN volume (stored for missing) becomes null again.
+
+    Each batch's packed arrays are copied straight into arrays of the final size, so the only
+    new memory is the frame's own: joining all the blobs first, then converting, touched twice
+    as much, and fresh memory is what a read of millions of bars mostly pays for."""
+    days, data = np.empty(total, "<i4"), {c: np.empty(total, "<f8") for c in fields}
+    names, counts, at = [], [], 0
+    for batch in batches:
+        size = sum(r.n for r in batch)
+        # More bars than counted if written to between the two reads (no snapshot spans both).
+        days, data = _room(days, at + size), {c: _room(v, at + size) for c, v in data.items()}
+        days[at : at + size] = np.frombuffer(b"".join(r.date for r in batch), "<i4")
+        for c in fields:
+            data[c][at : at + size] = np.frombuffer(b"".join(getattr(r, c) for r in batch), "<f8")
+        names += [r.security for r in batch]
+        counts += [r.n for r in batch]
+        at += size
+    days, data = days[:at], {c: v[:at] for c, v in data.items()}
     schema = {c: t for c, t in SCHEMA.items() if c in ("security", "date", *fields)}
-    if not rows:
-        return pl.DataFrame(schema=schema)
-    counts = [r.n for r in rows]
-    days = np.frombuffer(b"".join(r.date for r in rows), dtype="<i4")
-    data = {c: np.frombuffer(b"".join(getattr(r, c) for r in rows), dtype="<f8") for c in fields}
     return pl.DataFrame(
         {
             # One name per chunk, repeated by index in Rust: an object array of 12 M strings
             # took seconds to convert.
-            "security": pl.Series([r.security for r in rows], dtype=pl.Utf8).gather(np.repeat(np.arange(len(rows)), counts)),
+            "security": pl.Series(names, dtype=pl.Utf8).gather(np.repeat(np.arange(len(names)), counts)),
             "date": pl.Series(days, dtype=pl.Int32).cast(pl.Date),
             **data,
         },
         schema=schema,
     ).with_columns(pl.col(c).fill_nan(None) for c in fields if c == "volume")
+
+
+def _room(values: np.ndarray, size: int) -> np.ndarray:
+    """``values``, grown if needed to hold ``size`` (with half as much again to spare)."""
+    if size <= len(values):
+        return values
+    return np.concatenate([values, np.empty(size - len(values) + size // 2, values.dtype)])
 
 
 def _pack(frame: pl.DataFrame) -> dict[str, bytes]:
@@ -82,14 +103,17 @@ def read(
     """Bars of ``securities`` (all when None) between ``start`` and ``end`` inclusive, with the
     columns ``security``, ``date`` and ``fields`` (reading fewer columns is proportionally faster)."""
     table = PriceChunk.__table__
-    query = select(table.c.security, table.c.n, table.c.date, *(table.c[f] for f in fields))
+    chosen = []
     if securities is not None:
-        query = query.where(PriceChunk.security.in_(securities))
+        chosen.append(PriceChunk.security.in_(securities))
     if start:
-        query = query.where(PriceChunk.year >= start.year)
+        chosen.append(PriceChunk.year >= start.year)
     if end:
-        query = query.where(PriceChunk.year <= end.year)
-    frame = _unpack(conn.execute(query.order_by(PriceChunk.security, PriceChunk.year)).all(), fields)
+        chosen.append(PriceChunk.year <= end.year)
+    total = conn.execute(select(func.coalesce(func.sum(table.c.n), 0)).where(*chosen)).scalar()
+    query = select(table.c.security, table.c.n, table.c.date, *(table.c[f] for f in fields)).where(*chosen)
+    result = conn.execute(query.order_by(PriceChunk.security, PriceChunk.year).execution_options(yield_per=2000))
+    frame = _unpack(result.partitions(), total, fields)
     if start:
         frame = frame.filter(pl.col("date") >= start)
     if end:
@@ -112,7 +136,7 @@ def merge(conn, bars: pl.DataFrame, source: str, replace: bool = False) -> Merge
     bars = bars.select(list(SCHEMA)).cast(SCHEMA).with_columns(year=pl.col("date").dt.year())
     keys = bars.select("security", "year").unique().sort("security", "year").rows()
     held_rows = _held(conn, keys)
-    held = _unpack(held_rows).with_columns(year=pl.col("date").dt.year())
+    held = _unpack([held_rows], sum(r.n for r in held_rows)).with_columns(year=pl.col("date").dt.year())
     sources = {(r.security, r.year): json.loads(r.sources) for r in held_rows}
 
     joined = bars.join(held, on=["security", "date"], how="left", suffix="_held", coalesce=True)
