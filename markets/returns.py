@@ -111,10 +111,10 @@ def _bar_rows(bars: pl.DataFrame, runs: pl.DataFrame, keys: pl.DataFrame, key: s
     """``key, n, bar``: each bar (``bar`` its row in ``bars``) of each key's series, numbered by
     session ``n`` on the key's calendar; bars off the calendar or after its ``last`` are left out."""
     hit = runs.join(keys.select(key, "sid"), on="sid").join(last, on="cal")
-    rows = hit.select(key, "cal", "last", bar=pl.int_ranges("start", pl.col("start") + pl.col("len"), dtype=pl.UInt32))
+    rows = hit.lazy().select(key, "cal", "last", bar=pl.int_ranges("start", pl.col("start") + pl.col("len"), dtype=pl.UInt32))
     rows = rows.explode("bar").with_columns(date=pl.lit(bars["date"]).gather(pl.col("bar")))
     n = session_numbers(calendars, pl.col("cal"), pl.col("date"))
-    return rows.with_columns(n=n).filter(pl.col("n") <= pl.col("last")).select(key, "n", "bar")
+    return rows.with_columns(n=n).filter(pl.col("n") <= pl.col("last")).select(key, "n", "bar").collect()
 
 
 def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, last: pl.DataFrame,
@@ -140,9 +140,9 @@ def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, 
     if grid.height - bar.null_count() != rows.height:
         raise ValueError("bars hold more than one row for the same security and session")
     close, volume = (pl.lit(bars[c]).cast(pl.Float64).gather(bar) for c in ("close", "volume"))
-    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False))
     first_row = _at(info, "offset", key) + pad  # the row of the key's first bar
     prev = pl.when(pl.int_range(pl.len()) > first_row).then(pl.col("close").forward_fill().shift(1))
+    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False))
     grid = grid.with_columns(prev_close=prev).with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
     return info, grid
 
@@ -178,11 +178,11 @@ def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame
     )
     at = lambda c: _at(per_combo, c, "combo")
     m1 = pl.lit(bgrid.select(_R1).to_series()).gather(_row(pl.int_range(pl.len()), at("lo"), at("hi"), at("base")))
-    grid = grid.with_columns(r1=_R1, m1=m1)
     ok = pl.col("r1").is_not_null() & pl.col("m1").is_not_null()
     x, y = pl.when(ok).then("m1").otherwise(0.0), pl.when(ok).then("r1").otherwise(0.0)
     raw = {"k": ok, "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
-    return grid.select("close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()}).rechunk()
+    sums = grid.lazy().with_columns(r1=_R1, m1=m1).select("close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()})
+    return sums.collect().rechunk()
 
 
 def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame,

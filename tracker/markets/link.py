@@ -142,21 +142,21 @@ def pairs(ev_themes: pl.DataFrame, si_themes: pl.DataFrame, n_secs: int) -> pl.D
 
 def _placed(evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFrame, si_themes: pl.DataFrame) -> pl.DataFrame:
     """The pairs with their security's fields, placed on its calendar (session class, t0)."""
-    linked = pairs(ev_themes, si_themes, secs.height).with_columns(
+    linked = pairs(ev_themes, si_themes, secs.height)
+    used = secs.join(linked.select("si").unique(), on="si", how="semi")
+    calendars = used["calendar"].drop_nulls().unique().sort().to_list()
+    # Every event placed on every calendar, calendar after calendar: one gather places a pair.
+    events = evts.select("event_id", time_utc="event_time", precision="precision")
+    placed = pl.concat([sessions.place_events(events, c) for c in calendars]) if calendars else None
+    which = secs.select(pl.col("calendar").replace_strict(calendars, range(len(calendars)), default=None))
+    row = pl.lit(which.to_series()).gather(pl.col("si")).cast(pl.Int64) * evts.height + pl.col("ev")
+    return linked.with_columns(
         **{c: pl.lit(secs[c]).gather(pl.col("si")) for c in ("security", "benchmark", "calendar", "limit_pct")},
         event_id=pl.lit(evts["event_id"]).gather(pl.col("ev")),
-    )
-    calendars = linked["calendar"].unique().sort().to_list()
-    placed = {
-        c: sessions.place_events(evts.select("event_id", time_utc="event_time", precision="precision"), c)
-        for c in calendars
-    }
-    return linked.with_columns(
         **{
-            col: pl.coalesce([pl.when(pl.col("calendar") == c).then(pl.lit(placed[c][col]).gather(pl.col("ev"))) for c in calendars])
-            if calendars else pl.lit(None, dtype)
+            col: pl.lit(placed[col]).gather(row) if placed is not None else pl.lit(None, dtype)
             for col, dtype in (("session_class", pl.Utf8), ("t0", pl.Date), ("ambiguous", pl.Boolean))
-        }
+        },
     )
 
 
