@@ -11,13 +11,15 @@ measures about 2.5 million (event, security) pairs. The database is built once i
 directory (``--keep DIR`` reuses it); the timed run is a fresh process (``python bench/link.py
 --measure DB``), so its peak RSS is the linkage's own.
 
-    python bench/link.py [--keep DIR]
+    python bench/link.py [--keep DIR] [--runs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,8 +97,8 @@ def measure(url: str) -> None:
     """The timed part: open the database, link every event, report time and peak RSS.
 
     Two figures: from opening the database to the finished frame (what the target is about), and
-    the same plus importing the libraries (polars, SQLAlchemy, exchange_calendars with pandas),
-    which a fresh ``tracker link`` process also pays."""
+    the same plus importing the libraries (polars, SQLAlchemy, the tracker), which a fresh
+    ``tracker link`` process also pays. The last line is JSON for :func:`main`'s summary."""
     started = time.perf_counter()
     from tracker.db import connect
     from tracker.markets.link import LinkParams, link
@@ -112,11 +114,13 @@ def measure(url: str) -> None:
     print(f"linked {frame['event_id'].n_unique():,} events x {frame['security'].n_unique():,} securities = {frame.height:,} pairs "
           f"({computed:,} with a market-model AR) in {elapsed:.2f} s from the database ({elapsed / 5:.2f}x the 5 s "
           f"budget), {done - started:.2f} s with imports; peak RSS {rss:,.0f} MiB")
+    print(json.dumps({"seconds": elapsed, "with_imports": done - started, "rss_mib": rss}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", type=Path, help="build (or reuse) the synthetic database in DIR")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs, each in a fresh process (default 5)")
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -127,8 +131,16 @@ def main() -> None:
     url = f"sqlite:///{folder / 'bench.db'}"
     if not (folder / "bench.db").exists():
         build(url)
-    for _ in range(2):
-        subprocess.run([sys.executable, __file__, "--measure", url], check=True)
+    runs = []
+    for _ in range(args.runs):
+        out = subprocess.run([sys.executable, __file__, "--measure", url], check=True, capture_output=True, text=True).stdout
+        *lines, result = out.strip().splitlines()
+        print(*lines, sep="\n")
+        runs.append(json.loads(result))
+    seconds = sorted(r["seconds"] for r in runs)
+    print(f"{len(runs)} runs from the database: median {statistics.median(seconds):.2f} s (min {seconds[0]:.2f}, "
+          f"max {seconds[-1]:.2f}; target < 5 s); with imports median "
+          f"{statistics.median(r['with_imports'] for r in runs):.2f} s; peak RSS up to {max(r['rss_mib'] for r in runs):,.0f} MiB")
 
 
 if __name__ == "__main__":
