@@ -43,7 +43,11 @@ row of (series, n) is arithmetic: bars are scattered in and pairs gathered out b
 window that starts before a series' first bar reads empty rows, never the previous series.
 Cumulative sums of ``1, x, y, xy, x²`` (benchmark ``x``, security ``y``, zeros where either return
 is missing, so that the count is null-aware) give any estimation window's sums as the difference
-of two rows; each pair gathers those, its closes and its window's returns.
+of two rows; each pair gathers those, its closes and its window's returns. Bars are found by
+their runs of one security (never a join of millions of rows on text), numbered by one gather
+over all calendars, and expressions that share subexpressions run in lazy frames so that polars
+computes each once. :func:`plan` needs only the pairs, so a caller can run it while the bars are
+being read. On a 2-core machine, 2.5 million pairs over 12 million bars take about 3 s.
 
 Numerics. Centring is not needed: OLS from raw sums loses about ``log10(1 + mean²/variance)``
 digits, and daily returns have a mean near 0.001 against a standard deviation near 0.02 (a loss
