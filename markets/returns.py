@@ -193,7 +193,8 @@ def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.Dat
           est_len: int, gap: int) -> pl.DataFrame:
     """Each pair's grid values at t0 (closes, no_trade), its estimation sums over sessions
     ``t0 - gap - est_len + 1 .. t0 - gap``, and its and its benchmark's returns across the event
-    windows as ``_r{j}``, ``_m{j}`` for offsets j; null where a grid has no such row."""
+    windows as ``_r{j}``, ``_m{j}`` for offsets j; null where a grid has no such row. (In a lazy
+    frame, so that each session offset's row is computed once for all the columns read there.)"""
     p = p.with_columns(
         **{f"_{c}": _at(_bounds(info), c, "combo") for c in ("lo", "hi", "base")},
         **{f"_b{c}": _at(_bounds(binfo), c, "bid") for c in ("lo", "hi", "base")},
@@ -202,17 +203,18 @@ def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.Dat
     row = lambda j: _row(n0 + j, pl.col("_lo"), pl.col("_hi"), pl.col("_base"))
     brow = lambda j: _row(n0 + j, pl.col("_blo"), pl.col("_bhi"), pl.col("_bbase"))
     offsets = range(min(a for a, _ in WINDOWS.values()), max(b for _, b in WINDOWS.values()) + 1)
-    return p.with_columns(
+    return p.lazy().with_columns(
         **{c: pl.lit(grid[c]).gather(row(0)) for c in ("prev_close", "close", "no_trade")},
         **{f"_{c}": pl.lit(grid[c]).gather(row(-gap)) - pl.lit(grid[c]).gather(row(-gap - est_len))
            for c in ("k", "sx", "sy", "sxy", "sxx")},
         **{f"_r{j}": pl.lit(grid["r"]).gather(row(j)) for j in offsets},
         **{f"_m{j}": pl.lit(bgrid["r"]).gather(brow(j)) for j in offsets},
-    )
+    ).collect()
 
 
-def _measure(p: pl.DataFrame, min_est: int) -> pl.DataFrame:
-    """The output columns from what :func:`_read` gathered."""
+def _measure(p: pl.LazyFrame, min_est: int) -> pl.LazyFrame:
+    """The output columns from what :func:`_read` gathered (lazy, so that terms the CARs and
+    ARs share are computed once)."""
     k, sx, sy, sxy, sxx = map(pl.col, ("_k", "_sx", "_sy", "_sxy", "_sxx"))
     vxx = sxx - sx**2 / k  # normal equations from raw sums: see the module docstring on centring
     p = p.with_columns(beta=pl.when((k >= min_est) & (vxx > 1e-10 * k)).then((sxy - sx * sy / k) / vxx))
@@ -305,7 +307,10 @@ def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int =
     grid = _estimation_sums(info, grid, binfo, bgrid)
     gathered = _read(planned.keys, info, grid, binfo, bgrid, est_len, gap)
     del grid  # the biggest frame left: gone before the measures allocate theirs
-    return _measure(gathered, min_est).select(OUTPUT)[planned.order.arg_sort()]
+    measured = _measure(gathered.lazy(), min_est).select(OUTPUT).collect()
+    order = planned.order  # back to the pairs' order: the inverse permutation, by one scatter
+    back = pl.Series(np.empty(len(order), np.uint32)).scatter(order, pl.int_range(len(order), dtype=pl.UInt32, eager=True))
+    return measured[back]
 
 
 def event_returns(
