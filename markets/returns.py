@@ -115,7 +115,8 @@ def _bar_rows(bars: pl.DataFrame, runs: pl.DataFrame, keys: pl.DataFrame, key: s
     """``key, n, bar``: each bar (``bar`` its row in ``bars``) of each key's series, numbered by
     session ``n`` on the key's calendar; bars off the calendar or after its ``last`` are left out."""
     hit = runs.join(keys.select(key, "sid"), on="sid").join(last, on="cal")
-    rows = hit.lazy().select(key, "cal", "last", bar=pl.int_ranges("start", pl.col("start") + pl.col("len"), dtype=pl.UInt32))
+    bar = pl.int_ranges("start", pl.col("start") + pl.col("len"), dtype=pl.UInt32)
+    rows = hit.lazy().select(key, "cal", "last", bar=bar)
     rows = rows.explode("bar").with_columns(date=pl.lit(bars["date"]).gather(pl.col("bar")))
     n = session_numbers(calendars, pl.col("cal"), pl.col("date"))
     return rows.with_columns(n=n).filter(pl.col("n") <= pl.col("last")).select(key, "n", "bar").collect()
@@ -185,7 +186,9 @@ def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame
     ok = pl.col("r1").is_not_null() & pl.col("m1").is_not_null()
     x, y = pl.when(ok).then("m1").otherwise(0.0), pl.when(ok).then("r1").otherwise(0.0)
     raw = {"k": ok, "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
-    sums = grid.lazy().with_columns(r1=_R1, m1=m1).select("close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()})
+    sums = grid.lazy().with_columns(r1=_R1, m1=m1).select(
+        "close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()}
+    )
     return sums.collect().rechunk()
 
 
@@ -309,7 +312,8 @@ def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int =
     del grid  # the biggest frame left: gone before the measures allocate theirs
     measured = _measure(gathered.lazy(), min_est).select(OUTPUT).collect()
     order = planned.order  # back to the pairs' order: the inverse permutation, by one scatter
-    back = pl.Series(np.empty(len(order), np.uint32)).scatter(order, pl.int_range(len(order), dtype=pl.UInt32, eager=True))
+    rows = pl.int_range(len(order), dtype=pl.UInt32, eager=True)
+    back = pl.Series(np.empty(len(order), np.uint32)).scatter(order, rows)
     return measured[back]
 
 
@@ -339,8 +343,8 @@ def _t_stat(column: str) -> pl.Expr:
 def summary(linked: pl.DataFrame, by: str) -> pl.DataFrame:
     """Per value of ``by``: ``n`` (rows), ``n_<x>`` (values computed), ``<x>_mean`` and
     ``<x>_median`` for ar, ar_mm and the market-adjusted CARs (nulls ignored), and ``ar_t``,
-    ``car_0_1_t`` (null when fewer than two values). Events that cluster in time share market shocks, so these t-statistics overstate
-    significance when many pairs share a ``t0``."""
+    ``car_0_1_t`` (null when fewer than two values). Events that cluster in time share market
+    shocks, so these t-statistics overstate significance when many pairs share a ``t0``."""
     return linked.group_by(by).agg(
         n=pl.len(),
         **{f"n_{c}": pl.col(c).count() for c in _SUMMARY},

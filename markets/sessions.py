@@ -53,8 +53,8 @@ def _build(name: str) -> tuple[pl.DataFrame, str]:
     """Every session of the calendar from exchange_calendars, with ``n`` counting sessions from
     its first one, and the exchange's time zone.
 
-    Building a calendar takes exchange_calendars (and pandas) about 0.1 s to import and as long
-    again per calendar, hence :func:`_schedule`'s cache. exchange_calendars 4.13 still calls
+    Importing exchange_calendars (and pandas) takes about half a second and building a calendar
+    0.1 s more, on every run of a command: hence :func:`_schedule`'s cache. exchange_calendars 4.13 still calls
     pandas APIs that pandas 3 deprecates; those warnings are nothing a user of this module could
     act on, so they are silenced here.
     """
@@ -163,12 +163,14 @@ def session_numbers(calendars: list[str], which: pl.Expr, dates: pl.Expr) -> pl.
         return pl.lit(None, pl.Int32)
     low = min(first for first, _ in lookups)
     span = max(first + len(table) for first, table in lookups) - low
+    # Row c * span + d: calendar c's session number on day low + d.
     stacked = pl.concat([
-        pl.Series([None] * (first - low), dtype=pl.Int32).append(table).extend_constant(None, span - first + low - len(table))
+        pl.Series([None] * (first - low), dtype=pl.Int32).append(table).extend_constant(None, span - (first - low) - len(table))
         for first, table in lookups
-    ])  # row c * span + d: calendar c's session number on day low + d
+    ])
     day = dates.cast(pl.Int32) - low
-    return pl.when((day >= 0) & (day < span)).then(pl.lit(stacked).gather(which.cast(pl.Int64) * span + day.clip(0, span - 1)))
+    row = which.cast(pl.Int64) * span + day.clip(0, span - 1)
+    return pl.when((day >= 0) & (day < span)).then(pl.lit(stacked).gather(row))
 
 
 def _classify(t: pl.Expr) -> pl.Expr:

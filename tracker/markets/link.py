@@ -125,7 +125,8 @@ def _themes(conn, evts: pl.DataFrame, secs: pl.DataFrame, params: LinkParams) ->
     ``(si, theme)``. Named securities are linked to every event through one shared theme."""
     if params.symbols:
         chosen = {registry.resolve(conn, s) for s in params.symbols}
-        return evts.select("ev", theme=pl.lit("")), secs.filter(pl.col("security").is_in(chosen)).select("si", theme=pl.lit(""))
+        chosen_si = secs.filter(pl.col("security").is_in(chosen)).select("si", theme=pl.lit(""))
+        return evts.select("ev", theme=pl.lit("")), chosen_si
     return event_themes(evts, registry.rules(conn)), secs.select("si", theme="themes").explode("theme")
 
 
