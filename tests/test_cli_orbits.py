@@ -69,10 +69,23 @@ def test_bad_arguments_exit_2(cli):
 
 
 def test_user_constellation_by_name_launch_and_norad(cli):
+    """Each rule kind picks a different object (real stations.csv): WENTIAN by name, TIANZHOU-10
+    by launch designator, TIANHE by catalog number; MENGTIAN matches none."""
     cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv"))
-    assert cli("constellations", "add", "css", "--name", "CSS*", "--launch", "2021-035", "--norad", "48274").returncode == 0
+    added = cli("constellations", "add", " CSS ", "--name", "css (wen*", "--launch", "2026-102", "--norad", "48274")
+    assert added.returncode == 0 and added.stdout.startswith("css: 3 new rule(s)")
     rows = _rows(cli("sats", "--constellation", "css", "--at", "2026-08-19T00:00:00Z", "--format", "csv"))
-    assert "48274" in {r["norad"] for r in rows}
-    assert all(r["name"].startswith("CSS") or r["cospar"].startswith("2021-035") or r["norad"] == "48274" for r in rows)
-    listed = json.loads(cli("constellations", "list", "--format", "json").stdout)
-    assert {"guowang", "qianfan", "css"} <= {c["constellation"] for c in listed}
+    assert sorted(r["norad"] for r in rows) == ["48274", "53239", "69049"]
+    listed = {c["constellation"]: c for c in json.loads(cli("constellations", "list", "--format", "json").stdout)}
+    assert {"guowang", "qianfan", "css"} <= set(listed)
+    assert (listed["css"]["members"], listed["css"]["n_rules"]) == (3, 3)
+    cli("constellations", "add", "a+b", "--norad", "48274")  # a '+' in a name is just a character
+    assert json.loads(cli("constellations", "list", "--format", "json").stdout)[0]["members"] == 1
+
+
+def test_constellation_names_and_rules_are_checked(cli):
+    for args in (["add", "x"], ["add", "  ", "--norad", "1"]):
+        result = cli("constellations", *args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "must not be empty" in cli("constellations", "add", "  ", "--norad", "1").stderr
+    assert cli("tle", "import", "--constellation", " ", "x.csv").returncode == 2

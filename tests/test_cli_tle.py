@@ -396,6 +396,22 @@ def test_import_3le(cli: Cli, db_url: str) -> None:
     assert {sqlite_time(e).date().isoformat() for _, e in rows} == {"2026-04-25"}
 
 
+def test_a_newer_set_without_a_name_keeps_the_stored_name(cli: Cli, db_url: str, tmp_path: Path) -> None:
+    name, line1, line2 = DIGUI[0]
+    (tmp_path / "named.tle").write_text(three_le([DIGUI[0]]))
+    later = line1.replace("26115.49220466", "26116.49220466")  # a day newer, as a 2LE: no name
+    (tmp_path / "unnamed.tle").write_text(f"{with_checksum(later)}\n{with_checksum(line2)}\n")
+    older = line1.replace("26115.49220466", "26110.49220466")
+    (tmp_path / "older.tle").write_text(three_le([("RENAMED LONG AGO", older, line2)]))
+
+    for file in ("named.tle", "unnamed.tle", "older.tle"):
+        result = cli("tle", "import", str(tmp_path / file))
+        assert result.returncode == 0, result.stderr
+
+    assert query(db_url, "SELECT name, cospar, launch FROM satellite") == [(name, "2024-240A", "2024-240")]
+    assert len(query(db_url, "SELECT epoch FROM element_set")) == 3
+
+
 # == refresh ======================================================================================
 
 

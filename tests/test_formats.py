@@ -312,6 +312,8 @@ def test_line_2_without_line_1():
     result = parse_text(tle(L1, L2, NAME, L2), "mem")
     assert len(result.records) == 1
     assert result.rejected == [Rejected("mem", 3, "line 2 without line 1")]
+    assert str(result.rejected[0]) == "rejected mem:3: line 2 without line 1"
+    assert str(Rejected("gp.json", 0, "record 3: no NORAD_CAT_ID")) == "rejected gp.json: record 3: no NORAD_CAT_ID"
 
 
 def test_line_1_without_line_2():

@@ -66,6 +66,10 @@ class Rejected:
     line: int  #: 1-based first line of the record; 0 where unknown (JSON, XML: see reason)
     reason: str
 
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"rejected {where}: {self.reason}"
+
 
 @dataclass(slots=True)
 class ParseResult:

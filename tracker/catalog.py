@@ -64,6 +64,12 @@ def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
     return _select_constellation(engine, _frame(engine, query), constellation)
 
 
+def satellites(engine: Engine) -> pl.DataFrame:
+    """Every satellite held: ``norad, name, cospar, launch`` (what constellation rules match)."""
+    s = Satellite.__table__
+    return _frame(engine, select(s.c.norad, s.c.name, s.c.cospar, s.c.launch).order_by(s.c.norad))
+
+
 def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
     """Every element set held (optionally for some satellites), oldest first."""
     e, s = ElementSetRow.__table__, Satellite.__table__

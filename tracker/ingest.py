@@ -29,9 +29,7 @@ class ImportCounts:
     new_satellites: int = 0
     new_element_sets: int = 0
     duplicates: int = 0
-    rejected: int = 0
     constellation_members_added: int = 0
-    norads: set[int] = field(default_factory=set)
 
 
 def store(
@@ -55,7 +53,6 @@ def store_in(
         else:
             unique[key] = es
     norads = sorted({norad for norad, _ in unique})
-    counts.norads = set(norads)
 
     epochs = [epoch for _, epoch in unique]
     held = _held_keys(conn, norads, min(epochs, default=None), max(epochs, default=None))
@@ -90,11 +87,15 @@ def _held_keys(conn: Connection, norads: list[int], first, last) -> set[tuple[in
 
 
 def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
-    """Create unseen satellites; give known ones the name and COSPAR id of their newest set."""
+    """Create unseen satellites; give known ones the name and COSPAR id of their newest set.
+
+    A set without a name or COSPAR id (a 2LE, an OMM with a blank OBJECT_ID) never erases one:
+    each field comes from the newest set that has it, in this batch or already stored."""
     newest: dict[int, ElementSet] = {}
-    for es in fresh:
-        if es.norad not in newest or es.epoch >= newest[es.norad].epoch:
-            newest[es.norad] = es
+    named: dict[int, dict[str, str]] = {}
+    for es in sorted(fresh, key=lambda es: utc(es.epoch)):
+        newest[es.norad] = es
+        named.setdefault(es.norad, {}).update({f: getattr(es, f) for f in ("name", "cospar") if getattr(es, f)})
 
     sat, elements = Satellite.__table__, ElementSetRow.__table__
     known = {}
@@ -109,11 +110,14 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
     inserts, updates = [], []
     for norad, es in newest.items():
         old = known.get(norad)
-        row = {"name": es.name, "cospar": es.cospar, "launch": launch_designator(es.cospar)}
+        fields = named[norad]
         if old is None:
-            inserts.append({"norad": norad, **row})
-        elif es.epoch >= old.epoch and (es.name, es.cospar) != (old.name, old.cospar):
-            updates.append({"b_norad": norad, **row})
+            name, cospar = fields.get("name"), fields.get("cospar")
+            inserts.append({"norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
+            continue
+        name, cospar = fields.get("name") or old.name, fields.get("cospar") or old.cospar
+        if utc(es.epoch) >= utc(old.epoch) and (name, cospar) != (old.name, old.cospar):
+            updates.append({"b_norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
     if inserts:
         conn.execute(sat.insert(), inserts)
     if updates:

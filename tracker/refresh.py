@@ -97,7 +97,7 @@ def refresh_tle(engine: Engine, client: CelesTrakClient, urls: list[str], *, now
             problems.append(str(exc))
             continue
         records.extend(result.records)
-        rejected.extend(f"rejected {r.source}:{r.line}: {r.reason}" for r in result.rejected)
+        rejected.extend(str(r) for r in result.rejected)
     with engine.begin() as conn:
         counts = store_in(conn, records)
         for outcome in outcomes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import UserError, add_format, open_db
+from tracker.cli.common import UserError, add_format, constellation_name, open_db
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "rule matches: --name takes a case-insensitive glob ('YAOGAN-*'), --launch a launch "
         "designator ('2024-240'), --norad a catalog number. Repeat options freely.",
     )
-    add.add_argument("name", metavar="NAME")
+    add.add_argument("name", metavar="NAME", type=constellation_name)
     add.add_argument("--name", dest="names", action="append", default=[], metavar="GLOB")
     add.add_argument("--launch", dest="launches", action="append", default=[], metavar="YYYY-NNN")
     add.add_argument("--norad", dest="norads", action="append", default=[], type=int, metavar="CATNR")
@@ -33,16 +33,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def list_constellations(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from tracker.catalog import latest
-    from tracker.constellations import rules_frame
+    from tracker.catalog import satellites
+    from tracker.constellations import membership, rules_frame
     from tracker.output import emit
 
     engine = open_db(args)
     rules = rules_frame(engine)
-    members = (
-        latest(engine).select(pl.col("constellation").str.split("+")).explode("constellation")
-        .group_by("constellation").len("members")
-    )
+    members = membership(satellites(engine), rules).group_by("constellation").len("members")
     rows = (
         rules.group_by("constellation")
         .agg((pl.col("kind") + ":" + pl.col("value")).sort().head(5).str.join(" ").alias("rules"), pl.len().alias("n_rules"))
@@ -55,13 +52,12 @@ def list_constellations(args: argparse.Namespace) -> int:
 
 
 def add_rules(args: argparse.Namespace) -> int:
-    import re
-
+    from tle.elements import launch_designator
     from tracker.constellations import add_rules as add
 
     if not (args.names or args.launches or args.norads):
         raise UserError("give at least one --name, --launch or --norad", 2)
-    bad = [l for l in args.launches if not re.fullmatch(r"\d{4}-\d{3}", l)]
+    bad = [l for l in args.launches if launch_designator(l) != l]
     if bad:
         raise UserError(f"--launch {bad[0]!r} is not a launch designator like 2024-240", 2)
     with open_db(args).begin() as conn:
@@ -70,5 +66,5 @@ def add_rules(args: argparse.Namespace) -> int:
             for kind, values in (("name", args.names), ("launch", args.launches), ("norad", [str(n) for n in args.norads]))
             if values
         )
-    print(f"{args.name.lower()}: {added} new rule(s)")
+    print(f"{args.name}: {added} new rule(s)")
     return 0

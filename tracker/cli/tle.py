@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tracker.cli.common import EXIT_OK, EXIT_PARTIAL, UserError, open_db
+from tracker.cli.common import EXIT_OK, EXIT_PARTIAL, UserError, constellation_name, open_db
 
 ELEMENT_SUFFIXES = {".tle", ".txt", ".3le", ".2le", ".csv", ".json", ".xml"}
 
@@ -25,7 +25,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "data at all aborts the import before anything is written.",
     )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or directories searched for " + "/".join(sorted(ELEMENT_SUFFIXES)))
-    imp.add_argument("--constellation", metavar="NAME", help="also make every imported object a member of NAME")
+    imp.add_argument("--constellation", metavar="NAME", type=constellation_name, help="also make every imported object a member of NAME")
     imp.set_defaults(handler=import_files)
 
     ref = sub.add_parser(
@@ -72,7 +72,7 @@ def import_files(args: argparse.Namespace) -> int:
     counts = store(engine, [r for result in results for r in result.records], constellation=args.constellation)
     rejected = [rej for result in results for rej in result.rejected]
     for rej in rejected:
-        print(f"rejected {rej.source}:{rej.line}: {rej.reason}", file=sys.stderr)
+        print(rej, file=sys.stderr)
     member = f", {counts.constellation_members_added} added to {args.constellation}" if args.constellation else ""
     print(
         f"{len(results)} file(s): {counts.new_satellites} new satellites, {counts.new_element_sets} new "
