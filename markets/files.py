@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from markets.symbols import UnknownSymbol, canonical, from_yahoo, split
+from markets.symbols import UnknownSymbol, canonical, from_yahoo, parse
 
 __all__ = ["PriceFile", "PriceFileError", "a_share", "parse_file", "security_from_name"]
 
@@ -261,7 +261,7 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
         frame = _map_securities(frame, pl.col("symbol").fill_null(""), from_yahoo)
     elif security is not None or "code" not in frame.columns:
         if security is not None:  # canonical or Yahoo; UnknownSymbol if neither
-            sec = canonical(*split(security.upper())) if ":" in security else from_yahoo(security)
+            sec = parse(security)
         else:
             try:
                 sec = security_from_name(path)

@@ -62,6 +62,13 @@ def split(security: str) -> tuple[str, str]:
     return mic, code
 
 
+def parse(text: str, us_mic: str = "XNYS") -> str:
+    """A canonical id from a canonical id (``xshg:600118``) or a Yahoo symbol (``600118.SS``);
+    :class:`UnknownSymbol` for anything else, such as ``XSHG:`` without a code."""
+    text = text.strip()
+    return canonical(*split(text.upper())) if ":" in text else from_yahoo(text, us_mic)
+
+
 def calendar_of(security: str) -> str:
     """The exchange_calendars name of the calendar a security trades on (Shenzhen -> XSHG)."""
     return CALENDARS[split(security)[0]]

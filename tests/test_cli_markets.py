@@ -212,5 +212,12 @@ def test_registry_edits_that_say_nothing_or_nonsense_are_refused(cli):
     assert cli("markets", "update", "600118.SS").returncode == EXIT_USAGE
     assert cli("markets", "update", "600118.SS", "--limit", "150").returncode == EXIT_USAGE
     assert cli("markets", "update", "600000.SS", "--name", "x").returncode == EXIT_ERROR
+    for bad in ("XSHG:", "XXXX:1", "^NOPE"):
+        refused = cli("markets", "add", bad, "--name", "x")
+        assert refused.returncode == EXIT_ERROR and "Traceback" not in refused.stderr, refused.stderr
+    assert cli("markets", "add", "510050.SS", "--name", "50 ETF", "--limit", "0").returncode == EXIT_OK
+    assert cli("markets", "update", "600118.SS", "--limit", "0").returncode == EXIT_OK
+    listed = {r["security"]: r for r in json.loads(cli("markets", "list", "--format", "json").stdout)}
+    assert listed["XSHG:510050"]["limit_pct"] is None and listed["XSHG:600118"]["limit_pct"] is None
     empty = cli("markets", "bars", "600118.SS")
     assert empty.returncode == EXIT_OK and "tracker markets import" in empty.stderr

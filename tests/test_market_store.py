@@ -51,6 +51,7 @@ def test_fresh_database_holds_the_bundled_watchlist_and_rules(engine):
     benchmarks = secs.filter(pl.col("role") == "benchmark")
     assert set(benchmarks["security"]) == {"XSHG:000300", "XHKG:HSI", "XNYS:GSPC"}
     assert benchmarks["benchmark"].null_count() == 3  # an index is not measured against itself
+    assert benchmarks["limit_pct"].null_count() == 3  # nor has a daily limit (000300 is not a share)
     assert ("vehicle", "Zhuque-3", "reusable-rockets") in set(rules.select("kind", "value", "theme").rows())
     assert rules["enabled"].all()
 

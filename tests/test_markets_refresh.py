@@ -15,7 +15,7 @@ import pytest
 from tests.httpserver import LocalServer, Reply, Request
 
 KLINE = "/api/qt/stock/kline/get"
-EXIT_OK, EXIT_NETWORK = 0, 3
+EXIT_OK, EXIT_USAGE, EXIT_NETWORK = 0, 2, 3
 
 
 def weekdays(start: date, end: date) -> list[date]:
@@ -105,6 +105,13 @@ def test_vendors_off_means_no_request(cli, http_server):
     done = cli("markets", "refresh", "-v")
     assert done.returncode == EXIT_OK
     assert "switched off" in done.stdout and not http_server.requests
+
+
+def test_a_malformed_vendor_url_is_a_usage_error_before_any_work(cli):
+    for command in (["markets", "refresh"], ["refresh"]):
+        done = cli(*command, env={"TRACKER_YAHOO_URL": "localhost:8080"})
+        assert done.returncode == EXIT_USAGE, done.stderr
+        assert "TRACKER_YAHOO_URL base URL must be like https://host" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_an_unreachable_vendor_is_not_asked_again_in_the_run(cli):

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from tracker.cli.common import EXIT_OK, UserError, open_db, parse_instant
 
-_DIGITS = {c: 4 for c in ("ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1", "car_0_5")}
+_DIGITS = {
+    c: 4 for c in ("ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1", "car_0_5",
+                   "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5")
+}
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:

@@ -118,15 +118,16 @@ def _given(args: argparse.Namespace, conn) -> dict:
         "name_zh": args.name_zh, "board": args.board, "currency": args.currency, "yahoo": args.yahoo,
         "eastmoney": args.eastmoney, "notes": args.note, "name_en": args.name,
     }
-    if args.limit_pct is not None:
-        if not 0 <= args.limit_pct < 100:
-            raise UserError(f"--limit {args.limit_pct}: a daily limit is a percentage between 0 and 100", 2)
-        given["limit_pct"] = args.limit_pct or None
     if args.themes is not None:
         given["themes"] = json.dumps(sorted({t.strip() for t in args.themes.split(",") if t.strip()}))
     if args.benchmark:
         given["benchmark"] = _resolve(conn, args.benchmark)
-    return {k: v for k, v in given.items() if v is not None}
+    given = {k: v for k, v in given.items() if v is not None}
+    if args.limit_pct is not None:
+        if not 0 <= args.limit_pct < 100:
+            raise UserError(f"--limit {args.limit_pct}: a daily limit is a percentage between 0 and 100", 2)
+        given["limit_pct"] = args.limit_pct or None  # --limit 0: no daily limit (stored as null)
+    return given
 
 
 def _resolve(conn, text: str) -> str:
@@ -157,12 +158,12 @@ def list_securities(args: argparse.Namespace) -> int:
 def add_security(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
-    from markets.symbols import UnknownSymbol, canonical, from_yahoo
+    from markets.symbols import UnknownSymbol, parse
     from tracker.markets.models import Security
     from tracker.markets.registry import new_security
 
     try:
-        ident = canonical(*args.symbol.split(":", 1)) if ":" in args.symbol else from_yahoo(args.symbol, args.mic)
+        ident = parse(args.symbol, args.mic)
     except UnknownSymbol as exc:
         raise UserError(str(exc)) from None
     engine = open_db(args)
@@ -302,7 +303,12 @@ def refresh_command(args: argparse.Namespace) -> int:
     from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, db_url, parse_instant
     from tracker.db import data_dir_for
     from tracker.lock import Locked, exclusive
+    from tracker.markets.refresh import check_vendors
 
+    try:
+        check_vendors()
+    except ValueError as exc:
+        raise UserError(str(exc), 2) from None
     engine = open_db(args)
     with engine.connect() as conn:
         chosen = [_resolve(conn, s) for s in args.symbols.split(",") if s.strip()] if args.symbols else None

@@ -35,12 +35,15 @@ def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
     from tracker.cli.markets import run_prices
     from tracker.db import data_dir_for
     from tracker.lock import Locked, exclusive
+    from tracker.markets.refresh import check_vendors
     from tle.celestrak import CelesTrakClient
     from tracker.refresh import celestrak_base, refresh_tle, urls_for
 
     try:
         client = CelesTrakClient(celestrak_base())
         urls = urls_for(args.groups, args.query, client.base_url)
+        if "prices" in sources:
+            check_vendors()
     except ValueError as exc:
         raise UserError(str(exc), 2) from None
     engine = open_db(args)

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from markets import eastmoney, yahoo
 from markets.eastmoney import EastmoneyClient
+from markets.fetch import check_base
 from markets.fetch import Blocked, FetchError, Unreachable
 from markets.sessions import session_table
 from markets.yahoo import YahooClient
@@ -57,11 +58,18 @@ class PriceRefresh:
 
 
 def vendor_base(source: str) -> str | None:
-    """The base URL of a vendor (None when switched off); the client's default when unset."""
+    """The base URL of a vendor (None when switched off); the client's default when unset.
+    ValueError, naming the variable, for a value that is not like ``https://host``."""
     value = os.environ.get(ENV[source])
     if value == OFF:
         return None
-    return value or DEFAULT_BASE[source]
+    return check_base(value or DEFAULT_BASE[source], ENV[source])
+
+
+def check_vendors() -> None:
+    """Every vendor's base URL checked (:func:`vendor_base`), before a run takes the lock."""
+    for source in ENV:
+        vendor_base(source)
 
 
 def vendor_of(security: str, forced: str | None) -> str:

@@ -49,7 +49,10 @@ def board_limit(security: str) -> tuple[str | None, float | None]:
 
 
 def new_security(security: str, name_en: str, **given) -> dict:
-    """A complete registry record for ``security`` with derived defaults for what is not given."""
+    """A complete registry record for ``security`` with derived defaults for what is not given.
+
+    A key in ``given`` wins even when its value is None: ``limit_pct=None`` is "no daily limit"
+    (an index, a fund without one), not "derive it"."""
     mic, _ = split(security)
     board, limit = board_limit(security)
     record = {
@@ -58,7 +61,7 @@ def new_security(security: str, name_en: str, **given) -> dict:
         "limit_pct": limit, "role": "security", "benchmark": None, "themes": "[]",
         "notes": None, "origin": "user",
     }
-    record.update({k: v for k, v in given.items() if v is not None})
+    record.update(given)
     if record["role"] != "benchmark" and record["benchmark"] is None:
         record["benchmark"] = BENCHMARKS[mic]
     if isinstance(record["themes"], list):
