@@ -300,12 +300,12 @@ def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int =
     pad = est_len + gap  # empty lead-in: an estimation window that starts before the first bar reads it
     runs = _runs(bars, planned.series)
 
-    def grid_of(keys: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def grid_of(keys: pl.DataFrame, key: str, bars: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         rows = _bar_rows(bars, runs, keys, key, planned.calendars, planned.last)
         return _grid(keys, key, rows, bars, planned.last, pad)
 
-    binfo, bgrid = grid_of(planned.benches, "bid")
-    info, grid = grid_of(planned.combos, "combo")
+    binfo, bgrid = grid_of(planned.benches, "bid", bars)
+    info, grid = grid_of(planned.combos, "combo", bars)
     del bars  # the grids hold what is needed: let the bars go (see the docstring)
     grid = _estimation_sums(info, grid, binfo, bgrid)
     gathered = _read(planned.keys, info, grid, binfo, bgrid, est_len, gap)

@@ -412,6 +412,43 @@ def test_a_newer_set_without_a_name_keeps_the_stored_name(cli: Cli, db_url: str,
     assert len(query(db_url, "SELECT epoch FROM element_set")) == 3
 
 
+#: The two tables as the first released version created them (commit 471bb27), with NOT NULL
+#: columns the current schema no longer has.
+OLD_TABLES = (
+    "CREATE TABLE satellite (norad BIGINT NOT NULL, name VARCHAR, cospar VARCHAR, launch VARCHAR, "
+    "first_seen DATETIME NOT NULL, last_seen DATETIME NOT NULL, PRIMARY KEY (norad))",
+    "CREATE TABLE element_set (id INTEGER NOT NULL, norad BIGINT NOT NULL, epoch DATETIME NOT NULL, "
+    "mean_motion FLOAT NOT NULL, eccentricity FLOAT NOT NULL, inclination_deg FLOAT NOT NULL, "
+    "raan_deg FLOAT NOT NULL, arg_perigee_deg FLOAT NOT NULL, mean_anomaly_deg FLOAT NOT NULL, "
+    "bstar FLOAT NOT NULL, mean_motion_dot FLOAT NOT NULL, mean_motion_ddot FLOAT NOT NULL, "
+    "element_set_no INTEGER NOT NULL, rev_at_epoch INTEGER NOT NULL, classification VARCHAR NOT NULL, "
+    "ephemeris_type INTEGER NOT NULL, source VARCHAR NOT NULL, imported_at DATETIME NOT NULL, "
+    "PRIMARY KEY (id), UNIQUE (norad, epoch), FOREIGN KEY(norad) REFERENCES satellite (norad))",
+)
+
+
+def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    path = db_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db, db:
+        for statement in OLD_TABLES:
+            db.execute(statement)
+        db.execute("INSERT INTO satellite VALUES (48274, 'CSS (TIANHE)', '2021-035A', '2021-035', "
+                   "'2026-08-01 00:00:00', '2026-08-01 00:00:00')")
+        db.execute("INSERT INTO element_set VALUES (1, 48274, '2026-08-01 00:00:00', 15.6, 0.0005, 41.47, 1, 2, 3, "
+                   "0.0002, 0.0001, 0, 999, 1, 'U', 0, 'old.tle:1', '2026-08-01 01:00:00')")
+    (tmp_path / "digui.tle").write_text(three_le(DIGUI))
+
+    result = cli("tle", "import", str(tmp_path / "digui.tle"))
+
+    assert result.returncode == 0, result.stderr
+    assert query(db_url, "SELECT norad, name FROM satellite ORDER BY norad")[0] == (48274, "CSS (TIANHE)")
+    assert len(query(db_url, "SELECT norad FROM element_set")) == 4
+    columns = {row[1] for row in query(db_url, "PRAGMA table_info(satellite)")}
+    assert "first_seen" not in columns and "last_seen" not in columns
+
+
 # == refresh ======================================================================================
 
 

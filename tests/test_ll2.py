@@ -240,6 +240,22 @@ def test_timeout_stops(ll2_server, db_url) -> None:
     assert report.failed and "timed out" in report.answers[-1].error
 
 
+def test_unreadable_results_are_set_aside_and_the_rest_stored(cli, ll2_server, sample) -> None:
+    broken = [dict(sample, id="00000000-no-net", net="garbage"), dict(sample, id="00000000-null-net", net=None),
+              {"name": "no id at all"}]
+    ll2_server.route("GET", PATH, page([*broken, sample]))
+    done = cli("launches", "refresh", env={"TRACKER_LL2_URL": ll2_server.url})
+    assert done.returncode == 5, done.stderr
+    assert "added     2025-12-30-long-march-7a" in done.stdout
+    assert "rejected  LL2 launch 00000000-no-net: net 'garbage' is not an ISO 8601 time" in done.stderr
+    assert "00000000-null-net" in done.stderr and "an LL2 result without an id" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_ll2_time_without_offset_is_utc(sample) -> None:
+    assert ll2.to_record(dict(sample, net="2025-12-30T22:40:00"))["net_utc"] == datetime(2025, 12, 30, 22, 40, tzinfo=timezone.utc)
+
+
 def test_cli_refresh_and_tracker_refresh(cli, ll2_server, sample) -> None:
     ll2_server.route("GET", PATH, page([sample]))
     env = {"TRACKER_LL2_URL": ll2_server.url}

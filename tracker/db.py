@@ -15,7 +15,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint, event
+from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint, event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, create_engine
 
@@ -119,6 +119,7 @@ def connect(url: str | None = None) -> Engine:
     import tracker.markets.models  # noqa: F401  (registers the market tables)
 
     SQLModel.metadata.create_all(engine)
+    _drop_obsolete_columns(engine)
     from tracker.constellations import seed_builtin_rules
     from tracker.launches import bundled
     from tracker.markets import registry
@@ -127,6 +128,23 @@ def connect(url: str | None = None) -> Engine:
     bundled.seed(engine)
     registry.seed(engine)
     return engine
+
+
+#: Columns earlier versions stored and this one derives (first and last seen are the epoch span
+#: of a satellite's element sets) or dropped (import time). They were NOT NULL, so inserts that
+#: leave them out fail until they are gone; nothing is lost by dropping them.
+_OBSOLETE = {"satellite": ("first_seen", "last_seen"), "element_set": ("imported_at",)}
+
+
+def _drop_obsolete_columns(engine: Engine) -> None:
+    """Bring a database made by an earlier version up to this schema (one inspection when current)."""
+    held = inspect(engine)
+    stale = [(t, c) for t, columns in _OBSOLETE.items() for c in columns
+             if c in {col["name"] for col in held.get_columns(t)}]
+    if stale:
+        with engine.begin() as conn:
+            for table, column in stale:
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

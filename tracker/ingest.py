@@ -8,7 +8,7 @@ the full active catalogue (16,344 objects) must load within a few times sgp4's o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 

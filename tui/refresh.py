@@ -75,6 +75,8 @@ def refresh_all(engine: Engine, db_url: str, now: Callable[[], datetime], step: 
                     ll2.add(answer.error, "error")
             if launches.budget_note:
                 ll2.add(launches.budget_note, "warning")
+            for problem in launches.rejected:
+                ll2.add(f"rejected: {problem}", "warning")
             for conflict in launches.conflicts:
                 ll2.add(f"conflict kept for you to resolve: {conflict}", "warning")
             ll2.add(f"{len(launches.added)} launches added, {len(launches.updated)} updated")

@@ -15,7 +15,10 @@ from tracker.cli.common import add_format
 from tracker.launches.vocab import CONSTELLATIONS, ORBIT_OUTCOMES, PRECISIONS, RECOVERIES, STATUSES
 
 _EDIT_EXIT_CODES = "Exit codes: 0 ok, 1 bad input or refused (nothing written), 2 usage."
-_REFRESH_EXIT_CODES = "Exit codes: 0 ok, 3 an LL2 request failed (the run stopped), 4 another refresh holds the lock."
+_REFRESH_EXIT_CODES = (
+    "Exit codes: 0 ok, 3 an LL2 request failed (the run stopped), 4 another refresh holds the lock, "
+    "5 some LL2 launches were unreadable (listed, the rest stored)."
+)
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:

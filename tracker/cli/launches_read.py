@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import EXIT_OK, EXIT_USAGE, UserError, open_db
+from tracker.cli.common import EXIT_OK, UserError, open_db, parse_instant
 from tracker.launches.vocab import UPCOMING
 
 #: The columns of ``list`` in every format, in order (the issue's output fields).
@@ -38,13 +38,10 @@ def _frame(args: argparse.Namespace):
     """The launches the filters keep, newest first, as a frame of :data:`COLUMNS`."""
     import polars as pl
 
-    from tracker.launches.store import InvalidLaunch, known_vehicles, load, parse_time
+    from tracker.launches.store import known_vehicles, load
 
-    try:
-        since = parse_time(args.since, "--since") if args.since else None
-        until = parse_time(args.until, "--until") if args.until else None
-    except InvalidLaunch as exc:
-        raise UserError(str(exc), EXIT_USAGE) from None
+    since = parse_instant(args.since, "--since") if args.since else None
+    until = parse_instant(args.until, "--until") if args.until else None
     with open_db(args).connect() as conn:
         records = list(load(conn).values())
         extra = known_vehicles(conn)

@@ -12,7 +12,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE, UserError, db_url, open_db
+from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UserError, db_url, open_db
 from tracker.launches.vocab import FLOWN, PRE_LAUNCH
 
 #: Options that set a field as given (argparse ``dest`` = field name).
@@ -187,14 +187,14 @@ def refresh_command(args: argparse.Namespace) -> int:
     engine = open_db(args)
     try:
         with exclusive(data_dir_for(db_url(args)) / "refresh.lock"):
-            failed = run_ll2(engine, args.verbose)
+            return run_ll2(engine, args.verbose)
     except Locked as exc:
         raise UserError(str(exc), EXIT_LOCKED) from None
-    return EXIT_NETWORK if failed else EXIT_OK
 
 
-def run_ll2(engine, verbose: bool) -> bool:
-    """Refresh from LL2 (the caller holds the refresh lock), report, return whether it failed.
+def run_ll2(engine, verbose: bool) -> int:
+    """Refresh from LL2 (the caller holds the refresh lock), report, return the exit code:
+    EXIT_NETWORK when a request failed, EXIT_PARTIAL when some results were unreadable.
 
     Quiet unless something changed, conflicted or failed, so that cron mails only what matters.
     ``TRACKER_LL2_URL=off`` skips it.
@@ -205,7 +205,7 @@ def run_ll2(engine, verbose: bool) -> bool:
     if base == OFF:
         if verbose:
             print("launch library 2: off (TRACKER_LL2_URL=off)")
-        return False
+        return EXIT_OK
     report = refresh_launches(engine, base, _now())
     for answer in report.answers:
         if verbose or answer.error:
@@ -215,8 +215,10 @@ def run_ll2(engine, verbose: bool) -> bool:
         print(f"tracker: {report.budget_note}", file=sys.stderr)
     for conflict in report.conflicts:
         print(f"conflict  {conflict}", file=sys.stderr)
+    for problem in report.rejected:
+        print(f"rejected  {problem}", file=sys.stderr)
     for launch_id in report.added:
         print(f"added     {launch_id}")
     for launch_id, fields in report.updated.items():
         print(f"updated   {launch_id}: {', '.join(fields)}")
-    return report.failed
+    return EXIT_NETWORK if report.failed else EXIT_PARTIAL if report.rejected else EXIT_OK

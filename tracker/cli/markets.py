@@ -285,7 +285,7 @@ def import_bars(args: argparse.Namespace) -> int:
 
 def show_bars(args: argparse.Namespace) -> int:
     from tracker.cli.common import parse_instant
-    from tracker.markets import bars, registry
+    from tracker.markets import bars
     from tracker.output import emit
 
     since = parse_instant(args.since, "--since").date() if args.since else None

@@ -53,13 +53,13 @@ def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
                 print("tracker: warning: --force ignores CelesTrak's 2-hour rule; repeated use gets clients blocked", file=sys.stderr)
             report = refresh_tle(engine, client, urls, now=datetime.now(timezone.utc), force=args.force)
             _report(report, args.verbose)
-            launches_failed = "launches" in sources and run_ll2(engine, args.verbose)
+            launches = run_ll2(engine, args.verbose) if "launches" in sources else EXIT_OK
             prices_failed = "prices" in sources and run_prices(engine, args.verbose)
     except Locked as exc:
         raise UserError(str(exc), EXIT_LOCKED) from None
-    if report.failed or launches_failed or prices_failed:
+    if report.failed or launches == EXIT_NETWORK or prices_failed:
         return EXIT_NETWORK
-    return EXIT_PARTIAL if report.rejected else EXIT_OK
+    return EXIT_PARTIAL if report.rejected or launches == EXIT_PARTIAL else EXIT_OK
 
 
 def _report(report, verbose: bool) -> None:

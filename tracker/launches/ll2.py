@@ -53,13 +53,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from tle.celestrak import USER_AGENT
+from tle.elements import utc
 from tracker.launches import vehicles
 from tracker.launches.vocab import FLOWN
 
@@ -154,7 +155,7 @@ def client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
 def _time(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))  # no offset: UTC, as LL2 means
 
 
 def _landing(stages: list[dict[str, Any]] | None, flown: bool) -> dict[str, Any]:
@@ -180,7 +181,18 @@ def _landing(stages: list[dict[str, Any]] | None, flown: bool) -> dict[str, Any]
 
 
 def to_record(result: dict[str, Any]) -> dict[str, Any]:
-    """One LL2 launch as record fields (only what LL2 states; absent facts are left out)."""
+    """One LL2 launch as record fields (only what LL2 states; absent facts are left out).
+
+    ValueError, naming the launch and the field, for a result without an ``id`` or a readable
+    ``net``: the refresh sets that one aside and merges the rest."""
+    if not isinstance(result, dict) or not result.get("id"):
+        raise ValueError(f"an LL2 result without an id: {str(result)[:80]!r}")
+    try:
+        net = _time(result.get("net"))
+    except (TypeError, ValueError):
+        net = None
+    if net is None:
+        raise ValueError(f"LL2 launch {result['id']}: net {result.get('net')!r} is not an ISO 8601 time")
     config = (result.get("rocket") or {}).get("configuration") or {}
     name = config.get("full_name") or config.get("name") or result.get("name", "").split("|")[0].strip()
     try:
@@ -206,7 +218,7 @@ def to_record(result: dict[str, Any]) -> dict[str, Any]:
         "site": " pad ".join(filter(None, [location, pad.get("name")])) or None,
         "mission": mission.get("name"),
         "constellation": constellation,
-        "net_utc": _time(result["net"]),
+        "net_utc": net,
         "net_precision": PRECISION.get(precision, "month"),
         "window_start": _time(result.get("window_start")),
         "window_end": _time(result.get("window_end")),

@@ -60,6 +60,7 @@ class Ll2Refresh:
     added: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  #: results LL2 sent that could not be read
     budget_note: str | None = None
 
     @property
@@ -170,7 +171,12 @@ def refresh_launches(engine: Engine, base: str, now: datetime, timeout: httpx.Ti
     report = Ll2Refresh()
     with ll2.client(timeout) as http:
         results = fetch(engine, http, base, now, report)
-    fetched = [ll2.to_record(r) for r in results]
+    fetched = []
+    for result in results:
+        try:
+            fetched.append(ll2.to_record(result))
+        except ValueError as exc:
+            report.rejected.append(str(exc))
     with engine.begin() as conn:
         merge(conn, fetched, now, report)
     return report

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tle.elements import utc
 from tracker.launches.models import Launch, LaunchHistory, LaunchState
 from tracker.launches.vehicles import full
 from tracker.launches.vocab import CONSTELLATIONS, FLOWN, ORBIT_OUTCOMES, PRE_LAUNCH, PRECISIONS, RECOVERIES, STATUSES
@@ -72,7 +73,7 @@ def parse_time(text: str, field: str = "net_utc") -> datetime:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidLaunch(f"{field}: {text!r} is not an ISO 8601 time (e.g. 2025-12-03T04:00:00Z)") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return utc(value)
 
 
 def iso(value: datetime | None) -> str | None:
