@@ -268,6 +268,17 @@ async def test_launch_highlights_its_satellites_and_fills_market_panel(engine, d
 
         await pilot.press("escape")  # drop the highlight
         assert app.launch is None and app.highlighted is None
+        markets = []
+        app.load_market = markets.append  # what a refill would load
+        await pilot.press("t")  # the launch table is refilled (local times): nothing is reselected
+        await settle(pilot)
+        assert (app.launch, app.highlighted, markets) == (None, None, [])
+        table = app.query_one(LaunchTable)
+        other = next(key.value for key in table.rows if key.value != GROUP_01)
+        table.select(other)
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.launch == other and markets == [other]  # once, not again by the refill
 
 
 def synthetic_reaction():
@@ -518,6 +529,7 @@ async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalSe
         await pilot.press("r")
         await pilot.press("2")  # input is handled while the refresh waits on the network
         assert app.query_one("#satellites").display
+        assert any(w.group == "refresh" and w.is_running for w in app.workers)  # still waiting: not blocking
         await settle(pilot)
         assert app.query_one(SatelliteTable).row_count == 6
         messages = [n.message for n in app._notifications]

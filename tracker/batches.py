@@ -74,7 +74,12 @@ def with_stragglers(history: pl.DataFrame, straggler_km: float = STRAGGLER_KM) -
 def groups(history: pl.DataFrame, straggler_km: float = STRAGGLER_KM) -> pl.DataFrame:
     """One row per launch designator: launch, constellation, count, alt_km, rate_km_per_day,
     status, stragglers (the issue's column contract), sorted by launch."""
-    members = with_stragglers(history, straggler_km)
+    return groups_of(with_stragglers(history, straggler_km))
+
+
+def groups_of(members: pl.DataFrame) -> pl.DataFrame:
+    """:func:`groups` from :func:`with_stragglers` already computed (a caller that also shows
+    each satellite's flag fits the rates once)."""
     measured = pl.col("trend").is_not_null().sum()
 
     def share(trend: str) -> pl.Expr:

@@ -194,7 +194,8 @@ class TrackerApp(App):
         table = data.describe(self.engine, members, self.clock())
         if not worker.is_cancelled:
             self._deliver(lambda: self._show_table(view, table))
-            self._deliver(self.load_catalogue)
+            # The catalogue (for the palette) changes only with a refresh, not with the view.
+            self._deliver(lambda: self.catalogue.is_empty() and self.load_catalogue())
 
     @work(thread=True, exclusive=True, group="market", exit_on_error=False)
     def load_market(self, launch_id: str) -> None:
@@ -219,6 +220,7 @@ class TrackerApp(App):
             self._deliver(partial(self.notify, notice.text, title=notice.source, severity=notice.severity, timeout=10))
         self._deliver(self.load_calendar)
         self._deliver(lambda: self.load_view(self.view))
+        self._deliver(self.load_catalogue)
 
     def _deliver(self, callback: Callable[[], object]) -> None:
         """Hand a worker's result to the event loop; dropped once the app is shutting down, when
@@ -295,13 +297,21 @@ class TrackerApp(App):
         self._countdown(now)
         if self.sky is None:
             return
-        snap = self.snapshot = self.sky.at(now)
+        self.snapshot = self.sky.at(now)
+        self._update_sun(self.snapshot)
+        self._draw()
+
+    def _draw(self) -> None:
+        """The map and the detail line from the last positions, with the current selection and
+        highlight: a selection redraws at once without moving the whole fleet again."""
+        snap = self.snapshot
+        if snap is None:
+            return
         index = self._fleet_index.get(self.selected)
         track = None
         if index is not None:
-            track = self.sky.track(index, now, 1440.0 / self.fleet["mean_motion"][index])
+            track = self.sky.track(index, snap.at, 1440.0 / self.fleet["mean_motion"][index])
         self.query_one(WorldMap).show(snap, highlighted=self.highlighted, selected=index, track=track)
-        self._update_sun(snap)
         self._detail(snap, index)
 
     def _update_sun(self, snap: Snapshot) -> None:
@@ -361,7 +371,7 @@ class TrackerApp(App):
 
     def on_satellite_table_highlighted(self, event: SatelliteTable.Highlighted) -> None:
         self.selected = event.norad
-        self.tick()
+        self._draw()
 
     @on(DataTable.RowHighlighted, "#launch-table")
     def _launch_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -371,22 +381,24 @@ class TrackerApp(App):
     def _launch_chosen(self, event: DataTable.RowSelected) -> None:
         """Enter on a launch of another constellation switches to it, so its satellites show."""
         launch = self._launch_record(event.row_key.value)
-        if launch["constellation"] in ("guowang", "qianfan") and self.view not in ("all", launch["constellation"]):
+        if launch["constellation"] in self.views and self.view not in ("all", launch["constellation"]):
             self.set_view(launch["constellation"])
 
     def select_launch(self, launch_id: str) -> None:
         """Highlight the launch's satellites on the map and load its market reaction."""
+        if launch_id == self.launch:
+            return
         self.launch = launch_id
         self._highlight()
         self.query_one("#market").border_title = f"Market · {data.launch_name(self._launch_record(launch_id))}"
         self.load_market(launch_id)
-        self.tick()
+        self._draw()
 
     def on_world_map_picked(self, event: WorldMap.Picked) -> None:
         norad = self.fleet["norad"][event.index]
         self.selected = norad
         self.query_one(SatelliteTable).select(norad)
-        self.tick()
+        self._draw()
 
     def goto_satellite(self, norad: int, constellation: str | None) -> None:
         """Select ``norad``, switching to a view that holds it when the current one does not."""
@@ -394,7 +406,7 @@ class TrackerApp(App):
         if norad in self._fleet_index:
             self.selected = norad
             self.query_one(SatelliteTable).select(norad)
-            self.tick()
+            self._draw()
             return
         self._pending = norad
         self.set_view(constellation.split("+")[0] if constellation else "all")
@@ -478,7 +490,7 @@ class TrackerApp(App):
             self._highlight()
             self.query_one(MarketReaction).clear()
             self.query_one("#market").border_title = "Market"
-            self.tick()
+            self._draw()
 
     def action_choose_view(self) -> None:
         self.push_screen(ViewPicker(self.views, self.view), self.set_view)

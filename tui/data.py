@@ -88,15 +88,16 @@ def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:
     """``sats`` (from :func:`members`) with the panel's columns: mean altitude, inclination,
     LTAN, element age at ``now`` (stale past :data:`tracker.positions.STALE_DAYS`), and the
     status of the satellite's launch batch with its straggler flag, in the same row order."""
-    from tracker.batches import groups, with_stragglers
+    from tracker.batches import groups_of, with_stragglers
     from tracker.catalog import history
     from tracker.orbits import metrics, sun_geometry
     from tracker.positions import STALE_DAYS
 
     norads = sats.select("norad", "constellation")
     past = history(engine, sats["norad"].to_list()).join(norads, on="norad")
-    batch = groups(past).select("launch", pl.col("status").alias("group_status"))
-    flags = with_stragglers(past).select("norad", "straggler")
+    members = with_stragglers(past)
+    batch = groups_of(members).select("launch", pl.col("status").alias("group_status"))
+    flags = members.select("norad", "straggler")
     age = (pl.lit(now) - pl.col("epoch")).dt.total_seconds() / 86400.0
     return (
         sun_geometry(metrics(sats))

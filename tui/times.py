@@ -22,11 +22,6 @@ def zone_name(at: datetime, zone: tzinfo) -> str:
     return local.tzname() or local.strftime("%z")
 
 
-def clock_text(at: datetime, zone: tzinfo) -> str:
-    """``2026-08-19 20:00:05 CST``: a full instant with its zone."""
-    return f"{at.astimezone(zone):%Y-%m-%d %H:%M:%S} {zone_name(at, zone)}"
-
-
 def net_text(net: datetime, precision: str, zone: tzinfo) -> str:
     """A launch's NET in ``zone`` at the precision it is known (the zone is named by the caller).
 

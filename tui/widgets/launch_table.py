@@ -11,6 +11,7 @@ from datetime import tzinfo
 
 import polars as pl
 from rich.text import Text
+from textual.widgets import DataTable
 
 from tui.widgets.sized_table import SizedTable
 
@@ -68,24 +69,28 @@ class LaunchTable(SizedTable):
                 [pl.col(c).fill_null("") for c in ("vehicle", "serial", "mission", "id", "cospar_launch")], separator=" "
             )
             calendar = calendar.filter(hay.str.to_lowercase().str.contains(needle, literal=True))
-        self.fill(
+        rows = [
             (
+                r["id"],
                 (
-                    r["id"],
-                    (
-                        net_text(r["net_utc"], r["net_precision"], zone),
-                        launch_name(r),
-                        orbit_cell(r["orbit_outcome"], r["status"]),
-                        booster_cell(r["booster_recovery"]),
-                        r["cospar_launch"] or "—",
-                        r["mission"] or "",
-                    ),
-                )
-                for r in calendar.iter_rows(named=True)
-            ),
-            labels={"net": f"NET {zone_label}"},
-        )
-        if keep is not None:
+                    net_text(r["net_utc"], r["net_precision"], zone),
+                    launch_name(r),
+                    orbit_cell(r["orbit_outcome"], r["status"]),
+                    booster_cell(r["booster_recovery"]),
+                    r["cospar_launch"] or "—",
+                    r["mission"] or "",
+                ),
+            )
+            for r in calendar.iter_rows(named=True)
+        ]
+        labels = {"net": f"NET {zone_label}"}
+        if keep is None or keep not in {key for key, _ in rows}:
+            self.fill(rows, labels=labels)  # the first row is highlighted: that selects it
+            return
+        # Refilled with the same launch still shown: the cursor goes back to it, without the
+        # passing highlight of row 0 selecting (and loading the market of) another launch.
+        with self.prevent(DataTable.RowHighlighted):
+            self.fill(rows, labels=labels)
             self.select(keep)
 
     def cursor_launch(self) -> str | None:
