@@ -189,6 +189,10 @@ def test_add_update_and_rules(cli):
     assert listed["XSHE:300750"]["limit_pct"] == 5.0 and listed["XSHE:300750"]["board"] == "ChiNext"
     assert listed["XSHE:300750"]["name_zh"] == "宁德时代"
     assert cli("markets", "rules", "add", "vehicle", "Gravity-1", "space-solar").returncode == EXIT_OK
+    spelled = cli("markets", "rules", "add", "vehicle", "cz-12a", "space-solar")
+    assert spelled.returncode == EXIT_OK and "vehicle=Long March 12A -> space-solar" in spelled.stdout
+    unknown = cli("markets", "rules", "add", "vehicle", "Nope-9", "space-solar")
+    assert unknown.returncode == EXIT_ERROR and "unknown vehicle 'Nope-9'" in unknown.stderr
     rules = json.loads(cli("markets", "rules", "list", "--format", "json").stdout)
     bundled = next(r for r in rules if r["origin"] == "bundled")
     assert cli("markets", "rules", "remove", str(bundled["id"])).returncode == EXIT_OK

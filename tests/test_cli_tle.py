@@ -647,7 +647,8 @@ def test_a_held_lock_makes_refresh_exit_4(
 
     # The lock the CLI takes for a SQLite database: refresh.lock beside the database file.
     with exclusive(db_file(db_url).parent / "refresh.lock"):
-        locked = [cli(*command, env=refresh_env) for command in (["refresh"], ["tle", "refresh"])]
+        commands = (["refresh"], ["tle", "refresh"], ["launches", "refresh"], ["markets", "refresh"])
+        locked = [cli(*command, env=refresh_env) for command in commands]
 
     for result in locked:
         assert result.returncode == 4

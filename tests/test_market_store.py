@@ -159,3 +159,36 @@ def test_real_bars_survive_the_store_exactly(engine):
         back = bars.read(conn)
     assert counts.new == parsed.bars.height
     assert back.sort("security", "date").equals(parsed.bars.sort("security", "date"))
+
+
+def test_each_rule_kind_links_the_events_it_names_and_disabled_rules_none():
+    from tracker.markets.link import event_themes
+
+    evts = pl.DataFrame(
+        {
+            "ev": [0, 1, 2],
+            "event_id": ["2025-12-03-zhuque-3-y1", "2025-12-16-long-march-12-guowang", "x-2026-other"],
+            "vehicle": ["Zhuque-3", "Long March 12", "Ceres-1"],
+            "mission": ["Demo flight", "SatNet LEO Group 15", None],
+            "constellation": [None, "guowang", None],
+            "orbit_outcome": ["success", "success", "failure"],
+            "booster_recovery": ["attempted-failed", "not-attempted", "not-attempted"],
+        }
+    )
+    rules = pl.DataFrame(
+        [
+            ("vehicle", "zhuque-3", "reusable", True),  # matched whatever the case
+            ("constellation", "GuoWang", "guowang", True),
+            ("mission", "*leo group*", "leo", True),  # a glob, case-insensitive
+            ("orbit-outcome", "failure", "failures", True),
+            ("booster-recovery", "attempted-failed", "booster-losses", True),
+            ("launch", "X-2026-OTHER", "picked", True),
+            ("vehicle", "Ceres-1", "disabled", False),
+        ],
+        schema=["kind", "value", "theme", "enabled"],
+        orient="row",
+    )
+    linked = set(event_themes(evts, rules).iter_rows())
+    assert linked == {
+        (0, "reusable"), (0, "booster-losses"), (1, "guowang"), (1, "leo"), (2, "failures"), (2, "picked"),
+    }

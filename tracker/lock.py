@@ -37,3 +37,11 @@ def exclusive(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def refresh_lock(db_url: str):
+    """The lock every refresh of the database at ``db_url`` takes (each refresh command, cron,
+    the TUI's ``r``), beside the database: one refresh at a time."""
+    from tracker.db import data_dir_for
+
+    return exclusive(data_dir_for(db_url) / "refresh.lock")

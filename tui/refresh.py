@@ -44,14 +44,13 @@ def refresh_all(engine: Engine, db_url: str, now: Callable[[], datetime], step: 
     Raises :class:`tracker.lock.Locked` when another refresh holds the lock.
     """
     from tle.celestrak import CelesTrakClient
-    from tracker.db import data_dir_for
     from tracker.launches.refresh import OFF, ll2_base, refresh_launches
-    from tracker.lock import exclusive
+    from tracker.lock import refresh_lock
     from tracker.markets.refresh import refresh_prices
     from tracker.refresh import celestrak_base, refresh_tle, urls_for
 
     celestrak, ll2, prices = Notice("CelesTrak"), Notice("Launch Library 2"), Notice("Prices")
-    with exclusive(data_dir_for(db_url) / "refresh.lock"):
+    with refresh_lock(db_url):
         client = CelesTrakClient(celestrak_base())
         tle = refresh_tle(engine, client, urls_for([], [], client.base_url), now=now())
         for outcome in tle.outcomes:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCKED, EXIT_PARTIAL = 0, 1, 2, 3, 4, 5
@@ -22,6 +24,19 @@ def constellation_name(text: str) -> str:
     if not name:
         raise argparse.ArgumentTypeError("a constellation name must not be empty")
     return name
+
+
+@contextmanager
+def refresh_lock(args: argparse.Namespace) -> Iterator[None]:
+    """Hold the refresh lock of the command's database; another refresh running is exit 4."""
+    from tracker.lock import Locked
+    from tracker.lock import refresh_lock as lock
+
+    try:
+        with lock(db_url(args)):
+            yield
+    except Locked as exc:
+        raise UserError(str(exc), EXIT_LOCKED) from None
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:

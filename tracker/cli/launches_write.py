@@ -12,7 +12,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UserError, db_url, open_db
+from tracker.cli.common import EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UserError, open_db, refresh_lock
 from tracker.launches.vocab import FLOWN, PRE_LAUNCH
 
 #: Options that set a field as given (argparse ``dest`` = field name).
@@ -181,15 +181,9 @@ def import_launches(args: argparse.Namespace) -> int:
 
 
 def refresh_command(args: argparse.Namespace) -> int:
-    from tracker.db import data_dir_for
-    from tracker.lock import Locked, exclusive
-
     engine = open_db(args)
-    try:
-        with exclusive(data_dir_for(db_url(args)) / "refresh.lock"):
-            return run_ll2(engine, args.verbose)
-    except Locked as exc:
-        raise UserError(str(exc), EXIT_LOCKED) from None
+    with refresh_lock(args):
+        return run_ll2(engine, args.verbose)
 
 
 def run_ll2(engine, verbose: bool) -> int:

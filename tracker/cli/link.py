@@ -56,6 +56,17 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     summary.set_defaults(handler=summary_command)
 
 
+def _vehicle(text: str) -> str:
+    """A vehicle filter in the calendar's spelling (``CZ-12A`` -> ``Long March 12A``); a name the
+    vehicle list does not know is kept as typed (LL2 may have brought it)."""
+    from tracker.launches import vehicles
+
+    try:
+        return vehicles.match(text)
+    except vehicles.UnknownVehicle:
+        return text
+
+
 def _params(args: argparse.Namespace):
     from tracker.markets.link import FILTERS, LinkParams
 
@@ -64,7 +75,7 @@ def _params(args: argparse.Namespace):
         key, sep, value = item.partition("=")
         if not sep or key not in FILTERS or not value:
             raise UserError(f"--event-filter {item!r}: expected KEY=VALUE with KEY one of {', '.join(FILTERS)}", 2)
-        filters[key] = value
+        filters[key] = _vehicle(value) if key == "vehicle" else value
     est, sep, gap = args.window.partition(":")
     try:
         est_len, gap_len = int(est), int(gap) if sep else 10

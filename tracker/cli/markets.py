@@ -203,11 +203,18 @@ def list_rules(args: argparse.Namespace) -> int:
 def add_rule(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
+    from tracker.launches import vehicles
+    from tracker.launches.store import known_vehicles
     from tracker.markets.models import ThemeRule
 
     value = args.value.lower() if args.kind in ("constellation", "orbit-outcome", "booster-recovery") else args.value
     try:
         with open_db(args).begin() as conn:
+            if args.kind == "vehicle":  # any spelling (CZ-12A, LM-12A) as the calendar writes it
+                try:
+                    value = vehicles.match(value, known_vehicles(conn))
+                except vehicles.UnknownVehicle as exc:
+                    raise UserError(str(exc)) from None
             table = ThemeRule.__table__
             conn.execute(table.insert().values(kind=args.kind, value=value, theme=args.theme, origin="user"))
     except IntegrityError:
@@ -300,9 +307,7 @@ def show_bars(args: argparse.Namespace) -> int:
 
 
 def refresh_command(args: argparse.Namespace) -> int:
-    from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, db_url, parse_instant
-    from tracker.db import data_dir_for
-    from tracker.lock import Locked, exclusive
+    from tracker.cli.common import EXIT_NETWORK, parse_instant, refresh_lock
     from tracker.markets.refresh import check_vendors
 
     try:
@@ -313,11 +318,8 @@ def refresh_command(args: argparse.Namespace) -> int:
     with engine.connect() as conn:
         chosen = [_resolve(conn, s) for s in args.symbols.split(",") if s.strip()] if args.symbols else None
     since = parse_instant(args.since, "--since").date() if args.since else None
-    try:
-        with exclusive(data_dir_for(db_url(args)) / "refresh.lock"):
-            failed = run_prices(engine, args.verbose, securities=chosen, source=args.source, since=since)
-    except Locked as exc:
-        raise UserError(str(exc), EXIT_LOCKED) from None
+    with refresh_lock(args):
+        failed = run_prices(engine, args.verbose, securities=chosen, source=args.source, since=since)
     return EXIT_NETWORK if failed else EXIT_OK
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from tracker.cli.common import EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, UserError, db_url, open_db
+from tracker.cli.common import EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, UserError, open_db, refresh_lock
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -33,8 +33,6 @@ def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
     """Take the lock, run each source, report, and map the result to an exit code."""
     from tracker.cli.launches_write import run_ll2
     from tracker.cli.markets import run_prices
-    from tracker.db import data_dir_for
-    from tracker.lock import Locked, exclusive
     from tracker.markets.refresh import check_vendors
     from tle.celestrak import CelesTrakClient
     from tracker.refresh import celestrak_base, refresh_tle, urls_for
@@ -47,16 +45,13 @@ def run_refresh(args: argparse.Namespace, sources: tuple[str, ...]) -> int:
     except ValueError as exc:
         raise UserError(str(exc), 2) from None
     engine = open_db(args)
-    try:
-        with exclusive(data_dir_for(db_url(args)) / "refresh.lock"):
-            if args.force:
-                print("tracker: warning: --force ignores CelesTrak's 2-hour rule; repeated use gets clients blocked", file=sys.stderr)
-            report = refresh_tle(engine, client, urls, now=datetime.now(timezone.utc), force=args.force)
-            _report(report, args.verbose)
-            launches = run_ll2(engine, args.verbose) if "launches" in sources else EXIT_OK
-            prices_failed = "prices" in sources and run_prices(engine, args.verbose)
-    except Locked as exc:
-        raise UserError(str(exc), EXIT_LOCKED) from None
+    with refresh_lock(args):
+        if args.force:
+            print("tracker: warning: --force ignores CelesTrak's 2-hour rule; repeated use gets clients blocked", file=sys.stderr)
+        report = refresh_tle(engine, client, urls, now=datetime.now(timezone.utc), force=args.force)
+        _report(report, args.verbose)
+        launches = run_ll2(engine, args.verbose) if "launches" in sources else EXIT_OK
+        prices_failed = "prices" in sources and run_prices(engine, args.verbose)
     if report.failed or launches == EXIT_NETWORK or prices_failed:
         return EXIT_NETWORK
     return EXIT_PARTIAL if report.rejected or launches == EXIT_PARTIAL else EXIT_OK
