@@ -422,6 +422,7 @@ def test_guowang_membership_by_launch_designator(cli, tmp_path: Path) -> None:
     show = cli("launches", "show", GUOWANG_01)
     assert show.returncode == 0, show.stderr
     assert "RENAMED OBJECT X" in show.stdout and "satellites of launch 2024-240" in show.stdout
+    assert "guowang" in show.stdout.split("satellites of launch 2024-240")[1]  # their constellation
     rules = cli("constellations", "list", "--format", "json")
     guowang = next(r for r in json.loads(rules.stdout) if r["constellation"] == "guowang")
     assert guowang["n_rules"] > 2  # the built-in name rules plus the calendar's launch rules

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from tle.elements import ElementSet, to_satrec, utc
 from tracker.constellations import label, rules_frame
-from tracker.db import ElementSetRow, Satellite
+from tracker.db import ElementSetRow, Satellite, batches
 
 ELEMENT_COLUMNS = [
     "epoch",
@@ -64,21 +64,27 @@ def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
     return _select_constellation(engine, _frame(engine, query), constellation)
 
 
-def satellites(engine: Engine) -> pl.DataFrame:
-    """Every satellite held: ``norad, name, cospar, launch`` (what constellation rules match)."""
+def satellites(engine: Engine, launch: str | None = None) -> pl.DataFrame:
+    """Every satellite held, or those of one launch designator: ``norad, name, cospar, launch``
+    (what constellation rules match)."""
     s = Satellite.__table__
-    return _frame(engine, select(s.c.norad, s.c.name, s.c.cospar, s.c.launch).order_by(s.c.norad))
+    query = select(s.c.norad, s.c.name, s.c.cospar, s.c.launch).order_by(s.c.norad)
+    return _frame(engine, query if launch is None else query.where(s.c.launch == launch))
 
 
 def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
-    """Every element set held (optionally for some satellites), oldest first."""
+    """Every element set held (optionally for some satellites), by satellite, oldest first.
+
+    Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
     e, s = ElementSetRow.__table__, Satellite.__table__
     query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
         s, s.c.norad == e.c.norad
-    )
-    if norads is not None:
-        query = query.where(e.c.norad.in_(norads))
-    return _frame(engine, query.order_by(e.c.norad, e.c.epoch))
+    ).order_by(e.c.norad, e.c.epoch)
+    if norads is None:
+        return _frame(engine, query)
+    wanted = sorted(set(norads))
+    parts = [_frame(engine, query.where(e.c.norad.in_(batch))) for batch in batches(wanted)]
+    return pl.concat(parts) if parts else _frame(engine, query.where(e.c.norad.in_([])))
 
 
 def _select_constellation(engine: Engine, sats: pl.DataFrame, constellation: str | None) -> pl.DataFrame:

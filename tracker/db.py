@@ -107,6 +107,16 @@ def data_dir_for(url: str) -> Path:
     return user_data_path("china-space-tracker")
 
 
+#: Bound parameters per IN clause: stays under every backend's limit (SQLite's is 32,766).
+IN_BATCH = 500
+
+
+def batches(items: list, size: int = IN_BATCH):
+    """``items`` in slices of ``size``, for queries with an IN clause over many values."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def connect(url: str | None = None) -> Engine:
     """Open (and create if needed) the database at ``url`` with every table and built-in rule."""
     url = url or default_url()

@@ -17,9 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from tle.elements import ElementSet, launch_designator, utc
 from tracker.constellations import add_rules
-from tracker.db import ElementSetRow, Satellite
+from tracker.db import ElementSetRow, Satellite, batches
 
-_CHUNK = 500  # bound parameters per IN clause: stays under every backend's limit
 
 
 @dataclass
@@ -69,16 +68,11 @@ def store_in(
     return counts
 
 
-def _chunks(items: list, size: int = _CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _held_keys(conn: Connection, norads: list[int], first, last) -> set[tuple[int, datetime]]:
     """Keys already stored for these objects within the batch's epoch span (all that can clash)."""
     table = ElementSetRow.__table__
     held: set[tuple[int, datetime]] = set()
-    for chunk in _chunks(norads):
+    for chunk in batches(norads):
         query = select(table.c.norad, table.c.epoch).where(
             table.c.norad.in_(chunk), table.c.epoch.between(first, last)
         )
@@ -99,7 +93,7 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
 
     sat, elements = Satellite.__table__, ElementSetRow.__table__
     known = {}
-    for chunk in _chunks(sorted(newest)):
+    for chunk in batches(sorted(newest)):
         query = (
             select(sat.c.norad, sat.c.name, sat.c.cospar, func.max(elements.c.epoch).label("epoch"))
             .join(elements, elements.c.norad == sat.c.norad)

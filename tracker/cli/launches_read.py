@@ -136,14 +136,15 @@ def _satellites(engine, designator: str | None):
     import polars as pl
 
     from tracker.batches import member_rates
-    from tracker.catalog import history, latest
+    from tracker.catalog import history, satellites
+    from tracker.constellations import label, rules_frame
 
-    sats = latest(engine)
-    sats = sats.filter(pl.col("launch") == designator) if designator else sats.clear()
-    if sats.is_empty():
+    sats = satellites(engine, designator) if designator else None
+    if sats is None or sats.is_empty():
         return pl.DataFrame(schema={"norad": pl.Int64, "name": pl.String, "cospar": pl.String, "constellation": pl.String,
                                     "alt_km": pl.Float64, "rate_km_per_day": pl.Float64, "trend": pl.String})
-    rates = member_rates(history(engine, sats["norad"].to_list()).with_columns(pl.lit(None, pl.String).alias("constellation")))
+    sats = label(sats, rules_frame(engine))
+    rates = member_rates(history(engine, sats["norad"].to_list()).join(sats.select("norad", "constellation"), on="norad"))
     return sats.select("norad", "name", "cospar", "constellation").join(
         rates.select("norad", "alt_km", "rate_km_per_day", "trend"), on="norad", how="left"
     )

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import func, select, tuple_
 
+from tracker.db import IN_BATCH, batches
 from tracker.markets.models import PriceChunk
 
 PRICES = ("open", "high", "low", "close")
@@ -124,10 +125,8 @@ def read(
 def _held(conn, keys: list[tuple[str, int]]):
     """The stored chunks for (security, year) keys; in batches, as SQL limits bound parameters."""
     rows = []
-    for i in range(0, len(keys), 400):
-        batch = keys[i : i + 400]
-        where = tuple_(PriceChunk.security, PriceChunk.year).in_(batch)
-        rows += conn.execute(select(PriceChunk).where(where)).all()
+    for batch in batches(keys, IN_BATCH // 2):  # two parameters per key
+        rows += conn.execute(select(PriceChunk).where(tuple_(PriceChunk.security, PriceChunk.year).in_(batch))).all()
     return rows
 
 
