@@ -27,7 +27,7 @@ def sgp4_parse_seconds() -> float:
 
 def import_seconds() -> tuple[float, float, int]:
     from tle.formats import parse_file
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tracker.ingest import store
 
     with tempfile.TemporaryDirectory() as tmp:

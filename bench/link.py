@@ -42,7 +42,7 @@ def build(url: str) -> None:
     import polars as pl
 
     from markets.sessions import session_table
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tracker.launches.models import Launch
     from tracker.markets import bars
     from tracker.markets.models import Security, ThemeRule
@@ -100,7 +100,7 @@ def measure(url: str) -> None:
     the same plus importing the libraries (polars, SQLAlchemy, the tracker), which a fresh
     ``tracker link`` process also pays. The last line is JSON for :func:`main`'s summary."""
     started = time.perf_counter()
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tracker.markets.link import LinkParams, link
 
     imported = time.perf_counter()

@@ -41,7 +41,7 @@ def first_frame(db_url: str, view: str) -> dict[str, float]:
 import sys, time, json, asyncio
 start = float(sys.argv[2])
 marks = {}
-from tracker.db import connect
+from tracker.services.bootstrap import open_database as connect
 from tui.app import TrackerApp
 from tui.widgets.satellite_table import SatelliteTable
 
@@ -68,7 +68,7 @@ print(json.dumps(marks))
 
 async def live_updates(db_url: str, view: str, repeat: int = 20) -> tuple[int, float, float]:
     """Fleet size, median seconds of one tick (compute), and of one tick until painted."""
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tui.app import TrackerApp
     from tui.widgets.satellite_table import SatelliteTable
 
@@ -118,7 +118,7 @@ def slow_celestrak(body: bytes) -> ThreadingHTTPServer:
 async def keys_during_refresh(db_url: str) -> tuple[int, float, float, float]:
     """Key presses handled while a refresh runs: count, median and worst seconds from the key
     event to the table's cursor having moved, and how long the refresh took."""
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tui.app import TrackerApp
     from tui.widgets.satellite_table import SatelliteTable
 
@@ -147,7 +147,7 @@ def main() -> None:
     require_shared()
     from tle.formats import parse_file
     from tracker.constellations import add_rules
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tracker.ingest import store
     from tui.land import raster
 

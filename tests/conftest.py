@@ -1,7 +1,11 @@
 """Shared fixtures: a local HTTP server, the ../shared data folder, a fresh database, the CLI.
 
-Nothing here reaches the internet: the ``tracker`` subprocesses started by :func:`run_tracker`
-point CelesTrak at 127.0.0.1 (a closed port unless a test passes its own local server), switch
+The ``cli`` fixture runs ``tracker`` in this process (``tracker.cli.main`` with its own
+environment mapping, stdout and stderr captured): most command tests use it, since a subprocess
+costs a second of imports. :func:`run_tracker` starts a real subprocess, for the smoke tests of
+each command and what only a process shows (signals, locks held by another process, exit codes).
+
+Nothing here reaches the internet: both point CelesTrak at 127.0.0.1 (a closed port unless a test passes its own local server), switch
 Launch Library 2 and the price vendors off (``TRACKER_LL2_URL=off``, ``TRACKER_YAHOO_URL=off``,
 ``TRACKER_EASTMONEY_URL=off``) unless a test passes a local server, and ignore any proxy settings
 of the environment.
@@ -104,16 +108,31 @@ def run_tracker(
     )
 
 
+def run_in_process(*args: str | os.PathLike[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """``tracker ARGS`` run by ``tracker.cli.main`` in this process, with :func:`tracker_env`
+    over ``env`` as its environment; the result looks like :func:`run_tracker`'s."""
+    import contextlib
+    import io
+    import warnings
+
+    from tracker.cli import main
+
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+        try:
+            code = main(argv, environ=tracker_env(env["TRACKER_DB"], env))
+        except SystemExit as exc:  # argparse: --help, usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["tracker", *argv], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """:func:`run_tracker` bound to this test's database: ``cli("tle", "import", path)``."""
+    """``tracker`` in this process, bound to this test's database: ``cli("tle", "import", path)``."""
 
-    def run(
-        *args: str | os.PathLike[str],
-        env: Mapping[str, str] | None = None,
-        input: str | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        return run_tracker(*args, env={"TRACKER_DB": db_url, **(env or {})}, input=input)
+    def run(*args: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return run_in_process(*args, env={"TRACKER_DB": db_url, **(env or {})})
 
     return run
 

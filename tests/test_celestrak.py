@@ -188,7 +188,7 @@ def test_non_200_is_an_error_and_stops_the_run(http_server: LocalServer, reply: 
     assert [o.kind for o in outcomes] == ["error", "not-attempted", "not-attempted"]
     error = outcomes[0]
     assert error.status == reply.status
-    assert error.message.startswith(f"HTTP {reply.status} from {url_list[0]}: ")
+    assert error.message.startswith(f"HTTP {reply.status}: ")
     assert error.state == FetchState(url_list[0], earlier, T0, reply.status)
     for outcome in outcomes[1:]:
         assert outcome.message == "stopped: an earlier request failed"
@@ -213,7 +213,7 @@ def test_timeout_is_an_error_and_stops_the_run(http_server: LocalServer) -> None
 
     assert [o.kind for o in outcomes] == ["error", "not-attempted"]
     assert outcomes[0].status is None
-    assert outcomes[0].message == f"timed out after 0.2 s (read) waiting for {url_list[0]}"
+    assert outcomes[0].message == "timed out after 0.2 s (read)"
     assert outcomes[0].state == FetchState(url_list[0], last_attempt=T0)
     assert len(http_server.requests) == 1
 
@@ -225,7 +225,7 @@ def test_truncated_body_is_an_error_and_stops_the_run(http_server: LocalServer) 
     outcomes = fetch(http_server, url_list)
 
     assert [o.kind for o in outcomes] == ["error", "not-attempted"]
-    assert outcomes[0].message.startswith(f"truncated response body from {url_list[0]} (")
+    assert outcomes[0].message.startswith("truncated response body (")
     assert outcomes[0].body is None
     assert outcomes[0].state.last_success is None
     assert len(http_server.requests) == 1
@@ -240,7 +240,7 @@ def test_connection_refused_is_an_error_and_stops_the_run() -> None:
     outcomes = CelesTrakClient(base, timeout=SHORT).fetch_all(url_list, {}, now=T0)
 
     assert [o.kind for o in outcomes] == ["error", "not-attempted"]
-    assert outcomes[0].message.startswith(f"request to {url_list[0]} failed (ConnectError)")
+    assert outcomes[0].message.startswith("request failed (ConnectError)")
 
 
 # -- the 2-hour rule -------------------------------------------------------------------------------

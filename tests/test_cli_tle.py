@@ -35,7 +35,8 @@ HISTORY = ("data", "celestrak", "history")
 HULIANWANG_QUERY = "FORMAT=csv&NAME=HULIANWANG"
 QIANFAN_QUERY = "FORMAT=csv&GROUP=qianfan"
 STATIONS_QUERY = "FORMAT=csv&GROUP=stations"
-DEFAULT_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY)
+ACTIVE_QUERY = "FORMAT=csv&GROUP=active"
+DEFAULT_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY, ACTIVE_QUERY)
 
 NOT_UPDATED = (
     "GP data has not updated since your last successful download of GROUP=qianfan at "
@@ -123,7 +124,7 @@ def fetch_state(db_url: str) -> list[tuple]:
 
 def create_empty_db(db_url: str) -> None:
     """Create the schema (as any first command would), so that later counts read a real database."""
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
 
     connect(db_url).dispose()
 
@@ -221,7 +222,7 @@ def url(server: LocalServer, query: str) -> str:
 
 def default_keys() -> list[tuple[int, datetime]]:
     capture = shared_path(*CAPTURE)
-    return csv_keys(capture / name for name in ("hulianwang.csv", "qianfan.csv", "stations.csv"))
+    return csv_keys(capture / name for name in ("hulianwang.csv", "qianfan.csv", "stations.csv", "active.csv"))
 
 
 # == tracker tle import ==========================================================================
@@ -285,7 +286,7 @@ def test_import_directories_builds_history(cli: Cli, db_url: str) -> None:
     spans = query(db_url, "SELECT norad, min(epoch), max(epoch) FROM element_set GROUP BY norad")
     assert {n: (sqlite_time(a), sqlite_time(b)) for n, a, b in spans} == expected_span
     from tracker.catalog import latest
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
 
     engine = connect(db_url)
     try:
@@ -451,7 +452,8 @@ def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
 
 def test_history_of_many_satellites_is_asked_in_batches(cli: Cli, db_url: str, monkeypatch) -> None:
     from tracker import catalog
-    from tracker.db import batches, connect
+    from tracker.db import batches
+    from tracker.services.bootstrap import open_database as connect
 
     assert cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv")).returncode == 0
     engine = connect(db_url)

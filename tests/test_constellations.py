@@ -201,7 +201,7 @@ def test_no_rules_no_memberships():
 
 def test_rules_through_the_database(tmp_path):
     from tracker.constellations import add_rules, names, rules_frame, seed_builtin_rules
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
 
     engine = connect(f"sqlite:///{tmp_path / 'tracker.db'}")  # creates tables and seeds rules
     try:

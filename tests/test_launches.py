@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, text
 
 from tests.conftest import shared_path
-from tracker.db import connect
+from tracker.services.bootstrap import open_database as connect
 from tracker.launches import bundled, vehicles
 from tracker.launches.store import changes, load, mark_user, window_problem, write
 

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from tests.conftest import shared_path
 from tests.httpserver import LocalServer, Reply
-from tracker.db import connect
+from tracker.services.bootstrap import open_database as connect
 from tracker.launches import ll2
 from tracker.launches.refresh import BUDGET, LOCATIONS_MAX_AGE, refresh_launches
 from tracker.launches.store import load, mark_user, write
@@ -229,8 +229,11 @@ def test_next_link_to_another_server_is_not_followed(ll2_server, db_url, sample)
 
 
 def test_refused_connection_stops(db_url) -> None:
-    report = refresh_launches(connect(db_url), "http://127.0.0.1:9", NOW)  # discard port: nothing listens
-    assert report.failed and report.answers[-1].status is None and "request failed" in report.answers[-1].error
+    engine = connect(db_url)
+    report = refresh_launches(engine, "http://127.0.0.1:9", NOW)  # discard port: nothing listens
+    assert report.failed and report.answers[-1].status is None and "could not connect" in report.answers[-1].error
+    with engine.connect() as conn:  # nothing reached LL2: the hourly budget is untouched
+        assert conn.exec_driver_sql("SELECT count(*) FROM ll2_request").scalar() == 0
 
 
 def test_timeout_stops(ll2_server, db_url) -> None:

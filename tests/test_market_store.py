@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from markets.symbols import UnknownSymbol
-from tracker.db import connect
+from tracker.services.bootstrap import open_database as connect
 from tracker.markets import bars, registry
 
 

@@ -73,7 +73,7 @@ def anyio_backend() -> str:
 
 def seeded(db_url: str):
     """A new database holding the synthetic element sets (and the bundled calendar)."""
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tracker.ingest import store
 
     engine = connect(db_url)
@@ -88,18 +88,14 @@ def engine(db_url):
     engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """No test here reaches a network: CelesTrak on a closed local port, LL2 and prices off."""
-    monkeypatch.setenv("TRACKER_CELESTRAK_URL", OFFLINE_CELESTRAK)
-    for source in ("TRACKER_LL2_URL", "TRACKER_YAHOO_URL", "TRACKER_EASTMONEY_URL"):
-        monkeypatch.setenv(source, "off")
-
-
-def make_app(engine, db_url, **kwargs):
+def make_app(engine, db_url, env=None, **kwargs):
+    """The app on ``engine`` with every source off but those ``env`` sets (as in tracker_env)."""
+    from tests.conftest import tracker_env
+    from tracker.settings import Settings
     from tui.app import TrackerApp
 
-    return TrackerApp(engine, db_url, clock=lambda: FROZEN, zone=SHANGHAI, **kwargs)
+    settings = Settings.from_env(tracker_env(db_url, env))
+    return TrackerApp(engine, settings, clock=lambda: FROZEN, zone=SHANGHAI, **kwargs)
 
 
 async def settle(pilot) -> None:
@@ -142,7 +138,7 @@ async def test_opens_with_data_and_frozen_clock(engine, db_url):
 
 async def test_empty_database_opens_cleanly(db_url):
     """No element sets, no network: the bundled calendar shows, the panels say how to get data."""
-    from tracker.db import connect
+    from tracker.services.bootstrap import open_database as connect
     from tui.app import NO_ELEMENTS
     from tui.widgets.market import NO_PRICES
 
@@ -515,15 +511,14 @@ def omm_json(sets: list[ElementSet]) -> str:
     ])
 
 
-async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalServer, monkeypatch):
-    from tracker.db import connect
+async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalServer):
+    from tracker.services.bootstrap import open_database as connect
     from tui.widgets.satellite_table import SatelliteTable
 
     newer = [s for s in synthetic_elements() if s.norad < 99011 and s.epoch.day == 18]
     http_server.route("GET", "/NORAD/elements/gp.php", Reply(200, omm_json(newer), delay=0.3))
-    monkeypatch.setenv("TRACKER_CELESTRAK_URL", http_server.url)
     engine = connect(db_url)
-    app = make_app(engine, db_url)
+    app = make_app(engine, db_url, {"TRACKER_CELESTRAK_URL": http_server.url})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -537,25 +532,24 @@ async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalSe
         assert any("off (TRACKER_LL2_URL=off)" in m for m in messages)
         assert "celestrak" not in str(app.query_one("#status-text").render())  # local server: 127.0.0.1
         assert "127.0.0.1 ✔" in str(app.query_one("#status-text").render())
-        assert len(http_server.requests) == 3  # the default queries, once each
+        assert len(http_server.requests) == 4  # the default queries and the catalogue, once each
         await pilot.press("r")  # again at once: the 2-hour rule skips every query
         await settle(pilot)
-        assert len(http_server.requests) == 3
-        assert any("3 queries fetched less than 2 h ago were skipped" in n.message for n in app._notifications)
+        assert len(http_server.requests) == 4
+        assert any("4 queries not due yet" in n.message for n in app._notifications)
     engine.dispose()
 
 
-async def test_refresh_errors_are_notified_never_fatal(engine, db_url, http_server: LocalServer, monkeypatch):
+async def test_refresh_errors_are_notified_never_fatal(engine, db_url, http_server: LocalServer):
     http_server.route("GET", "/NORAD/elements/gp.php", Reply(500, "down"))
-    monkeypatch.setenv("TRACKER_CELESTRAK_URL", http_server.url)
-    app = make_app(engine, db_url)
+    app = make_app(engine, db_url, {"TRACKER_CELESTRAK_URL": http_server.url})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
         assert app.is_running
         errors = [n.message for n in app._notifications if n.severity == "error"]
-        assert any(m.startswith("error: ") for m in errors), errors
+        assert any("HTTP 500" in m for m in errors), errors
         assert len(http_server.requests) == 1  # the first failure stops the run
 
 

@@ -21,6 +21,7 @@ This module is pure library code: it performs the HTTP requests and returns upda
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
@@ -94,7 +95,8 @@ class FetchState:
 
 @dataclass(frozen=True)
 class FetchOutcome:
-    """The result for one URL of :meth:`CelesTrakClient.fetch_all`."""
+    """The result for one URL of :meth:`CelesTrakClient.fetch_all`; ``message`` says what
+    happened without repeating the URL (callers show ``url`` beside it)."""
 
     url: str
     kind: OutcomeKind
@@ -204,10 +206,13 @@ class CelesTrakClient:
         *,
         now: datetime,
         force: bool = False,
+        intervals: Mapping[str, timedelta] | None = None,
     ) -> list[FetchOutcome]:
         """Fetch each URL in order and return one outcome per URL.
 
-        A URL whose last success is within ``min_interval`` of ``now`` is skipped unless ``force``.
+        A URL whose last success is within ``min_interval`` of ``now`` is skipped unless ``force``;
+        ``intervals`` gives some URLs a longer interval of their own (never a shorter one: the
+        big catalogue is asked for once a day, not every 2 hours).
         The first error stops the run: CelesTrak asks clients to stop querying on any error, so
         the remaining URLs come back as ``"not-attempted"``. A URL repeated in ``urls`` is only
         requested once.
@@ -233,7 +238,7 @@ class CelesTrakClient:
                 elif url in requested:
                     message = "skipped: already requested in this run"
                     outcomes.append(_not_requested(url, "skipped", message, state))
-                elif not force and (reason := self._too_soon(state, now)):
+                elif not force and (reason := self._too_soon(state, now, (intervals or {}).get(url))):
                     outcomes.append(_not_requested(url, "skipped", reason, state))
                 else:
                     requested.add(url)
@@ -242,15 +247,18 @@ class CelesTrakClient:
                     outcomes.append(outcome)
         return outcomes
 
-    def _too_soon(self, state: FetchState, now: datetime) -> str | None:
+    def _too_soon(self, state: FetchState, now: datetime, interval: timedelta | None) -> str | None:
         if state.last_success is None:
             return None
-        due = state.last_success + self._min_interval
+        interval = max(interval or self._min_interval, self._min_interval)
+        due = state.last_success + interval
         if now >= due:
             return None
+        rule = f"CelesTrak updates GP data at most every {self._min_interval.total_seconds() / 3600:g} h"
+        if interval > self._min_interval:
+            rule = f"this query is asked for at most every {interval.total_seconds() / 3600:g} h"
         return (
-            f"skipped: last successful download {_utc(state.last_success)}; CelesTrak updates GP"
-            f" data at most every {self._min_interval.total_seconds() / 3600:g} h, next fetch"
+            f"skipped: last successful download {_utc(state.last_success)}; {rule}, next fetch"
             f" allowed from {_utc(due)} (force to override)"
         )
 
@@ -280,13 +288,13 @@ def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> 
     except httpx.TimeoutException as exc:
         phase = _TIMEOUT_PHASES.get(type(exc), "read")
         limit = client.timeout.as_dict()[phase]  # the limit that fired, hence never None
-        return error(None, f"timed out after {limit:g} s ({phase}) waiting for {url}")
+        return error(None, f"timed out after {limit:g} s ({phase})")
     except httpx.RemoteProtocolError as exc:
         if reading_body:
-            return error(None, f"truncated response body from {url} ({exc})")
-        return error(None, f"bad HTTP answer from {url}: {exc}")
+            return error(None, f"truncated response body ({exc})")
+        return error(None, f"bad HTTP answer: {exc}")
     except httpx.HTTPError as exc:
-        return error(None, f"request to {url} failed ({type(exc).__name__}): {exc}")
+        return error(None, f"request failed ({type(exc).__name__}): {exc}")
 
     status = response.status_code
     succeeded = replace(attempted, last_success=now, last_status=status)
@@ -299,15 +307,15 @@ def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> 
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
         )
-        message = f"fetched {len(body)} characters from {url}"
+        message = f"fetched {len(body)} characters"
         return FetchOutcome(url, "fetched", status, message, body, fetched)
     if status == 304:
-        message = f"not modified since the last download: {url}"
+        message = "not modified since the last download"
         return FetchOutcome(url, "unchanged", status, message, None, succeeded)
     if status == 403 and _UNCHANGED_403.search(response.text):
         message = f"unchanged, CelesTrak says: {_snippet(response.text)}"
         return FetchOutcome(url, "unchanged", status, message, None, succeeded)
-    message = f"HTTP {status} from {url}: {_snippet(response.text)}"
+    message = f"HTTP {status}: {_snippet(response.text)}"
     if location := response.headers.get("Location"):
         message += f" (redirected to {location})"
     return error(status, message)

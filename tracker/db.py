@@ -11,15 +11,11 @@ database inside a single transaction, so a run killed at any moment leaves it as
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint, event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, create_engine
-
-DB_ENV = "TRACKER_DB"
 
 
 class Satellite(SQLModel, table=True):
@@ -89,24 +85,6 @@ class FetchStateRow(SQLModel, table=True):
     last_modified: str | None = None
 
 
-def default_url() -> str:
-    """``TRACKER_DB`` if set, else a SQLite file in the platform's user data directory."""
-    if url := os.environ.get(DB_ENV):
-        return url
-    from platformdirs import user_data_path
-
-    return f"sqlite:///{user_data_path('china-space-tracker') / 'tracker.db'}"
-
-
-def data_dir_for(url: str) -> Path:
-    """Directory for files that belong with a database (lock files): beside a SQLite file."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return Path(url.removeprefix("sqlite:///")).expanduser().resolve().parent
-    from platformdirs import user_data_path
-
-    return user_data_path("china-space-tracker")
-
-
 #: Bound parameters per IN clause: stays under every backend's limit (SQLite's is 32,766).
 IN_BATCH = 500
 
@@ -117,27 +95,29 @@ def batches(items: list, size: int = IN_BATCH):
         yield items[start : start + size]
 
 
-def connect(url: str | None = None) -> Engine:
-    """Open (and create if needed) the database at ``url`` with every table and built-in rule."""
-    url = url or default_url()
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        data_dir_for(url).mkdir(parents=True, exist_ok=True)
+class Meta(SQLModel, table=True):
+    """Facts about the database itself, by key: the bootstrap token (schema and seed versions)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+def create(url: str) -> Engine:
+    """The engine for ``url``, with SQLite's pragmas; nothing is created or read yet (the
+    schema and the seeds are :mod:`tracker.services.bootstrap`'s work)."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Every table (tables that exist are left alone), and earlier versions' leftovers dropped."""
     import tracker.launches.models  # noqa: F401  (registers the launch tables)
     import tracker.markets.models  # noqa: F401  (registers the market tables)
 
     SQLModel.metadata.create_all(engine)
     _drop_obsolete_columns(engine)
-    from tracker.constellations import seed_builtin_rules
-    from tracker.launches import bundled
-    from tracker.markets import registry
-
-    seed_builtin_rules(engine)
-    bundled.seed(engine)
-    registry.seed(engine)
-    return engine
 
 
 #: Columns earlier versions stored and this one derives (first and last seen are the epoch span
@@ -147,7 +127,7 @@ _OBSOLETE = {"satellite": ("first_seen", "last_seen"), "element_set": ("imported
 
 
 def _drop_obsolete_columns(engine: Engine) -> None:
-    """Bring a database made by an earlier version up to this schema (one inspection when current)."""
+    """Bring a database made by an earlier version up to this schema."""
     held = inspect(engine)
     stale = [(t, c) for t, columns in _OBSOLETE.items() for c in columns
              if c in {col["name"] for col in held.get_columns(t)}]

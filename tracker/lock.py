@@ -12,9 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-
-class Locked(RuntimeError):
-    """Another process holds the lock."""
+from tracker.errors import Locked
 
 
 @contextmanager
@@ -39,9 +37,7 @@ def exclusive(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def refresh_lock(db_url: str):
-    """The lock every refresh of the database at ``db_url`` takes (each refresh command, cron,
-    the TUI's ``r``), beside the database: one refresh at a time."""
-    from tracker.db import data_dir_for
-
-    return exclusive(data_dir_for(db_url) / "refresh.lock")
+def refresh_lock(data_dir: Path):
+    """The lock every refresh of a database takes (each refresh command, cron, the TUI's ``r``),
+    in its data directory (beside a SQLite file): one refresh at a time."""
+    return exclusive(data_dir / "refresh.lock")

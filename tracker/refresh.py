@@ -9,9 +9,9 @@ it has finished its work.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -20,8 +20,9 @@ from tle.celestrak import DEFAULT_GROUPS, CelesTrakClient, FetchOutcome, FetchSt
 from tracker.db import FetchStateRow
 from tracker.ingest import ImportCounts, store_in
 
-CELESTRAK_ENV = "TRACKER_CELESTRAK_URL"
-DEFAULT_CELESTRAK = "https://celestrak.org"
+#: CelesTrak's active catalogue (about 16,000 objects): what the dawn-dusk classification, the
+#: ``all`` view and passes over the whole catalogue need. Asked for on its own, longer interval.
+CATALOGUE = "GROUP=active"
 
 
 @dataclass
@@ -39,16 +40,17 @@ class TleRefresh:
         return any(o.kind == "error" for o in self.outcomes) or bool(self.problems)
 
 
-def celestrak_base() -> str:
-    """``TRACKER_CELESTRAK_URL`` (tests point it at a local server), else CelesTrak itself."""
-    return os.environ.get(CELESTRAK_ENV) or DEFAULT_CELESTRAK
-
-
 def urls_for(groups: list[str], queries: list[str], base: str) -> list[str]:
-    """Canonical GP URLs for group specs and raw queries (the default groups when both are empty)."""
+    """Canonical GP URLs for group specs and raw queries; with neither, the default groups and
+    then the active catalogue (after them, so that a catalogue failure costs no group)."""
     if not groups and not queries:
-        groups = list(DEFAULT_GROUPS)
+        groups = [*DEFAULT_GROUPS, CATALOGUE]
     return [gp_url(base, g) for g in groups] + [query_url(base, q) for q in queries]
+
+
+def intervals_for(base: str, catalogue_interval: timedelta) -> dict[str, timedelta]:
+    """The URLs with an interval of their own: the active catalogue."""
+    return {gp_url(base, CATALOGUE): catalogue_interval}
 
 
 def load_states(engine: Engine, urls: list[str]) -> dict[str, FetchState]:
@@ -82,11 +84,14 @@ def _save_state(conn, state: FetchState) -> None:
         conn.execute(table.insert().values(url=state.url, **values))
 
 
-def refresh_tle(engine: Engine, client: CelesTrakClient, urls: list[str], *, now: datetime, force: bool = False) -> TleRefresh:
+def refresh_tle(
+    engine: Engine, client: CelesTrakClient, urls: list[str], *, now: datetime, force: bool = False,
+    intervals: Mapping[str, timedelta] | None = None,
+) -> TleRefresh:
     """Fetch what the rules allow, parse it, and store elements plus URL state in one transaction."""
     from tle.formats import FormatError, parse_text
 
-    outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force)
+    outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force, intervals=intervals)
     records, problems, rejected = [], [], []
     for outcome in outcomes:
         if outcome.kind != "fetched":

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tracker.settings import Settings
 from tui import data
 from tui.palette import LaunchCommands, SatelliteCommands, SecurityCommands
 from tui.sky import Sky, Snapshot
@@ -96,14 +97,14 @@ class TrackerApp(App):
     def __init__(
         self,
         engine: Engine,
-        db_url: str,
+        settings: Settings,
         *,
         view: str = "guowang",
         clock: Callable[[], datetime] = utc_now,
         zone: tzinfo | None = None,
     ) -> None:
         super().__init__()
-        self.engine, self.db_url, self.clock = engine, db_url, clock
+        self.engine, self.settings, self.clock = engine, settings, clock
         self.view = view
         self.local_zone = zone or datetime.now().astimezone().tzinfo
         self.show_local = False
@@ -213,7 +214,7 @@ class TrackerApp(App):
 
         progress(0)
         try:
-            notices = refresh_all(self.engine, self.db_url, self.clock, progress)
+            notices = refresh_all(self.engine, self.settings, self.clock, progress)
         finally:
             progress(STEPS)
         for notice in notices:

@@ -25,8 +25,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracker.cli.common import db_url, open_db
+    from tracker.cli.common import open_db
     from tui.app import TrackerApp
 
-    TrackerApp(open_db(args), db_url(args), view=args.constellation.strip().lower()).run()
+    TrackerApp(open_db(args), args.settings, view=args.constellation.strip().lower()).run()
     return 0

@@ -21,10 +21,11 @@ import argparse
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 
 from tracker.cli import constellations, launches, link, markets, orbits, refresh, sats, tle
-from tracker.cli.common import EXIT_OK, UserError
+from tracker.errors import TrackerError
 
 #: Entry-point group of commands that live outside the core (the terminal UI registers ``tui``
 #: there, so the core never imports it); each entry point is a ``register(commands, common)``.
@@ -35,7 +36,9 @@ exit codes: 0 ok (also: nothing to do), 1 error (nothing written), 2 usage,
 3 network/HTTP failure (refresh stopped), 4 another refresh is running,
 5 partial import (good records stored, some rejected)
 
-database: --db URL or TRACKER_DB (any SQLAlchemy URL); default: SQLite in the user data directory
+database: --db URL or TRACKER_DB (a SQLAlchemy URL or a file path); default: SQLite in the
+user data directory. Sources: TRACKER_CELESTRAK_URL, TRACKER_LL2_URL, TRACKER_YAHOO_URL,
+TRACKER_EASTMONEY_URL (a base URL, or off)
 """
 
 
@@ -58,16 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; return its exit code."""
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; return its exit code. ``environ`` (default ``os.environ``) is read once,
+    into the settings every handler receives as ``args.settings``."""
+    from tracker.settings import Settings
+
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _explain_warning
     try:
-        return args.handler(args) or EXIT_OK
-    except UserError as exc:
+        args.settings = Settings.from_env(os.environ if environ is None else environ, db=getattr(args, "db", None))
+        return int(args.handler(args) or 0)
+    except TrackerError as exc:
         print(f"tracker: error: {exc}", file=sys.stderr)
-        return exc.code
+        return int(exc.exit_code)
     except BrokenPipeError:
         # The reader went away (`tracker link | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCKED, EXIT_PARTIAL = 0, 1, 2, 3, 4, 5
+from tracker.errors import ExitCode, TrackerError, UsageError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCKED, EXIT_PARTIAL = (int(c) for c in ExitCode)
 
 
-class UserError(Exception):
-    """A failure the user can act on: printed as one line, with its exit code."""
+class UserError(TrackerError):
+    """A failure with an explicit exit code (being replaced by the classes of tracker.errors)."""
 
     def __init__(self, message: str, code: int = EXIT_ERROR):
         super().__init__(message)
-        self.code = code
+        self.exit_code = ExitCode(code)
 
 
 def constellation_name(text: str) -> str:
@@ -26,40 +26,33 @@ def constellation_name(text: str) -> str:
     return name
 
 
-@contextmanager
-def refresh_lock(args: argparse.Namespace) -> Iterator[None]:
-    """Hold the refresh lock of the command's database; another refresh running is exit 4."""
-    from tracker.lock import Locked
-    from tracker.lock import refresh_lock as lock
-
-    try:
-        with lock(db_url(args)):
-            yield
-    except Locked as exc:
-        raise UserError(str(exc), EXIT_LOCKED) from None
-
-
 def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
 
 
 def db_url(args: argparse.Namespace) -> str:
-    from tracker.db import default_url
-
-    return getattr(args, "db", None) or default_url()
+    return args.settings.db_url
 
 
 def open_db(args: argparse.Namespace):
-    """The engine for ``--db``/``TRACKER_DB``/default, created on first use; errors name the URL."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
+    """The engine of the command's database, opened (and bootstrapped) once per command."""
+    from tracker.services.bootstrap import open_database
 
-    from tracker.db import connect
+    if getattr(args, "engine", None) is None:
+        args.engine = open_database(args.settings.db_url)
+    return args.engine
 
-    url = db_url(args)
-    try:
-        return connect(url)
-    except (ArgumentError, OperationalError) as exc:
-        raise UserError(f"cannot open database {url!r}: {exc}") from None
+
+def render_refresh(report, verbose: bool) -> int:
+    """Print a refresh report as cron wants it (quiet unless something changed or failed:
+    problems on stderr, news on stdout) and return its exit code."""
+    import sys
+
+    for message in report.messages():
+        if verbose or not message.detail:
+            stream = sys.stdout if message.severity == "information" else sys.stderr
+            print(message.text, file=stream)
+    return int(report.exit_code)
 
 
 def parse_instant(text: str | None, option: str = "--at") -> datetime:
@@ -69,7 +62,7 @@ def parse_instant(text: str | None, option: str = "--at") -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UserError(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)", 2) from None
+        raise UsageError(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)") from None
     from tle.elements import utc
 
     return utc(value)

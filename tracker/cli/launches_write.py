@@ -9,10 +9,9 @@ argument tree so that ``tracker --help`` imports nothing heavy.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, timezone
 
-from tracker.cli.common import EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UserError, open_db, refresh_lock
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, UserError, open_db
 from tracker.launches.vocab import FLOWN, PRE_LAUNCH
 
 #: Options that set a field as given (argparse ``dest`` = field name).
@@ -181,38 +180,6 @@ def import_launches(args: argparse.Namespace) -> int:
 
 
 def refresh_command(args: argparse.Namespace) -> int:
-    engine = open_db(args)
-    with refresh_lock(args):
-        return run_ll2(engine, args.verbose)
+    from tracker.cli.refresh import run
 
-
-def run_ll2(engine, verbose: bool) -> int:
-    """Refresh from LL2 (the caller holds the refresh lock), report, return the exit code:
-    EXIT_NETWORK when a request failed, EXIT_PARTIAL when some results were unreadable.
-
-    Quiet unless something changed, conflicted or failed, so that cron mails only what matters.
-    ``TRACKER_LL2_URL=off`` skips it.
-    """
-    from tracker.launches.refresh import OFF, ll2_base, refresh_launches
-
-    base = ll2_base()
-    if base == OFF:
-        if verbose:
-            print("launch library 2: off (TRACKER_LL2_URL=off)")
-        return EXIT_OK
-    report = refresh_launches(engine, base, _now())
-    for answer in report.answers:
-        if verbose or answer.error:
-            print(f"{'error' if answer.error else 'fetched':>13}  {answer.url}  {answer.error or ''}",
-                  file=sys.stderr if answer.error else sys.stdout)
-    if report.budget_note:
-        print(f"tracker: {report.budget_note}", file=sys.stderr)
-    for conflict in report.conflicts:
-        print(f"conflict  {conflict}", file=sys.stderr)
-    for problem in report.rejected:
-        print(f"rejected  {problem}", file=sys.stderr)
-    for launch_id in report.added:
-        print(f"added     {launch_id}")
-    for launch_id, fields in report.updated.items():
-        print(f"updated   {launch_id}: {', '.join(fields)}")
-    return EXIT_NETWORK if report.failed else EXIT_PARTIAL if report.rejected else EXIT_OK
+    return run(args, ("ll2",))

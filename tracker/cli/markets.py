@@ -307,43 +307,11 @@ def show_bars(args: argparse.Namespace) -> int:
 
 
 def refresh_command(args: argparse.Namespace) -> int:
-    from tracker.cli.common import EXIT_NETWORK, parse_instant, refresh_lock
-    from tracker.markets.refresh import check_vendors
+    from tracker.cli.common import parse_instant
+    from tracker.cli.refresh import run
+    from tracker.services.refresh import PriceOptions
 
-    try:
-        check_vendors()
-    except ValueError as exc:
-        raise UserError(str(exc), 2) from None
-    engine = open_db(args)
-    with engine.connect() as conn:
+    with open_db(args).connect() as conn:
         chosen = [_resolve(conn, s) for s in args.symbols.split(",") if s.strip()] if args.symbols else None
     since = parse_instant(args.since, "--since").date() if args.since else None
-    with refresh_lock(args):
-        failed = run_prices(engine, args.verbose, securities=chosen, source=args.source, since=since)
-    return EXIT_NETWORK if failed else EXIT_OK
-
-
-def run_prices(engine, verbose: bool, **options) -> bool:
-    """Refresh daily bars (the caller holds the refresh lock), report, return whether it failed.
-
-    Quiet unless bars were added, contradicted or a request failed (cron mails only that)."""
-    from datetime import datetime, timezone
-
-    from tracker.markets.refresh import refresh_prices
-
-    report = refresh_prices(engine, datetime.now(timezone.utc), **options)
-    for security, counts in report.stored.items():
-        if verbose or counts.new:
-            print(f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held")
-        for line in counts.conflicts:
-            print(f"conflict  {line}", file=sys.stderr)
-    if verbose:
-        for security in report.up_to_date:
-            print(f"prices    {security}: up to date (no request)")
-        for security in report.off:
-            print(f"prices    {security}: vendor switched off")
-    for error in report.errors:
-        print(f"error     {error}", file=sys.stderr)
-    if report.stopped:
-        print(f"tracker: {report.stopped}", file=sys.stderr)
-    return report.failed
+    return run(args, ("prices",), prices=PriceOptions(chosen, args.source, since))

@@ -92,6 +92,9 @@ class Answer:
     status: int | None
     data: dict[str, Any] | None = None
     error: str | None = None
+    #: False when no byte reached LL2 (the host did not resolve, the connection was refused or
+    #: never made): such a request does not count against the hourly budget.
+    sent: bool = True
 
 
 def locations_url(base: str) -> str:
@@ -132,6 +135,8 @@ def get(client: httpx.Client, url: str) -> Answer:
     """One GET; never raises for network or HTTP trouble (the caller stops on any non-200)."""
     try:
         response = client.get(url)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        return Answer(url, None, error=f"could not connect: {exc}", sent=False)
     except httpx.TimeoutException as exc:
         return Answer(url, None, error=f"timed out ({type(exc).__name__})")
     except httpx.HTTPError as exc:

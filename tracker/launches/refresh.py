@@ -23,7 +23,6 @@ a conflict, every run, until the person resolves it. Everything is merged in one
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,9 +35,6 @@ from tracker.launches import ll2
 from tracker.launches.models import Ll2Request
 from tracker.launches.store import FIELDS, find_match, get_state, iso, load, merge_fields, new_id, set_state, write
 
-LL2_ENV = "TRACKER_LL2_URL"
-#: ``TRACKER_LL2_URL=off`` leaves LL2 out of ``tracker refresh`` (offline sites, tests).
-OFF = "off"
 BUDGET = 15
 WINDOW = timedelta(hours=1)
 MAX_PAGES = 5
@@ -68,11 +64,6 @@ class Ll2Refresh:
         return any(a.error for a in self.answers)
 
 
-def ll2_base() -> str:
-    """``TRACKER_LL2_URL`` (tests point it at a local server; ``off`` disables), else LL2."""
-    return os.environ.get(LL2_ENV) or ll2.DEFAULT_BASE
-
-
 def _budget_wait(engine: Engine, now: datetime) -> datetime | None:
     """None if a request may be sent now, else when the oldest request in the window expires."""
     t = Ll2Request.__table__
@@ -88,10 +79,13 @@ def _log(engine: Engine, now: datetime, url: str) -> int:
         return conn.execute(Ll2Request.__table__.insert().values(sent_utc=now, url=url)).inserted_primary_key[0]
 
 
-def _log_status(engine: Engine, request_id: int, status: int | None) -> None:
+def _log_answer(engine: Engine, request_id: int, answer: ll2.Answer) -> None:
+    """Record the answer's status; a request that never left this machine is taken off the
+    budget (it was logged first only so that a run killed mid-request still counts it)."""
     t = Ll2Request.__table__
+    where = t.c.id == request_id
     with engine.begin() as conn:
-        conn.execute(t.update().where(t.c.id == request_id).values(status=status))
+        conn.execute(t.update().where(where).values(status=answer.status) if answer.sent else t.delete().where(where))
 
 
 def _send(engine: Engine, http: httpx.Client, url: str, now: datetime, report: Ll2Refresh) -> ll2.Answer | None:
@@ -101,7 +95,7 @@ def _send(engine: Engine, http: httpx.Client, url: str, now: datetime, report: L
         return None
     request_id = _log(engine, now, url)
     answer = ll2.get(http, url)
-    _log_status(engine, request_id, answer.status)
+    _log_answer(engine, request_id, answer)
     report.answers.append(answer)
     return answer
 

@@ -1,9 +1,8 @@
 """Refreshing daily bars from the vendors into the database, safely under cron.
 
 Which vendor: Eastmoney for Shanghai and Shenzhen (a Chinese source of A-share traded prices),
-Yahoo for Hong Kong, the US and the non-A-share indices; ``--source`` forces one. Base URLs come
-from ``TRACKER_YAHOO_URL`` / ``TRACKER_EASTMONEY_URL`` (tests point them at a local server;
-``off`` switches a vendor off).
+Yahoo for Hong Kong, the US and the non-A-share indices; ``--source`` forces one. The caller
+passes each vendor's base URL (from :class:`tracker.settings.Settings`; None switches it off).
 
 What is asked: for each security, the sessions after its newest stored bar (a year back when it
 has none) up to the last session that has *closed*, so a bar still trading is never stored as
@@ -19,25 +18,20 @@ after the client's retries) is not asked again in that run.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from markets import eastmoney, yahoo
 from markets.eastmoney import EastmoneyClient
-from markets.fetch import check_base
 from markets.fetch import Blocked, FetchError, Unreachable
 from markets.sessions import session_table
 from markets.yahoo import YahooClient
 from tracker.markets import bars, registry
 
-OFF = "off"
-ENV = {"yahoo": "TRACKER_YAHOO_URL", "eastmoney": "TRACKER_EASTMONEY_URL"}
 CLIENTS = {"yahoo": YahooClient, "eastmoney": EastmoneyClient}
-DEFAULT_BASE = {"yahoo": yahoo.DEFAULT_BASE, "eastmoney": eastmoney.DEFAULT_BASE}
 #: How far back a security without any bar starts: enough for the 120-session market model.
 FIRST_LOOKBACK = timedelta(days=366)
 
@@ -51,25 +45,12 @@ class PriceRefresh:
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
     off: list[str] = field(default_factory=list)
+    #: Securities not asked for, by vendor, because that vendor could not be reached at all.
+    not_attempted: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
         return bool(self.errors or self.stopped)
-
-
-def vendor_base(source: str) -> str | None:
-    """The base URL of a vendor (None when switched off); the client's default when unset.
-    ValueError, naming the variable, for a value that is not like ``https://host``."""
-    value = os.environ.get(ENV[source])
-    if value == OFF:
-        return None
-    return check_base(value or DEFAULT_BASE[source], ENV[source])
-
-
-def check_vendors() -> None:
-    """Every vendor's base URL checked (:func:`vendor_base`), before a run takes the lock."""
-    for source in ENV:
-        vendor_base(source)
 
 
 def vendor_of(security: str, forced: str | None) -> str:
@@ -97,7 +78,7 @@ def plan(conn, securities: list[str] | None, now: datetime, since: date | None) 
     )
 
 
-def refresh_prices(engine: Engine, now: datetime, *, securities: list[str] | None = None, source: str | None = None, since: date | None = None) -> PriceRefresh:
+def refresh_prices(engine: Engine, now: datetime, bases: Mapping[str, str | None], *, securities: list[str] | None = None, source: str | None = None, since: date | None = None) -> PriceRefresh:
     """Fetch and store what is missing for each security; see the module docstring for the rules."""
     report = PriceRefresh()
     with engine.connect() as conn:
@@ -110,14 +91,14 @@ def refresh_prices(engine: Engine, now: datetime, *, securities: list[str] | Non
             if row["end"] is None or row["start"] > row["end"]:
                 report.up_to_date.append(row["security"])
                 continue
-            base = vendor_base(vendor)
+            base = bases[vendor]
             if base is None:
                 report.off.append(row["security"])
                 continue
             if vendor not in clients:
                 clients[vendor] = CLIENTS[vendor](base)
             if vendor in unreachable:
-                report.errors.append(f"{row['security']}: not attempted: {vendor} could not be reached")
+                report.not_attempted.setdefault(vendor, []).append(row["security"])
                 continue
             try:
                 fetched = clients[vendor].daily_bars(row["security"], row["start"], row["end"])
