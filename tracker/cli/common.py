@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import datetime
 
 from tracker.errors import ExitCode, TrackerError, UsageError
 
@@ -57,12 +57,6 @@ def render_refresh(report, verbose: bool) -> int:
 
 def parse_instant(text: str | None, option: str = "--at") -> datetime:
     """ISO 8601 to aware UTC (a time without offset is UTC); None means now."""
-    if text is None:
-        return datetime.now(timezone.utc)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)") from None
-    from tle.elements import utc
+    from tracker.times import instant
 
-    return utc(value)
+    return instant(text, option)
