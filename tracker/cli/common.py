@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from tracker.errors import ExitCode, TrackerError, UsageError
+from tracker.errors import ExitCode, TrackerError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCKED, EXIT_PARTIAL = (int(c) for c in ExitCode)
 
