@@ -506,7 +506,7 @@ class TrackerApp(App):
         if any(w.group == "refresh" and w.is_running for w in self.workers):
             self.notify("A refresh is already running", severity="warning")
             return
-        self.notify("Refreshing CelesTrak and Launch Library 2…", timeout=3)
+        self.notify("Refreshing CelesTrak, Launch Library 2 and prices…", timeout=3)
         self.run_refresh()
 
     def action_help(self) -> None:
@@ -515,6 +515,6 @@ class TrackerApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Choose constellation", "Guowang, Qianfan, dawn-dusk, stations, all, yours", self.action_choose_view)
-        yield SystemCommand("Refresh data", "CelesTrak and Launch Library 2, by their rules", self.action_refresh)
+        yield SystemCommand("Refresh data", "CelesTrak, Launch Library 2 and prices, by their rules", self.action_refresh)
         yield SystemCommand("Toggle UTC/local times", "Launch times in UTC or local time", self.action_toggle_zone)
         yield SystemCommand("Help", "Keys, map legend, how to get data", self.action_help)
