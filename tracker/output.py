@@ -1,8 +1,10 @@
-"""Printing rows: a rich table for people, CSV and JSON (fixed column names) for other tools.
+"""Printing rows: an aligned text table for people, CSV and JSON (fixed column names) for tools.
 
 CSV and JSON carry full columns with ``true``/``false`` booleans, ISO 8601 UTC times (``Z``) and
-empty/null for values that cannot be computed. Tables round numbers for reading and state the
-time zone in the title.
+empty/null for values that cannot be computed; CSV cells cannot start a spreadsheet formula.
+Tables round numbers for reading and state the time zone in the title. Every string passes
+through :mod:`tracker.text` (control characters made visible, no markup), and a table is built
+by polars expressions over whole columns, so printing 16,000 rows costs about what CSV does.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import TextIO
 
 import polars as pl
 
+from tracker.text import csv_safe_expr, display_width_expr, visible, visible_expr
+
 FORMATS = ("table", "csv", "json")
+_GAP = "  "
 
 
 def _iso_utc(frame: pl.DataFrame) -> pl.DataFrame:
@@ -21,32 +26,45 @@ def _iso_utc(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def emit(frame: pl.DataFrame, fmt: str, *, title: str | None = None, digits: dict[str, int] | None = None, out: TextIO | None = None) -> None:
+def emit(
+    frame: pl.DataFrame, fmt: str, *, title: str | None = None, digits: dict[str, int] | None = None, out: TextIO | None = None
+) -> None:
     """Write ``frame`` to ``out`` (stdout) as ``fmt``; ``digits`` rounds float columns."""
     out = out or sys.stdout
     if digits:
         frame = frame.with_columns(pl.col(c).round(d) for c, d in digits.items() if c in frame.columns)
     if fmt == "csv":
-        out.write(_iso_utc(frame).write_csv())
+        out.write(_iso_utc(frame).with_columns(csv_safe_expr(pl.col(pl.String))).write_csv())
     elif fmt == "json":
         out.write(_iso_utc(frame).write_json() + "\n")
     elif fmt == "table":
-        _table(frame, title, out)
+        out.write(table_text(frame, title, bold=out.isatty()))
     else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def _table(frame: pl.DataFrame, title: str | None, out: TextIO) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def table_text(frame: pl.DataFrame, title: str | None = None, *, bold: bool = False) -> str:
+    """``frame`` as aligned text: a title, a header, a rule, one line per row (numbers right-aligned)."""
+    numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
+    text = _iso_utc(frame).with_columns(visible_expr(pl.all().cast(pl.String)).fill_null(""))
+    headers = {name: visible(name) for name in frame.columns}
+    widths = text.select(display_width_expr(pl.all()).max()).row(0) if frame.height else (0,) * frame.width
+    widths = [max(w or 0, len(h)) for w, h in zip(widths, headers.values(), strict=True)]
 
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for name, dtype in frame.schema.items():
-        table.add_column(name, justify="right" if dtype.is_numeric() else "left", no_wrap=dtype.is_numeric())
-    text = _iso_utc(frame).with_columns(pl.all().cast(pl.String).fill_null(""))
-    for row in text.iter_rows():
-        table.add_row(*row)
-    if frame.is_empty():
-        table.caption = "no rows"
-    # A pipe or file gets the table at its natural width; a terminal gets it fitted to the screen.
-    Console(file=out, width=None if out.isatty() else 10_000).print(table)
+    def pad(value: pl.Expr, width: int, right: bool) -> pl.Expr:
+        target = pl.lit(width) - display_width_expr(value) + value.str.len_chars()
+        return value.str.pad_start(target) if right else value.str.pad_end(target)
+
+    head = _GAP.join(h.rjust(w) if n in numeric else h.ljust(w) for (n, h), w in zip(headers.items(), widths, strict=True))
+    rule = _GAP.join("-" * w for w in widths)
+    lines = [visible(title)] if title else []
+    lines += [f"\x1b[1m{head.rstrip()}\x1b[0m" if bold else head.rstrip(), rule]
+    if frame.height:
+        rows = text.select(
+            pl.concat_str([pad(pl.col(n), w, n in numeric) for n, w in zip(frame.columns, widths, strict=True)], separator=_GAP)
+            .str.strip_chars_end()
+        ).to_series()
+        lines.append("\n".join(rows.to_list()))
+    else:
+        lines.append("(no rows)")
+    return "\n".join(lines) + "\n"

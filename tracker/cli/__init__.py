@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         args.settings = Settings.from_env(os.environ if environ is None else environ, db=getattr(args, "db", None))
         return int(args.handler(args) or 0)
     except TrackerError as exc:
-        print(f"tracker: error: {exc}", file=sys.stderr)
+        from tracker.text import visible
+
+        print(f"tracker: error: {visible(exc)}", file=sys.stderr)
         return int(exc.exit_code)
     except BrokenPipeError:
         # The reader went away (`tracker link | head`): stop quietly, as Unix tools do.

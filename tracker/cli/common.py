@@ -48,10 +48,12 @@ def render_refresh(report, verbose: bool) -> int:
     problems on stderr, news on stdout) and return its exit code."""
     import sys
 
+    from tracker.text import visible
+
     for message in report.messages():
         if verbose or not message.detail:
             stream = sys.stdout if message.severity == "information" else sys.stderr
-            print(message.text, file=stream)
+            print(visible(message.text), file=stream)
     return int(report.exit_code)
 
 

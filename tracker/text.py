@@ -1,0 +1,55 @@
+"""Text from outside (CelesTrak names, LL2 missions, vendors' messages, files, users) is data.
+
+This is the one escaping path between such text and a screen or a spreadsheet:
+
+* :func:`visible` and :func:`visible_expr` make control characters visible as ``\\xNN`` (or
+  ``\\uNNNN``) escapes, so that a name holding ``ESC ]0;...`` cannot retitle the terminal, ``ESC
+  [2J`` cannot blank it and a bidirectional override cannot reorder what follows. Output made
+  here never goes through a markup parser (no Rich or Textual markup), so ``[bold]`` or ``[/]``
+  in a name is shown as typed.
+* :func:`csv_safe_expr` neutralises spreadsheet formulas in CSV cells (``=``, ``+``, ``-``,
+  ``@``, tab, carriage return at the start get a leading apostrophe, as OWASP recommends).
+* :func:`display_width_expr` measures text as a terminal shows it (East Asian wide characters
+  take two cells), so that tables of Chinese names stay aligned.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["csv_safe_expr", "display_width_expr", "visible", "visible_expr"]
+
+#: C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text.
+_CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
+    "\u061c", "\u200b", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\ufeff",
+]
+_ESCAPES = {c: (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in _CONTROLS}
+_TABLE = str.maketrans(_ESCAPES)
+#: East Asian wide and fullwidth ranges (CJK, Hangul, fullwidth forms) that take two cells.
+_WIDE = r"[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def visible(text: object) -> str:
+    """``text`` as a string with every control character shown as an escape."""
+    return str(text).translate(_TABLE)
+
+
+def visible_expr(expr: pl.Expr) -> pl.Expr:
+    """:func:`visible` for a polars string expression (one vectorised pass)."""
+    return expr.str.replace_many(list(_ESCAPES), list(_ESCAPES.values()))
+
+
+def csv_safe_expr(expr: pl.Expr) -> pl.Expr:
+    """A string column whose cells cannot start a spreadsheet formula."""
+    import polars as pl
+
+    return pl.when(expr.str.contains(_FORMULA_START)).then(pl.lit("'") + expr).otherwise(expr).name.keep()
+
+
+def display_width_expr(expr: pl.Expr) -> pl.Expr:
+    """Terminal cells taken by each string (wide characters count two)."""
+    return expr.str.len_chars() + expr.str.count_matches(_WIDE)
