@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from tests.conftest import shared_path
-from tracker.services.bootstrap import open_database as connect
+from tests.conftest import run_tracker, shared_path
 from tracker.launches import bundled, vehicles
 from tracker.launches.store import changes, load, mark_user, window_problem, write
+from tracker.services.bootstrap import open_database as connect
 
 ZHUQUE3 = "2025-12-03-zhuque-3-y1"
 LM12A = "2025-12-23-long-march-12a-y1"
@@ -56,7 +56,7 @@ def test_bundled_calendar_matches_the_shared_ledger() -> None:
 
     bundled = calendar()
     assert len(bundled) == len(ledger) == 53
-    for row, rec in zip(ledger, bundled):
+    for row, rec in zip(ledger, bundled, strict=True):
         assert vehicles.full(rec["vehicle"], rec["variant"]) == row["vehicle"]
         assert (rec["orbit_outcome"], rec["booster_recovery"]) == (row["orbit_outcome"], row["booster_recovery"])
 
@@ -174,6 +174,11 @@ def test_family_lists_its_variants_and_filters_combine(cli) -> None:
     assert [r["net_utc"] for r in guowang_2025] == sorted((r["net_utc"] for r in guowang_2025), reverse=True)
     assert listed(cli, "--provider", "landspace", "--outcome", "failure")[0]["vehicle"] == "Zhuque-2"
     assert listed(cli, "--upcoming") == []
+
+
+def test_reversed_range_is_a_usage_error(cli) -> None:
+    result = cli("launches", "list", "--since", "2026-01-01", "--until", "2025-01-01")
+    assert result.returncode == 2 and "--since 2026-01-01 is not before --until 2025-01-01" in result.stderr
 
 
 def test_unknown_vehicle_is_rejected_with_suggestions(cli) -> None:
@@ -384,9 +389,11 @@ def test_import_json_missing_field_names_record(cli, tmp_path: Path) -> None:
         ("json", "[{", "not JSON"),
         ("json", '{"id": "x"}', "expected a JSON list"),
         ("json", '[{"id": "x", "vehicle": "Zhuque-3", "net_utc": "2027-01-01", "net_precision": "day", "status": "scheduled",'
-                 ' "orbit_outcome": "pending", "booster_recovery": "unknown", "colour": "red"}]', "record 1 (id 'x'): colour: unknown field"),
+                 ' "orbit_outcome": "pending", "booster_recovery": "unknown", "colour": "red"}]',
+         "record 1 (id 'x'): colour: unknown field"),
         ("json", '[{"id": "x", "vehicle": "Zhuque-3", "net_utc": "2027-01-01", "net_precision": "day", "status": "scheduled",'
-                 ' "orbit_outcome": "pending", "booster_recovery": "unknown", "landing_downrange_km": [1]}]', "landing_downrange_km: [1] is not a number"),
+                 ' "orbit_outcome": "pending", "booster_recovery": "unknown", "landing_downrange_km": [1]}]',
+         "landing_downrange_km: [1] is not a number"),
         ("csv", "id,vehicle,net_utc,net_precision,status,orbit_outcome,booster_recovery\n"
                 "x,Zhuque-3,2027-01-01,day,scheduled,pending,unknown,surplus\n", "line 2 (id 'x'): more cells than the header"),
         ("csv", "id,vehicle,net_utc,net_precision,status,orbit_outcome,booster_recovery\n"
@@ -426,3 +433,16 @@ def test_guowang_membership_by_launch_designator(cli, tmp_path: Path) -> None:
     rules = cli("constellations", "list", "--format", "json")
     guowang = next(r for r in json.loads(rules.stdout) if r["constellation"] == "guowang")
     assert guowang["n_rules"] > 2  # the built-in name rules plus the calendar's launch rules
+
+
+# -- smoke: a real process -------------------------------------------------------------------------
+
+
+def test_launches_commands_in_a_real_process(db_url) -> None:
+    listed_ = run_tracker("launches", "list", "--vehicle", "ZQ-3", "--format", "csv", env={"TRACKER_DB": db_url})
+    assert listed_.returncode == 0, listed_.stderr
+    assert listed_.stdout.splitlines()[0] == ",".join(("id", "vehicle", "variant", "serial", "provider", "site", "mission",
+        "constellation", "cospar_launch", "net_utc", "net_precision", "status", "orbit_outcome", "booster_recovery",
+        "announced_utc", "sources"))
+    refused = run_tracker("launches", "delete", ZHUQUE3, env={"TRACKER_DB": db_url})
+    assert refused.returncode == 1 and refused.stderr.startswith("tracker: error: refused:") and "Traceback" not in refused.stderr

@@ -34,7 +34,6 @@ from tracker.launches.models import Launch, LaunchHistory, LaunchState
 from tracker.launches.vehicles import full
 from tracker.launches.vocab import CONSTELLATIONS, FLOWN, ORBIT_OUTCOMES, PRE_LAUNCH, PRECISIONS, RECOVERIES, STATUSES
 
-
 #: Every field, in export order.
 FIELDS = (
     "id", "vehicle", "variant", "serial", "provider", "site", "mission", "mission_zh",
@@ -45,7 +44,8 @@ FIELDS = (
 REQUIRED = ("id", "vehicle", "net_utc", "net_precision", "status", "orbit_outcome", "booster_recovery")
 TIME_FIELDS = ("net_utc", "window_start", "window_end", "announced_utc")
 LIST_FIELDS = ("sources", "user_fields")
-_CHOICES = {
+#: The values each enumerated field may take.
+CHOICES = {
     "status": STATUSES,
     "orbit_outcome": ORBIT_OUTCOMES,
     "booster_recovery": RECOVERIES,
@@ -134,7 +134,7 @@ def validate(rec: dict[str, Any], now: datetime) -> None:
     for field in REQUIRED:
         if rec.get(field) in (None, ""):
             raise InvalidLaunch(f"{field}: missing")
-    for field, allowed in _CHOICES.items():
+    for field, allowed in CHOICES.items():
         value = rec.get(field)
         if value is not None and value not in allowed:
             raise InvalidLaunch(f"{field}: {value!r} is not one of {', '.join(allowed)}")
