@@ -8,7 +8,6 @@ as that day, never as a fake midnight (CSV/JSON give ``net_utc`` with ``net_prec
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tracker.cli.common import open_db
 from tracker.errors import ExitCode
@@ -39,24 +38,22 @@ def list_launches(args: argparse.Namespace) -> int:
 
 
 def show_launch(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from tracker.launches.store import FIELDS, as_text, render_net
     from tracker.output import emit
     from tracker.services import launches
+    from tracker.text import visible
 
     detail = launches.show_launch(open_db(args), args.id)
     rec = detail.record
-    console = Console(width=None if sys.stdout.isatty() else 10_000)
-    console.print(f"[bold]{args.id}[/bold]  NET {render_net(rec['net_utc'], rec['net_precision'])} UTC")
+    print(visible(f"{rec['id']}  NET {render_net(rec['net_utc'], rec['net_precision'])} UTC"))
     for name in FIELDS[1:]:
         if rec.get(name) not in (None, "", []):
             mark = " (user-set)" if name in detail.user_fields else ""
-            console.print(f"  {name:>22}: {as_text(rec[name])}{mark}", markup=False, highlight=False)
+            print(visible(f"  {name:>22}: {as_text(rec[name])}{mark}"))
     if detail.differences:
-        console.print("  differs from the bundled calendar (the values set by a person are kept):")
+        print("  differs from the bundled calendar (the values set by a person are kept):")
         for name, value in detail.differences:
-            console.print(f"  {name:>22}: the calendar says {value}", markup=False, highlight=False)
+            print(visible(f"  {name:>22}: the calendar says {value}"))
     emit(detail.history, "table", title="history (UTC)")
     emit(detail.satellites, "table", title=f"satellites of launch {rec['cospar_launch'] or '(no designator)'}",
          digits={"alt_km": 1, "rate_km_per_day": 2})
