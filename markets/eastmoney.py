@@ -39,7 +39,7 @@ def kline_url(base: str, secid: str, start: date, end: date) -> str:
     """The daily unadjusted kline URL of ``secid`` for local dates ``start``..``end`` inclusive."""
     if start > end:
         raise ValueError(f"need start <= end, got start={start}, end={end}")
-    params = {
+    params: dict[str, str | int] = {
         "secid": secid, "klt": 101, "fqt": 0, "beg": f"{start:%Y%m%d}", "end": f"{end:%Y%m%d}",
         "fields1": _FIELDS1, "fields2": _FIELDS2,
     }

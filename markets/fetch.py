@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -156,10 +156,17 @@ class _Transient:
     retry_after: float | None = None
 
 
-class _Closing:
+class _SupportsClose(Protocol):
+    def close(self) -> None: ...
+
+
+_Wrapped = TypeVar("_Wrapped", bound=_SupportsClose)
+
+
+class _Closing(Generic[_Wrapped]):
     """``close()`` of the wrapped ``self._http``, and ``with`` support that calls it."""
 
-    _http: httpx.Client | PoliteClient
+    _http: _Wrapped
 
     def close(self) -> None:
         self._http.close()
@@ -171,7 +178,7 @@ class _Closing:
         self.close()
 
 
-class PoliteClient(_Closing):
+class PoliteClient(_Closing[httpx.Client]):
     """One ``httpx.Client`` plus the spacing, retry and stop rules of the module docstring."""
 
     def __init__(
@@ -282,7 +289,7 @@ def with_query(base: str, path: str, params: Mapping[str, str | int]) -> str:
     return f"{base}{path}?{urlencode(params, safe=',')}"
 
 
-class SourceClient(_Closing):
+class SourceClient(_Closing[PoliteClient]):
     """Base of the per-source clients: a checked ``base_url`` and a :class:`PoliteClient` spaced
     ``MIN_INTERVAL`` apart (or the ``http`` given, e.g. by tests); closes it on ``close()``."""
 

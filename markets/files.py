@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -82,10 +83,13 @@ def a_share(code: str, name: str | None = None) -> str:
     if not (len(code) == 6 and code.isdigit()):
         raise UnknownSymbol(f"{code!r} is not a 6-digit A-share code")
     index = _SH_INDICES.get(code)
-    if index and not name:
-        raise UnknownSymbol(f"{code} is both the Shanghai index {index} and a Shenzhen code; "
-                            f"pass security='XSHG:{code}' or security='XSHE:{code}'")
-    if (index and index in name) or code[0] in "65" or code.startswith("900"):
+    if index:
+        if not name:
+            raise UnknownSymbol(f"{code} is both the Shanghai index {index} and a Shenzhen code; "
+                                f"pass security='XSHG:{code}' or security='XSHE:{code}'")
+        if index in name:
+            return canonical("XSHG", code)
+    if code[0] in "65" or code.startswith("900"):
         return canonical("XSHG", code)
     if code[0] in "023":
         return canonical("XSHE", code)
@@ -157,9 +161,10 @@ def _read(text: str, name: str) -> tuple[str, pl.DataFrame, dict[str, str]]:
     return fmt, frame, {**_OHLCV, "date": "date", **present}
 
 
-def _map_securities(frame: pl.DataFrame, key: pl.Expr, convert) -> pl.DataFrame:
+def _map_securities(frame: pl.DataFrame, key: pl.Expr, convert: Callable[[str], str]) -> pl.DataFrame:
     """``security`` (and ``_why`` it is null) per row, converting each distinct key only once."""
-    good, why = {}, {}
+    good: dict[str, str] = {}
+    why: dict[str, str] = {}
     for value in frame.select(key.unique()).to_series().to_list():
         try:
             good[value] = convert(value)
@@ -190,8 +195,8 @@ def _row_checks(labels: dict[str, str]) -> list[tuple[str, pl.Expr, pl.Expr]]:
     opn, cls = val("open"), val("close")
     for c, word, pick_open, limit in (("high", "below", opn >= cls, pl.max_horizontal(opn, cls)),
                                       ("low", "above", opn <= cls, pl.min_horizontal(opn, cls))):
-        which = pl.when(pick_open).then(pl.lit(labels["open"] + " ") + raw("open"))
-        which = which.otherwise(pl.lit(labels["close"] + " ") + raw("close"))
+        which = (pl.when(pick_open).then(pl.lit(labels["open"] + " ") + raw("open"))
+                 .otherwise(pl.lit(labels["close"] + " ") + raw("close")))
         bad = val(c) < limit if c == "high" else val(c) > limit
         checks.append((c, bad, pl.format(f"{{}} is {word} {{}}", raw(c), which)))
     return checks + [
@@ -210,15 +215,15 @@ def _cross_checks(frame: pl.DataFrame, labels: dict[str, str], name: str) -> lis
     few rows disagree; a column that is simply another column (600118's 前收盘价 is the day's low)
     disagrees almost everywhere, and the warning says which column it copies.
     """
-    warnings, prev = [], pl.col("_prev_close")
+    warnings: list[str] = []
+    prev = pl.col("_prev_close")
     if "prev_close" in frame.columns:
         pc = pl.col("prev_close").cast(pl.Float64, strict=False)
         same = lambda a, b: (a - b).abs() <= _SAME_PRICE  # noqa: E731
         copies = {c: same(pc, pl.col("v_" + c)).sum() for c in _PRICES}
-        s = frame.select(bad=(~same(pc, prev)).sum(), n=same(pc, prev).count(), **copies)
-        s = s.row(0, named=True)
+        s = frame.select(bad=(~same(pc, prev)).sum(), n=same(pc, prev).count(), **copies).row(0, named=True)
         if s["bad"]:
-            copy = max(_PRICES, key=s.get)
+            copy = max(_PRICES, key=lambda c: s[c])
             also = f" (it equals {labels[copy]} on {s[copy]} rows)"
             warnings.append(
                 f"{name}: column {labels['prev_close']} disagrees with the previous row's "
@@ -230,9 +235,9 @@ def _cross_checks(frame: pl.DataFrame, labels: dict[str, str], name: str) -> lis
         want = (pl.col("v_close") / prev - 1) * 100
         digits = pl.col("pct_change").str.extract(r"\.(\d+)", 1).str.len_chars().fill_null(0)
         bad = (pct - want).abs() > pl.lit(0.1).pow(digits.clip(upper_bound=2)) + 1e-9  # last digit
-        s = frame.select(bad=bad.sum(), n=(pct - want).count(), line=pl.col("line").filter(bad),
-                         got=pl.col("pct_change").filter(bad), want=want.filter(bad)).head(1)
-        s = s.row(0, named=True) if s.height else {"bad": 0}
+        first = frame.select(bad=bad.sum(), n=(pct - want).count(), line=pl.col("line").filter(bad),
+                             got=pl.col("pct_change").filter(bad), want=want.filter(bad)).head(1)
+        s = first.row(0, named=True) if first.height else {"bad": 0}
         if s["bad"]:
             warnings.append(
                 f"{name}: column {labels['pct_change']} disagrees with the change between "

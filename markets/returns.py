@@ -228,7 +228,7 @@ def _measure(p: pl.LazyFrame, min_est: int) -> pl.LazyFrame:
     def car(window: str, model: bool) -> pl.Expr:  # + propagates nulls: a missing session voids the CAR
         a, b = WINDOWS[window]
         expected = lambda j: alpha + beta * pl.col(f"_m{j}") if model else pl.col(f"_m{j}")
-        return sum(pl.col(f"_r{j}") - expected(j) for j in range(a, b + 1))
+        return sum((pl.col(f"_r{j}") - expected(j) for j in range(a, b + 1)), start=pl.lit(0))
 
     cents = (pl.col("prev_close") * 100).round()  # the exchange rounds limit prices half up to the tick
     limit = lambda sign: (cents * (100 + sign * pl.col("limit_pct")) / 100 + 0.5).floor() / 100

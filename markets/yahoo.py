@@ -136,7 +136,7 @@ def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.
         columns[name] = values if name == "volume" else _traded(values)
     days = [datetime.fromtimestamp(stamp, zone).date() for stamp in stamps]
     volumes = [None if v is None else float(v) for v in columns["volume"]]
-    return bars(security, zip(days, columns["open"], columns["high"], columns["low"], columns["close"], volumes))
+    return bars(security, zip(days, columns["open"], columns["high"], columns["low"], columns["close"], volumes, strict=True))
 
 
 class YahooClient(SourceClient):

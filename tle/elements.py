@@ -13,6 +13,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sgp4.api import Satrec
 
 #: SGP4 accepts catalog numbers only up to 339999 (the largest Alpha-5 number). Objects with larger
 #: numbers (OMM allows nine digits) are propagated under this placeholder; the real number is kept.
@@ -89,7 +93,7 @@ def normalise_cospar(text: str | None) -> str | None:
     return f"{year}-{short[2]}{short[3]}"
 
 
-def to_satrec(es: ElementSet):
+def to_satrec(es: ElementSet) -> Satrec:
     """Build an initialised ``sgp4.api.Satrec`` (WGS72, improved mode, as CelesTrak intends).
 
     Catalog numbers above :data:`SGP4_MAX_SATNUM` are replaced by 0 for SGP4 only: the number

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from os import PathLike
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tle.elements import ElementSet, normalise_cospar, utc
 
@@ -318,9 +318,14 @@ def _tle_epoch(two_digit_year: int, day_of_year: float) -> datetime:
 
 _MISSING = object()
 
+#: An OMM field converter (int, float, _iso_time). It is handed whatever the record holds (text,
+#: None, or a list or object from JSON) and rejects what it cannot convert by raising TypeError or
+#: ValueError, so its argument is Any: int() and float() accept no plain ``object``.
+_OMMConverter = Callable[[Any], object]
+
 #: OMM numeric fields as (ElementSet attribute, OMM key, converter, default); a default of
 #: _MISSING marks the fields SGP4 cannot run without. The rest fall back to ElementSet's defaults.
-_OMM_FIELDS: tuple[tuple[str, str, Callable[[object], object], object], ...] = (
+_OMM_FIELDS: tuple[tuple[str, str, _OMMConverter, object], ...] = (
     ("norad", "NORAD_CAT_ID", int, _MISSING),
     ("epoch", "EPOCH", _iso_time, _MISSING),
     ("mean_motion", "MEAN_MOTION", float, _MISSING),
@@ -341,7 +346,7 @@ _EXPECTED = {float: "a number", int: "an integer", _iso_time: "an ISO 8601 time"
 
 
 def _omm_value(
-    fields: Mapping[str, object], key: str, convert: Callable[[object], object], default: object
+    fields: Mapping[str, object], key: str, convert: _OMMConverter, default: object
 ) -> object:
     """One converted OMM field. Blank counts as missing, which only optional fields may be."""
     value = fields.get(key)
@@ -370,6 +375,8 @@ def _from_omm(fields: Mapping[str, object], source: str) -> ElementSet:
             cospar=normalise_cospar(_text(fields.get("OBJECT_ID"))),
             classification=_text(fields.get("CLASSIFICATION_TYPE")) or "U",
             source=source,
+            # values is dict[str, object]: mypy cannot tie each _OMM_FIELDS converter's result to
+            # its ElementSet attribute. The table is the one place to keep them matched.
             **values,  # type: ignore[arg-type]
         )
     )
@@ -394,7 +401,8 @@ def _parse_csv(text: str, source: str) -> ParseResult:
         try:
             if len(row) != len(header):
                 raise _RecordError(f"expected {len(header)} columns, found {len(row)}")
-            result.records.append(_from_omm(dict(zip(header, row)), f"{source}:{line_no}"))
+            fields = dict(zip(header, row, strict=True))  # lengths checked just above
+            result.records.append(_from_omm(fields, f"{source}:{line_no}"))
         except _RecordError as err:
             result.rejected.append(Rejected(source, line_no, str(err)))
     return result
