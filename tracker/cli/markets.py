@@ -46,7 +46,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="a launch matching KIND=VALUE links to securities with THEME",
         description="KIND is vehicle (Long March 12A), constellation (guowang), orbit-outcome, "
-        "booster-recovery, mission (a glob such as '*computing*') or launch (a launch id).",
+        "booster-recovery, mission (a glob such as '*computing*') or launch (a launch id). Adding a "
+        "bundled rule that was removed enables it again.",
     )
     from tracker.markets.vocab import RULE_KINDS
 
