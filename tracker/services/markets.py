@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIST_COLUMNS", "BarImport", "Rule", "SecurityFields", "add_security", "add_theme_rule", "bars", "import_bars",
-    "names", "remove_theme_rule", "resolve", "securities", "theme_rules", "update_security",
+    "known_symbols", "names", "remove_theme_rule", "resolve", "securities", "theme_rules", "update_security",
 ]
 
 #: Columns of :func:`securities`, in the order ``tracker markets list`` shows them.
