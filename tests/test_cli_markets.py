@@ -198,6 +198,8 @@ def test_add_update_and_rules(cli):
     assert cli("markets", "rules", "remove", str(bundled["id"])).returncode == EXIT_OK
     after = {r["id"]: r for r in json.loads(cli("markets", "rules", "list", "--format", "json").stdout)}
     assert after[bundled["id"]]["enabled"] is False  # kept, disabled: seeding will not add it back
+    again = cli("markets", "rules", "add", bundled["kind"], bundled["value"], bundled["theme"])
+    assert again.returncode == EXIT_OK and f"enabled bundled rule {bundled['id']} again" in again.stdout
 
 
 def test_events_can_be_placed_at_the_announcement(priced):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from tracker.cli.common import EXIT_OK, EXIT_PARTIAL, UserError, add_format, open_db
+from tracker.cli.common import add_format, open_db
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -47,7 +46,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="a launch matching KIND=VALUE links to securities with THEME",
         description="KIND is vehicle (Long March 12A), constellation (guowang), orbit-outcome, "
-        "booster-recovery, mission (a glob such as '*computing*') or launch (a launch id).",
+        "booster-recovery, mission (a glob such as '*computing*') or launch (a launch id). Adding a "
+        "bundled rule that was removed enables it again.",
     )
     from tracker.markets.vocab import RULE_KINDS
 
@@ -112,206 +112,97 @@ def _security_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--note")
 
 
-def _given(args: argparse.Namespace, conn) -> dict:
-    """The registry fields set on the command line, validated."""
-    given = {
-        "name_zh": args.name_zh, "board": args.board, "currency": args.currency, "yahoo": args.yahoo,
-        "eastmoney": args.eastmoney, "notes": args.note, "name_en": args.name,
+def _fields(args: argparse.Namespace) -> dict:
+    """The registry fields given on the command line (None: not given; the service checks them)."""
+    return {
+        "name_zh": args.name_zh, "board": args.board, "limit_pct": args.limit_pct, "currency": args.currency,
+        "benchmark": args.benchmark, "themes": args.themes, "yahoo": args.yahoo, "eastmoney": args.eastmoney,
+        "notes": args.note,
     }
-    if args.themes is not None:
-        given["themes"] = json.dumps(sorted({t.strip() for t in args.themes.split(",") if t.strip()}))
-    if args.benchmark:
-        given["benchmark"] = _resolve(conn, args.benchmark)
-    given = {k: v for k, v in given.items() if v is not None}
-    if args.limit_pct is not None:
-        if not 0 <= args.limit_pct < 100:
-            raise UserError(f"--limit {args.limit_pct}: a daily limit is a percentage between 0 and 100", 2)
-        given["limit_pct"] = args.limit_pct or None  # --limit 0: no daily limit (stored as null)
-    return given
 
 
-def _resolve(conn, text: str) -> str:
-    """The canonical id of a registered security, or a one-line error saying how to add it."""
-    from markets.symbols import UnknownSymbol
-    from tracker.markets.registry import resolve
-
-    try:
-        return resolve(conn, text)
-    except UnknownSymbol as exc:
-        raise UserError(str(exc)) from None
-
-
-def list_securities(args: argparse.Namespace) -> int:
+def list_securities(args: argparse.Namespace) -> None:
     import polars as pl
 
-    from tracker.markets import bars, registry
     from tracker.output import emit
+    from tracker.services.markets import securities
 
-    with open_db(args).connect() as conn:
-        frame = registry.securities(conn).join(bars.coverage(conn), on="security", how="left")
-    frame = frame.with_columns(pl.col("themes").list.join(";"), pl.col("bars").fill_null(0))
-    cols = ["security", "yahoo", "name_en", "name_zh", "board", "limit_pct", "currency", "role", "benchmark", "themes", "bars", "first", "last"]
-    emit(frame.select(cols), args.format, title="Securities (bars: daily bars held, first/last: exchange-local dates)")
-    return EXIT_OK
+    frame = securities(open_db(args)).with_columns(pl.col("themes").list.join(";"))
+    emit(frame, args.format, title="Securities (bars: daily bars held, first/last: exchange-local dates)")
 
 
-def add_security(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import IntegrityError
+def add_security(args: argparse.Namespace) -> None:
+    from tracker.services.markets import add_security
 
-    from markets.symbols import UnknownSymbol, parse
-    from tracker.markets.models import Security
-    from tracker.markets.registry import new_security
-
-    try:
-        ident = parse(args.symbol, args.mic)
-    except UnknownSymbol as exc:
-        raise UserError(str(exc)) from None
-    engine = open_db(args)
-    try:
-        with engine.begin() as conn:
-            conn.execute(Security.__table__.insert().values(**new_security(ident, **_given(args, conn))))
-    except IntegrityError:
-        raise UserError(f"{ident} is already in the registry; change it with `tracker markets update {ident}`") from None
+    ident = add_security(open_db(args), args.symbol, name=args.name, mic=args.mic, **_fields(args))
     print(f"added {ident}")
-    return EXIT_OK
 
 
-def update_security(args: argparse.Namespace) -> int:
-    from tracker.markets.models import Security
+def update_security(args: argparse.Namespace) -> None:
+    from tracker.services.markets import update_security
 
-    engine = open_db(args)
-    with engine.begin() as conn:
-        ident = _resolve(conn, args.symbol)
-        given = _given(args, conn)
-        if not given:
-            raise UserError("nothing to change: give at least one option (see --help)", 2)
-        table = Security.__table__
-        conn.execute(table.update().where(table.c.security == ident).values(**given))
-    print(f"updated {ident}: {', '.join(sorted(given))}")
-    return EXIT_OK
+    ident, changed = update_security(open_db(args), args.symbol, name=args.name, **_fields(args))
+    print(f"updated {ident}: {', '.join(changed)}")
 
 
-def list_rules(args: argparse.Namespace) -> int:
-    from tracker.markets.registry import rules
+def list_rules(args: argparse.Namespace) -> None:
     from tracker.output import emit
+    from tracker.services.markets import theme_rules
 
-    with open_db(args).connect() as conn:
-        emit(rules(conn), args.format, title="Theme rules: a launch matching kind=value links to securities with theme")
-    return EXIT_OK
-
-
-def add_rule(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import IntegrityError
-
-    from tracker.launches import vehicles
-    from tracker.launches.store import known_vehicles
-    from tracker.markets.models import ThemeRule
-
-    value = args.value.lower() if args.kind in ("constellation", "orbit-outcome", "booster-recovery") else args.value
-    try:
-        with open_db(args).begin() as conn:
-            if args.kind == "vehicle":  # any spelling (CZ-12A, LM-12A) as the calendar writes it
-                try:
-                    value = vehicles.match(value, known_vehicles(conn))
-                except vehicles.UnknownVehicle as exc:
-                    raise UserError(str(exc)) from None
-            table = ThemeRule.__table__
-            conn.execute(table.insert().values(kind=args.kind, value=value, theme=args.theme, origin="user"))
-    except IntegrityError:
-        raise UserError(f"rule {args.kind}={value} -> {args.theme} exists already (see `tracker markets rules list`)") from None
-    print(f"added rule {args.kind}={value} -> {args.theme}")
-    return EXIT_OK
+    emit(theme_rules(open_db(args)), args.format, title="Theme rules: a launch matching kind=value links to securities with theme")
 
 
-def remove_rule(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+def add_rule(args: argparse.Namespace) -> None:
+    from tracker.services.markets import add_theme_rule
 
-    from tracker.markets.models import ThemeRule
+    rule = add_theme_rule(open_db(args), args.kind, args.value, args.theme)
+    done = f"enabled {rule.origin} rule {rule.id} again:" if rule.status == "enabled" else "added rule"
+    print(f"{done} {rule.kind}={rule.value} -> {rule.theme}")
 
-    table = ThemeRule.__table__
-    with open_db(args).begin() as conn:
-        origin = conn.execute(select(table.c.origin).where(table.c.id == args.id)).scalar()
-        if origin is None:
-            raise UserError(f"no rule with id {args.id} (see `tracker markets rules list`)")
-        where = table.c.id == args.id
-        conn.execute(table.update().where(where).values(enabled=False) if origin == "bundled" else table.delete().where(where))
-    print(f"{'disabled bundled' if origin == 'bundled' else 'removed'} rule {args.id}")
-    return EXIT_OK
+
+def remove_rule(args: argparse.Namespace) -> None:
+    from tracker.services.markets import remove_theme_rule
+
+    outcome = remove_theme_rule(open_db(args), args.id)
+    print(f"{'disabled bundled' if outcome == 'disabled' else 'removed'} rule {args.id}")
 
 
 def import_bars(args: argparse.Namespace) -> int:
-    """Parse every file first; store all of them in one transaction, or nothing."""
-    from pathlib import Path
+    """All files or none (the service parses every file before storing any)."""
+    from tracker.services.markets import import_bars
 
-    from markets.files import PriceFileError, parse_file
-    from tracker.markets import bars, registry
-    from tracker.markets.models import Security
-
-    engine = open_db(args)
-    with engine.connect() as conn:
-        symbol = _resolve(conn, args.symbol) if args.symbol else None
-        known = set(registry.securities(conn)["security"])
-    parsed = []
-    for name in args.files:
-        path = Path(name)
-        try:
-            parsed.append((path, parse_file(path, security=symbol)))
-        except OSError as exc:
-            raise UserError(f"cannot read {path}: {exc.strerror}") from None
-        except PriceFileError as exc:
-            raise UserError(f"{exc}; nothing was imported") from None
-    for path, result in parsed:
-        for warning in result.warnings:
-            print(f"tracker: warning: {warning}", file=sys.stderr)
-        missing = sorted(set(result.bars["security"]) - known)
-        if missing and not args.add_missing:
-            raise UserError(
-                f"{path}: {', '.join(missing)} not in the registry: add with `tracker markets add`, "
-                "or import with --add-missing; nothing was imported"
-            )
-    conflicts, total = [], bars.MergeCounts()
-    with engine.begin() as conn:
-        for path, result in parsed:
-            for ident in sorted(set(result.bars["security"]) - known):
-                conn.execute(Security.__table__.insert().values(**registry.new_security(ident, ident.split(":")[1])))
-                known.add(ident)
-            counts = bars.merge(conn, result.bars, str(path.resolve()), replace=args.replace)
-            total.new += counts.new
-            total.unchanged += counts.unchanged
-            total.replaced += counts.replaced
-            conflicts += counts.conflicts
-    for line in conflicts:
+    report = import_bars(open_db(args), args.files, symbol=args.symbol, replace=args.replace, add_missing=args.add_missing)
+    for warning in report.warnings:
+        print(f"tracker: warning: {warning}", file=sys.stderr)
+    for line in report.conflicts:
         print(line, file=sys.stderr)
     print(
-        f"imported {total.new} new bars from {len(parsed)} file(s); {total.unchanged} already held"
-        + (f"; {total.replaced} replaced" if total.replaced else "")
-        + (f"; {len(conflicts)} contradicting bars reported" if conflicts and not args.replace else "")
+        f"imported {report.new} new bars from {len(report.files)} file(s); {report.unchanged} already held"
+        + (f"; {report.replaced} replaced" if report.replaced else "")
+        + (f"; {len(report.conflicts)} contradicting bars reported" if report.partial else "")
     )
-    return EXIT_PARTIAL if conflicts and not args.replace else EXIT_OK
+    return int(report.exit_code)
 
 
-def show_bars(args: argparse.Namespace) -> int:
-    from tracker.cli.common import parse_instant
-    from tracker.markets import bars
+def show_bars(args: argparse.Namespace) -> None:
     from tracker.output import emit
+    from tracker.services.markets import bars, resolve
 
-    since = parse_instant(args.since, "--since").date() if args.since else None
-    until = parse_instant(args.until, "--until").date() if args.until else None
-    with open_db(args).connect() as conn:
-        ident = _resolve(conn, args.symbol)
-        frame = bars.read(conn, [ident], since, until)
+    engine = open_db(args)
+    ident = resolve(engine, args.symbol)
+    frame = bars(engine, ident, args.since, args.until)
     if frame.is_empty():
         print(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
     emit(frame, args.format, title=f"Daily bars of {ident} (exchange-local dates)")
-    return EXIT_OK
 
 
 def refresh_command(args: argparse.Namespace) -> int:
-    from tracker.cli.common import parse_instant
     from tracker.cli.refresh import run
+    from tracker.services.markets import names, resolve
     from tracker.services.refresh import PriceOptions
+    from tracker.times import instant
 
-    with open_db(args).connect() as conn:
-        chosen = [_resolve(conn, s) for s in args.symbols.split(",") if s.strip()] if args.symbols else None
-    since = parse_instant(args.since, "--since").date() if args.since else None
+    engine = open_db(args)
+    chosen = [resolve(engine, s) for s in names(args.symbols)] if args.symbols else None
+    since = instant(args.since, "--since").date() if args.since else None
     return run(args, ("prices",), prices=PriceOptions(chosen, args.source, since))

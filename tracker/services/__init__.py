@@ -6,5 +6,8 @@ returns a report object or a frame; failures are raised from the one error tree 
 these: parse or handle a key, one call, render.
 
 Modules: ``bootstrap`` (opening a database: schema and bundled data), ``refresh`` (every network
-source under the refresh lock), ``launches`` (the launch calendar: list, show, edit, files).
+source under the refresh lock), ``orbits`` (where satellites are, dawn-dusk orbits, launch
+batches, element history, constellations, element imports), ``launches`` (the launch calendar:
+list, show, edit, files), ``markets`` (securities registry, theme rules, daily bars) and ``link``
+(launches joined with market moves: pairs, summaries, exports).
 """

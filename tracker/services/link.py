@@ -1,0 +1,191 @@
+"""The link use cases: launches joined with the moves of related securities, summaries, exports.
+
+:func:`link` gives one row per (launch, security) (:data:`tracker.markets.link.COLUMNS`) with the
+parameters that decided its numbers; :func:`summary` aggregates it per class; :func:`export`
+writes it with a ``FILE.meta.json`` sidecar. The selection (event filters, time range, symbols,
+estimation window, event time) is validated here, for the command line and notebooks alike: a
+bad value is a :class:`~tracker.errors.UsageError` naming the option it came from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timezone
+from os import PathLike
+from pathlib import Path
+from typing import NamedTuple, TypedDict, Unpack
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from tracker.errors import BadInput, Refused, UsageError
+from tracker.markets.link import FILTERS, LinkParams
+from tracker.services.markets import known_symbols, names
+from tracker.times import time_range
+
+__all__ = [
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "Linked", "Selection", "export", "link", "parameters", "parse_filters",
+    "parse_window", "summary",
+]
+
+#: Where events are placed: at the launch (NET) or at the announcement of its outcome.
+EVENT_TIMES = ("net", "announced")
+#: The classes :func:`summary` aggregates by.
+BY = ("orbit-outcome", "booster-recovery", "vehicle")
+#: Formats :func:`export` writes.
+EXPORT_FORMATS = ("table", "csv", "json", "parquet")
+#: What the sidecar says the columns mean.
+DEFINITIONS = (
+    "returns are fractions of the previous close; ar = ret - bench_ret; ar_mm uses OLS alpha/beta over the "
+    "estimation window; car_a_b sums ar over sessions t0+a..t0+b (car_mm_* sums ar_mm); empty means not computable"
+)
+
+Time = str | date | datetime | None
+
+
+class Selection(TypedDict, total=False):
+    """Which pairs :func:`link` and :func:`summary` compute (see :func:`parameters`)."""
+
+    filters: Mapping[str, str] | None
+    since: Time
+    until: Time
+    symbols: str | Iterable[str]
+    window: str | tuple[int, int]
+    at: str
+
+
+class Linked(NamedTuple):
+    """The pairs (:data:`tracker.markets.link.COLUMNS`) and the parameters that made them."""
+
+    params: LinkParams
+    frame: pl.DataFrame
+
+
+def parse_filters(items: Iterable[str]) -> dict[str, str]:
+    """``KEY=VALUE`` texts (``--event-filter``) -> a filter mapping; a later key wins."""
+    found = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--event-filter {item!r}: expected KEY=VALUE with KEY one of {', '.join(FILTERS)}")
+        found[key.strip()] = value.strip()
+    return found
+
+
+def _filter(key: str, value: str) -> str:
+    """One filter's value, checked; a vehicle in the calendar's spelling (``CZ-12A`` -> ``Long
+    March 12A``), or as typed when the vehicle list does not know it (LL2 may have brought it)."""
+    from tracker.launches import vehicles
+
+    if key not in FILTERS or not value:
+        raise UsageError(f"--event-filter {key}={value}: expected KEY=VALUE with KEY one of {', '.join(FILTERS)}")
+    if key != "vehicle":
+        return value
+    try:
+        return vehicles.match(value)
+    except vehicles.UnknownVehicle:
+        return value
+
+
+def parse_window(value: str | tuple[int, int]) -> tuple[int, int]:
+    """The market-model estimation window: ``"EST:GAP"`` (``"EST"``: a gap of 10) or ``(est, gap)``,
+    EST sessions ending GAP sessions before t0; at least 2 sessions and a gap of 1."""
+    if isinstance(value, str):
+        est, sep, gap = value.partition(":")
+        try:
+            value = int(est), int(gap) if sep else 10
+        except ValueError:
+            raise UsageError(f"--window {value!r}: expected EST:GAP in sessions, e.g. 120:10") from None
+    est_len, gap_len = value
+    if est_len < 2 or gap_len < 1:
+        raise UsageError(f"--window {est_len}:{gap_len}: needs at least 2 estimation sessions and a gap of 1")
+    return est_len, gap_len
+
+
+def parameters(
+    *,
+    filters: Mapping[str, str] | None = None,
+    since: Time = None,
+    until: Time = None,
+    symbols: str | Iterable[str] = (),
+    window: str | tuple[int, int] = "120:10",
+    at: str = "net",
+) -> LinkParams:
+    """The parameters of a link, validated: ``filters`` by key (:data:`~tracker.markets.link.FILTERS`),
+    launches from ``since`` (inclusive) to ``until`` (exclusive, UTC), ``symbols`` (any spelling;
+    comma-separated or a list) instead of the theme rules, the estimation ``window`` and whether
+    events are placed at the launch or at its ``announced`` outcome."""
+    if at not in EVENT_TIMES:
+        raise UsageError(f"--at {at!r}: expected one of {', '.join(EVENT_TIMES)}")
+    start, end = time_range(since, until)
+    est_len, gap = parse_window(window)
+    return LinkParams(
+        filters={key: _filter(key, value) for key, value in (filters or {}).items()},
+        since=start,
+        until=end,
+        symbols=tuple(names(symbols)),
+        at=at,
+        est_len=est_len,
+        gap=gap,
+        min_est=min(30, est_len),
+    )
+
+
+def link(engine: Engine, **selection: Unpack[Selection]) -> Linked:
+    """One row per (launch, security) with its session, returns and flags (see :func:`parameters`
+    for the selection); :class:`~tracker.errors.NotFound` for a symbol not in the registry."""
+    from tracker.markets.link import link as pairs
+
+    params = parameters(**selection)
+    with engine.connect() as conn, known_symbols():
+        return Linked(params, pairs(conn, params))
+
+
+def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
+    """Per class of ``by`` (:data:`BY`): counts, mean and median abnormal returns and CARs, and
+    t-statistics (:func:`markets.returns.summary`), over the pairs :func:`link` selects."""
+    from markets.returns import summary as aggregate
+
+    if by not in BY:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    return aggregate(link(engine, **selection).frame, by.replace("-", "_"))
+
+
+def export(frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], fmt: str, force: bool = False) -> Path:
+    """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters and
+    definitions (Parquet also carries them in its metadata, key ``tracker``); return the path.
+
+    Both files are written under temporary names and renamed into place. Neither is overwritten
+    unless ``force`` (:class:`~tracker.errors.Refused`)."""
+    from tracker.output import emit
+
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
+    path = Path(path)
+    meta_path = path.with_name(path.name + ".meta.json")
+    if not force and (path.exists() or meta_path.exists()):
+        raise Refused(f"{path if path.exists() else meta_path} exists; use --force to overwrite")
+    meta = {
+        "written_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "rows": frame.height,
+        "format": fmt,
+        "parameters": params.describe(),
+        "definitions": DEFINITIONS,
+    }
+    parts = [p.with_name(p.name + ".part") for p in (path, meta_path)]
+    try:
+        if fmt == "parquet":
+            frame.write_parquet(parts[0], metadata={"tracker": json.dumps(meta)})
+        else:
+            with open(parts[0], "w", encoding="utf-8", newline="") as out:
+                emit(frame, fmt, out=out)
+        parts[1].write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        parts[0].replace(path)
+        parts[1].replace(meta_path)
+    except OSError as exc:
+        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    return path
