@@ -30,6 +30,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def show(args: argparse.Namespace) -> ExitCode:
+    from tracker.constellations import BUILTIN_RULES
     from tracker.output import emit
     from tracker.services.orbits import satellites
     from tracker.times import instant
@@ -41,7 +42,7 @@ def show(args: argparse.Namespace) -> ExitCode:
         digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
     emit(frame, args.format, title=f"{frame.height} satellites at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
     if args.constellation is None:
-        print("tracker: showing the built-in constellations (guowang, qianfan); "
+        print(f"tracker: showing the built-in constellations ({', '.join(BUILTIN_RULES)}); "
               "`--constellation all` shows every satellite held", file=sys.stderr)
     if frame.is_empty():
         print("tracker: no satellites held for this query; get element sets with `tracker tle refresh` "

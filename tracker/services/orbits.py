@@ -93,6 +93,7 @@ def catalogue_held(engine: Engine) -> bool:
     ``fetch_state`` row of the ``GROUP=active`` URL, at any base URL, with a last success) or
     imported (more than :data:`CATALOGUE_MIN_SATELLITES` satellites held)."""
     from sqlalchemy import func, select
+    from sqlmodel import col
 
     from tle.celestrak import gp_url
     from tracker.db import FetchStateRow, Satellite
@@ -100,7 +101,7 @@ def catalogue_held(engine: Engine) -> bool:
 
     base = "https://celestrak.invalid"
     query = gp_url(base, CATALOGUE).removeprefix(base)  # /NORAD/elements/gp.php?FORMAT=csv&GROUP=active
-    url, last_success = FetchStateRow.__table__.c.url, FetchStateRow.__table__.c.last_success  # type: ignore[attr-defined]
+    url, last_success = col(FetchStateRow.url), col(FetchStateRow.last_success)
     with engine.connect() as conn:
         if conn.execute(select(url).where(url.endswith(query, autoescape=True), last_success.is_not(None)).limit(1)).first():
             return True
