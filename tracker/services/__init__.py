@@ -6,5 +6,6 @@ returns a report object or a frame; failures are raised from the one error tree 
 these: parse or handle a key, one call, render.
 
 Modules: ``bootstrap`` (opening a database: schema and bundled data), ``refresh`` (every network
-source under the refresh lock).
+source under the refresh lock), ``orbits`` (positions, dawn-dusk orbits, launch batches, history,
+constellations, importing element-set files).
 """
