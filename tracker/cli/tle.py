@@ -36,7 +36,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "2 hours ago is not fetched again (CelesTrak updates at most every 2 hours); the first "
         "failed request stops the run. Quiet unless something changed or --verbose.",
     )
-    ref.add_argument("groups", nargs="*", metavar="GROUP", help="GROUP=name, NAME=text, CATNR=n, INTDES=yyyy-nnn or a bare group name (default: NAME=HULIANWANG GROUP=qianfan GROUP=stations, and GROUP=active once a day)")
+    ref.add_argument(
+        "groups", nargs="*", metavar="GROUP",
+        help="GROUP=name, NAME=text, CATNR=n, INTDES=yyyy-nnn or a bare group name "
+        "(default: NAME=HULIANWANG GROUP=qianfan GROUP=stations, and GROUP=active once a day)",
+    )
     ref.add_argument("--query", action="append", default=[], metavar="QUERY", help="a raw GP query such as 'GROUP=active' (repeatable)")
     ref.add_argument("--force", action="store_true", help="ignore the 2-hour rule (be considerate: CelesTrak blocks abusers)")
     ref.add_argument("--verbose", "-v", action="store_true", help="report every URL, even when nothing changed")
