@@ -29,8 +29,9 @@ def test_sats_columns_and_values(cli):
     assert {r["constellation"] for r in rows} == {"guowang"}
     assert {r["sunlit"] for r in rows} <= {"true", "false"}
     assert all(400 < float(r["alt_km"]) < 1300 and 6.9 < float(r["speed_km_s"]) < 7.8 for r in rows)
-    stale = _rows(cli("sats", "--at", "2026-09-30T00:00:00Z", "--format", "csv"))
-    assert {r["stale"] for r in stale} == {"true"}  # every epoch is older than 14 days by then
+    default = cli("sats", "--at", "2026-09-30T00:00:00Z", "--format", "csv")
+    assert "`--constellation all` shows every satellite held" in default.stderr
+    assert {r["stale"] for r in _rows(default)} == {"true"}  # every epoch is older than 14 days by then
 
 
 def test_sats_on_empty_database_says_how_to_get_data(cli):
@@ -39,9 +40,36 @@ def test_sats_on_empty_database_says_how_to_get_data(cli):
     assert "tracker tle refresh" in result.stderr
 
 
+def test_sats_views_and_the_default(cli):
+    """Without --constellation only the built-in constellations are shown (said on stderr);
+    ``all`` and ``stations`` are views, resolved as the TUI resolves them."""
+    files = [shared_path(f"data/celestrak/gp-2026-08-18/{group}.csv") for group in ("hulianwang", "stations")]
+    cli("tle", "import", *files)
+    at = ("--at", "2026-08-19T00:00:00Z", "--format", "csv")
+    views = ([], ["--constellation", "all"], ["--constellation", "stations"])
+    default, everything, stations = (_rows(cli("sats", *at, *option)) for option in views)
+    assert len(default) == 191 and {r["constellation"] for r in default} == {"guowang"}
+    assert len(everything) == sum(len(f.read_text().splitlines()) - 1 for f in files)  # CSV rows
+    assert 10 < len(stations) < len(everything) - 191  # the station names only, not the whole group
+    assert "CSS (TIANHE)" in {r["name"] for r in stations}
+    quiet = cli("sats", "--constellation", "all", *at)
+    assert quiet.stderr == ""
+
+
+def test_dawn_dusk_without_the_catalogue_says_how_to_get_it(cli):
+    cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv"))
+    result = cli("orbits", "dawn-dusk", "--format", "csv")
+    assert result.returncode == 0
+    notice = result.stderr.strip()
+    assert len(notice.splitlines()) == 1 and "active catalogue is not held" in notice
+    assert "`tracker refresh`" in notice and "`tracker tle import`" in notice
+
+
 def test_dawn_dusk_and_groups_columns(cli):
     cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/active.csv"))
-    rows = _rows(cli("orbits", "dawn-dusk", "--format", "csv"))
+    result = cli("orbits", "dawn-dusk", "--format", "csv")
+    assert result.stderr == ""  # the catalogue is held: no notice
+    rows = _rows(result)
     assert list(rows[0]) == DAWN_DUSK
     assert all(700 <= float(r["alt_km"]) <= 800 for r in rows)
     assert all(min(abs(float(r["ltan_h"]) - 6), abs(float(r["ltan_h"]) - 18)) <= 1 for r in rows)

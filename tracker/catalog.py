@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from tle.elements import ElementSet, to_satrec, utc
 from tracker.constellations import label, rules_frame
 from tracker.db import ElementSetRow, Satellite, batches
+from tracker.errors import NotFound
 
 ELEMENT_COLUMNS = [
     "epoch",
@@ -24,7 +25,7 @@ ELEMENT_COLUMNS = [
 ]
 
 
-class UnknownConstellation(LookupError):
+class UnknownConstellation(NotFound):
     """Raised for a constellation name that has no rules, with the names that exist."""
 
 

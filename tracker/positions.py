@@ -17,8 +17,13 @@ COLUMNS = ["name", "norad", "cospar", "constellation", "lat_deg", "lon_deg", "al
 
 
 def positions(engine: Engine, at: datetime, constellation: str | None = None) -> pl.DataFrame:
-    """One row per satellite with the ``tracker sats`` columns; NaN positions become null."""
-    sats = latest(engine, constellation)
+    """One row per satellite (of ``constellation``, or every one) with the ``tracker sats``
+    columns; NaN positions become null."""
+    return positions_of(latest(engine, constellation), at)
+
+
+def positions_of(sats: pl.DataFrame, at: datetime) -> pl.DataFrame:
+    """:func:`positions` of the satellites of a :func:`tracker.catalog.latest` frame."""
     times = Times.of([at])
     geo = Fleet(satrecs(sats)).geodetic(times)
     lit = sunlit(geo.ecef_km, sun_ecef_km(times))[:, 0]

@@ -16,15 +16,9 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-#: Views of the satellites panel besides user constellations, in the order the chooser lists them.
-BUILTIN_VIEWS = ("guowang", "qianfan", "dawn-dusk", "stations", "all")
-
-#: The ``stations`` view: the crewed stations' modules and the vehicles that fly to them, by the
-#: names CelesTrak gives them. It is a view, not a constellation rule, so it never labels anything.
-STATION_NAMES = (
-    "ISS (*", "CSS (*", "TIANGONG*", "SHENZHOU*", "TIANZHOU*", "SOYUZ-MS*", "PROGRESS-MS*",
-    "CREW DRAGON*", "DRAGON*", "CYGNUS*", "STARLINER*",
-)
+# The views (built-in ones, user constellations) are resolved in the core, for the CLI as well.
+from tracker.views import BUILTIN_VIEWS, views  # noqa: F401 (used as data.BUILTIN_VIEWS, data.views)
+from tracker.views import members as view_members
 
 #: Columns of the satellites panel's frame (plus the element columns SGP4 needs).
 SATELLITE_COLUMNS = [
@@ -55,33 +49,10 @@ SECURITY_SCHEMA = {"symbol": pl.String, "name": pl.String}
 # -- satellites --------------------------------------------------------------------------------
 
 
-def views(engine: Engine) -> list[str]:
-    """Built-in views first, then every user-defined constellation."""
-    from tracker.constellations import names
-
-    return [*BUILTIN_VIEWS, *(n for n in names(engine) if n not in BUILTIN_VIEWS)]
-
-
 def members(engine: Engine, view: str) -> pl.DataFrame:
-    """The newest element set of every satellite in ``view`` (a :func:`tracker.catalog.latest`
-    frame), sorted by name: enough to propagate, before any analytics are computed."""
-    from tracker.catalog import latest
-    from tracker.constellations import membership
-
-    if view in ("all", "dawn-dusk", "stations"):
-        sats = latest(engine)
-        if view == "dawn-dusk":
-            from tracker.orbits import dawn_dusk
-
-            sats = sats.filter(pl.col("norad").is_in(dawn_dusk(sats)["norad"].implode()))
-        elif view == "stations":
-            rules = pl.DataFrame(
-                {"constellation": "stations", "kind": "name", "value": list(STATION_NAMES)}
-            )
-            sats = sats.filter(pl.col("norad").is_in(membership(sats, rules)["norad"].implode()))
-    else:
-        sats = latest(engine, view)
-    return sats.sort("name", "norad", nulls_last=True)
+    """The newest element set of every satellite in ``view`` (resolved by
+    :func:`tracker.views.members`, as the command line does), sorted by name."""
+    return view_members(engine, view).sort("name", "norad", nulls_last=True)
 
 
 def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:

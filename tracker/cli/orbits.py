@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from tracker.cli.common import UserError, add_format, open_db
+from tracker.cli.common import add_format, open_db
+from tracker.errors import ExitCode
+
+#: Said on stderr when dawn-dusk objects were looked for without the active catalogue.
+NO_CATALOGUE = (
+    "tracker: CelesTrak's active catalogue is not held, so only the groups downloaded were searched; "
+    "get it with `tracker refresh` (once a day) or `tracker tle import` of an active-catalogue file (GROUP=active)"
+)
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -18,7 +26,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         description="Objects whose J2 nodal drift is within 2%% of the Sun's 0.9856 deg/day "
         "(sun-synchronous), whose local time of ascending node is within 1 hour of 06:00 or "
         "18:00, and whose mean altitude (a - 6378.137 km) is in the band: the orbit planned for "
-        "Beijing's space data centre. sunlit_fraction: share of each revolution in sunlight.",
+        "Beijing's space data centre. sunlit_fraction: share of each revolution in sunlight. "
+        "Needs CelesTrak's active catalogue (tracker refresh) to find more than the groups held.",
     )
     dd.add_argument("--min-alt", type=float, default=700.0, metavar="KM", help="lowest mean altitude (default 700)")
     dd.add_argument("--max-alt", type=float, default=800.0, metavar="KM", help="highest mean altitude (default 800)")
@@ -33,7 +42,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "altitude change per day over the element sets held, status, and stragglers (members "
         "more than --straggler-km below the batch's shell that are not raising).",
     )
-    gr.add_argument("--constellation", metavar="NAME", help="only batches of NAME (default: every satellite held)")
+    gr.add_argument("--constellation", metavar="NAME", help="only batches of NAME: a constellation or a view (default: all)")
     gr.add_argument("--straggler-km", type=float, default=50.0, metavar="KM", help="how far below the shell a straggler is (default 50)")
     add_format(gr)
     gr.set_defaults(handler=groups)
@@ -44,64 +53,35 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     hi.set_defaults(handler=history)
 
 
-def _latest(engine, constellation=None):
-    from tracker.catalog import UnknownConstellation, latest
-
-    try:
-        return latest(engine, constellation)
-    except UnknownConstellation as exc:
-        raise UserError(str(exc)) from None
-
-
-def dawn_dusk(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from tracker.orbits import dawn_dusk as select_dawn_dusk
+def dawn_dusk(args: argparse.Namespace) -> ExitCode:
     from tracker.output import emit
+    from tracker.services.orbits import dawn_dusk as find_dawn_dusk
 
-    if args.min_alt > args.max_alt:
-        raise UserError(f"--min-alt {args.min_alt} is above --max-alt {args.max_alt}", 2)
-    rows = select_dawn_dusk(_latest(open_db(args)), args.min_alt, args.max_alt).select(
-        "norad", "name", "cospar", "alt_km", "perigee_km", "apogee_km",
-        pl.col("inclination_deg").alias("inc_deg"), "ltan_h", "sunlit_fraction",
-    )
-    emit(rows, args.format, title=f"{rows.height} dawn-dusk sun-synchronous objects at {args.min_alt:g}-{args.max_alt:g} km (LTAN in hours, local mean solar time)",
+    found = find_dawn_dusk(open_db(args), min_alt=args.min_alt, max_alt=args.max_alt)
+    title = (f"{found.frame.height} dawn-dusk sun-synchronous objects at {args.min_alt:g}-{args.max_alt:g} km "
+             "(LTAN in hours, local mean solar time)")
+    emit(found.frame, args.format, title=title,
          digits={"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3})
-    return 0
+    if not found.catalogue_held:
+        print(NO_CATALOGUE, file=sys.stderr)
+    return ExitCode.OK
 
 
-def groups(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from tracker.batches import groups as batch_groups
-    from tracker.catalog import history
+def groups(args: argparse.Namespace) -> ExitCode:
     from tracker.output import emit
+    from tracker.services.orbits import groups as launch_groups
 
-    engine = open_db(args)  # once: every open creates tables and seeds rules
-    members = _latest(engine, args.constellation).select("norad", "constellation")
-    # Without a constellation every satellite is wanted: no need for an IN list of all of them.
-    norads = None if args.constellation is None else members["norad"].to_list()
-    hist = history(engine, norads).join(members, on="norad")
-    rows = batch_groups(hist, args.straggler_km).with_columns(pl.col("count").cast(pl.Int64))
+    rows = launch_groups(open_db(args), constellation=args.constellation, straggler_km=args.straggler_km)
     emit(rows, args.format, title=f"{rows.height} launch batches (rate: median km/day over the element sets held)",
          digits={"alt_km": 1, "rate_km_per_day": 3})
-    return 0
+    return ExitCode.OK
 
 
-def history(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from tracker.catalog import history as element_history
-    from tracker.orbits import metrics
+def history(args: argparse.Namespace) -> ExitCode:
     from tracker.output import emit
+    from tracker.services.orbits import history as element_history
 
-    rows = element_history(open_db(args), [args.norad])
-    if rows.is_empty():
-        raise UserError(f"no element sets held for catalog number {args.norad}")
-    name = rows["name"][-1]
-    rows = metrics(rows).select(
-        "epoch", "alt_km", "perigee_km", "apogee_km", pl.col("inclination_deg").alias("inc_deg"), "raan_deg", "mean_motion", "bstar"
-    )
+    name, rows = element_history(open_db(args), args.norad)
     emit(rows, args.format, title=f"{name} ({args.norad}): {rows.height} element sets (epochs UTC)",
          digits={"alt_km": 3, "perigee_km": 3, "apogee_km": 3})
-    return 0
+    return ExitCode.OK

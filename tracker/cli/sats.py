@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import UserError, add_format, open_db, parse_instant
+from tracker.cli.common import add_format, open_db
+from tracker.errors import ExitCode
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -15,30 +16,35 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="positions of satellites now (or --at): sub-point, altitude, sunlight, element age",
         description="Propagate each satellite's newest element set with SGP4 to one instant and "
         "report its WGS84 sub-point, altitude, orbital speed, whether it is sunlit, and the age of "
-        "its elements (stale: more than 14 days from the instant).",
+        "its elements (stale: more than 14 days from the instant). Without --constellation: the "
+        "built-in constellations (guowang, qianfan).",
     )
-    sats.add_argument("--constellation", metavar="NAME", help="only members of NAME (guowang, qianfan, or your own)")
+    sats.add_argument(
+        "--constellation", metavar="NAME",
+        help="only members of NAME: guowang, qianfan or your own, or a view: dawn-dusk, stations, all "
+        "(default: the built-in constellations)",
+    )
     sats.add_argument("--at", metavar="ISO8601", help="instant to show (default: now); no offset means UTC")
     add_format(sats)
     sats.set_defaults(handler=show)
 
 
-def show(args: argparse.Namespace) -> int:
-    from tracker.catalog import UnknownConstellation
+def show(args: argparse.Namespace) -> ExitCode:
+    from tracker.constellations import BUILTIN_RULES
     from tracker.output import emit
-    from tracker.positions import positions
+    from tracker.services.orbits import satellites
+    from tracker.times import instant
 
-    at = parse_instant(args.at)
-    try:
-        frame = positions(open_db(args), at, constellation=args.constellation)
-    except UnknownConstellation as exc:
-        raise UserError(str(exc)) from None
+    at = instant(args.at, "--at")
+    frame = satellites(open_db(args), at=at, constellation=args.constellation)
     digits = {"lat_deg": 4, "lon_deg": 4, "alt_km": 2, "speed_km_s": 3, "age_days": 2}
     if args.format != "table":
         digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
-    title = f"{frame.height} satellites at {at:%Y-%m-%d %H:%M:%S} UTC"
-    emit(frame, args.format, title=title, digits=digits)
+    emit(frame, args.format, title=f"{frame.height} satellites at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
+    if args.constellation is None:
+        print(f"tracker: showing the built-in constellations ({', '.join(BUILTIN_RULES)}); "
+              "`--constellation all` shows every satellite held", file=sys.stderr)
     if frame.is_empty():
         print("tracker: no satellites held for this query; get element sets with `tracker tle refresh` "
               "or `tracker tle import FILE...`", file=sys.stderr)
-    return 0
+    return ExitCode.OK

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from tracker.cli.common import EXIT_OK, EXIT_PARTIAL, UserError, constellation_name, open_db
-
-ELEMENT_SUFFIXES = {".tle", ".txt", ".3le", ".2le", ".csv", ".json", ".xml"}
+from tracker.cli.common import constellation_name, open_db
+from tracker.errors import ExitCode
+from tracker.services.orbits import ELEMENT_SUFFIXES
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "twice changes nothing. Bad records are listed and skipped; a file that is not element "
         "data at all aborts the import before anything is written.",
     )
-    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or directories searched for " + "/".join(sorted(ELEMENT_SUFFIXES)))
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or directories searched for " + "/".join(ELEMENT_SUFFIXES))
     imp.add_argument("--constellation", metavar="NAME", type=constellation_name, help="also make every imported object a member of NAME")
     imp.set_defaults(handler=import_files)
 
@@ -36,49 +36,30 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "2 hours ago is not fetched again (CelesTrak updates at most every 2 hours); the first "
         "failed request stops the run. Quiet unless something changed or --verbose.",
     )
-    ref.add_argument("groups", nargs="*", metavar="GROUP", help="GROUP=name, NAME=text, CATNR=n, INTDES=yyyy-nnn or a bare group name (default: NAME=HULIANWANG GROUP=qianfan GROUP=stations, and GROUP=active once a day)")
+    ref.add_argument(
+        "groups", nargs="*", metavar="GROUP",
+        help="GROUP=name, NAME=text, CATNR=n, INTDES=yyyy-nnn or a bare group name "
+        "(default: NAME=HULIANWANG GROUP=qianfan GROUP=stations, and GROUP=active once a day)",
+    )
     ref.add_argument("--query", action="append", default=[], metavar="QUERY", help="a raw GP query such as 'GROUP=active' (repeatable)")
     ref.add_argument("--force", action="store_true", help="ignore the 2-hour rule (be considerate: CelesTrak blocks abusers)")
     ref.add_argument("--verbose", "-v", action="store_true", help="report every URL, even when nothing changed")
     ref.set_defaults(handler=refresh)
 
 
-def element_files(paths: list[Path]) -> list[Path]:
-    """Files named directly, plus element-set files found below directories (sorted)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ELEMENT_SUFFIXES))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UserError(f"{path}: no such file or directory")
-    if not files:
-        raise UserError(f"no element-set files ({', '.join(sorted(ELEMENT_SUFFIXES))}) under {', '.join(map(str, paths))}")
-    return files
+def import_files(args: argparse.Namespace) -> ExitCode:
+    from tracker.services.orbits import import_elements
 
-
-def import_files(args: argparse.Namespace) -> int:
-    from tle.formats import FormatError, parse_file
-    from tracker.ingest import store
-
-    results = []
-    for path in element_files(args.paths):
-        try:
-            results.append(parse_file(path))
-        except FormatError as exc:
-            raise UserError(f"{exc}; nothing was imported") from None
-    engine = open_db(args)
-    counts = store(engine, [r for result in results for r in result.records], constellation=args.constellation)
-    rejected = [rej for result in results for rej in result.rejected]
-    for rej in rejected:
-        print(rej, file=sys.stderr)
-    member = f", {counts.constellation_members_added} added to {args.constellation}" if args.constellation else ""
+    report = import_elements(open_db(args), args.paths, constellation=args.constellation)
+    for line in report.rejected:
+        print(line, file=sys.stderr)
+    counts = report.counts
+    member = f", {counts.constellation_members_added} added to {report.constellation}" if report.constellation else ""
     print(
-        f"{len(results)} file(s): {counts.new_satellites} new satellites, {counts.new_element_sets} new "
-        f"element sets, {counts.duplicates} duplicates, {len(rejected)} rejected{member}"
+        f"{len(report.files)} file(s): {counts.new_satellites} new satellites, {counts.new_element_sets} new "
+        f"element sets, {counts.duplicates} duplicates, {len(report.rejected)} rejected{member}"
     )
-    return EXIT_PARTIAL if rejected else EXIT_OK
+    return report.exit_code
 
 
 def refresh(args: argparse.Namespace) -> int:

@@ -1,0 +1,274 @@
+"""The orbit use cases: where satellites are, dawn-dusk orbits, launch batches, one satellite's
+history, constellations and their rules, and importing element-set files.
+
+Every function takes the engine and plain values and returns a frame or a small report with the
+columns the command line shows (rounding for tables is the caller's); failures are raised from
+:mod:`tracker.errors`: an unknown constellation or satellite is :class:`~tracker.errors.NotFound`,
+a bad value :class:`~tracker.errors.UsageError`, a file that is not element data
+:class:`~tracker.errors.BadInput` (and nothing is imported). Which satellites a constellation
+name stands for is decided by :func:`tracker.views.members`, for the UI as well.
+
+Heavy modules (polars, SQLAlchemy, SGP4) are imported inside the functions, so that the command
+line can import this module (for :data:`ELEMENT_SUFFIXES`) while it builds its help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracker.errors import BadInput, ExitCode, NotFound, UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy.engine import Engine
+
+    from tracker.ingest import ImportCounts
+
+__all__ = [
+    "CATALOGUE_MIN_SATELLITES", "DawnDusk", "ELEMENT_SUFFIXES", "ImportReport", "add_constellation_rules",
+    "catalogue_held", "constellations", "dawn_dusk", "groups", "history", "import_elements", "satellites",
+]
+
+#: Files a directory given to :func:`import_elements` is searched for.
+ELEMENT_SUFFIXES = (".2le", ".3le", ".csv", ".json", ".tle", ".txt", ".xml")
+#: More satellites than this held means a whole catalogue was imported (CelesTrak's active
+#: catalogue has about 16,000; the default groups together a few hundred).
+CATALOGUE_MIN_SATELLITES = 5000
+
+
+# -- where satellites are ----------------------------------------------------------------------
+
+
+def satellites(
+    engine: Engine, *, at: str | date | datetime | None = None, constellation: str | None = None
+) -> pl.DataFrame:
+    """Where each satellite of ``constellation`` is at ``at`` (default now): the ``tracker sats``
+    columns (:data:`tracker.positions.COLUMNS`), in catalog-number order.
+
+    ``constellation`` is any view of :func:`tracker.views.members`: a constellation, ``dawn-dusk``,
+    ``stations`` or ``all``; ``None`` means the built-in constellations only."""
+    from tracker.positions import positions_of
+    from tracker.times import instant
+    from tracker.views import members
+
+    return positions_of(members(engine, constellation), instant(at, "--at"))
+
+
+# -- dawn-dusk orbits --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DawnDusk:
+    """The dawn-dusk objects held, and whether the active catalogue is held: without it only the
+    groups downloaded were searched, so most dawn-dusk objects are missing."""
+
+    frame: pl.DataFrame
+    catalogue_held: bool
+
+
+def dawn_dusk(engine: Engine, *, min_alt: float = 700.0, max_alt: float = 800.0) -> DawnDusk:
+    """Sun-synchronous objects with LTAN within 1 h of 06:00/18:00 and a mean altitude in
+    ``[min_alt, max_alt]`` km: ``norad, name, cospar, alt_km, perigee_km, apogee_km, inc_deg,
+    ltan_h, sunlit_fraction``, lowest first."""
+    import polars as pl
+
+    from tracker.catalog import latest
+    from tracker.orbits import dawn_dusk as select_dawn_dusk
+
+    if min_alt > max_alt:
+        raise UsageError(f"--min-alt {min_alt:g} is above --max-alt {max_alt:g}")
+    frame = select_dawn_dusk(latest(engine), min_alt, max_alt).select(
+        "norad", "name", "cospar", "alt_km", "perigee_km", "apogee_km",
+        pl.col("inclination_deg").alias("inc_deg"), "ltan_h", "sunlit_fraction",
+    )
+    return DawnDusk(frame, catalogue_held(engine))
+
+
+def catalogue_held(engine: Engine) -> bool:
+    """Whether the database holds CelesTrak's active catalogue: downloaded at least once (a
+    ``fetch_state`` row of the ``GROUP=active`` URL, at any base URL, with a last success) or
+    imported (more than :data:`CATALOGUE_MIN_SATELLITES` satellites held)."""
+    from sqlalchemy import func, select
+    from sqlmodel import col
+
+    from tle.celestrak import gp_url
+    from tracker.db import FetchStateRow, Satellite
+    from tracker.refresh import CATALOGUE
+
+    base = "https://celestrak.invalid"
+    query = gp_url(base, CATALOGUE).removeprefix(base)  # /NORAD/elements/gp.php?FORMAT=csv&GROUP=active
+    url, last_success = col(FetchStateRow.url), col(FetchStateRow.last_success)
+    with engine.connect() as conn:
+        if conn.execute(select(url).where(url.endswith(query, autoescape=True), last_success.is_not(None)).limit(1)).first():
+            return True
+        held = conn.execute(select(func.count()).select_from(Satellite)).scalar_one()
+    return held > CATALOGUE_MIN_SATELLITES
+
+
+# -- launch batches and history ----------------------------------------------------------------
+
+
+def groups(engine: Engine, *, constellation: str | None = None, straggler_km: float = 50.0) -> pl.DataFrame:
+    """One row per launch designator of ``constellation`` (any view; default every satellite):
+    ``launch, constellation, count, alt_km, rate_km_per_day, status, stragglers``."""
+    import polars as pl
+
+    from tracker.batches import groups as batch_groups
+    from tracker.catalog import history as element_history
+    from tracker.views import ALL, members
+
+    if straggler_km < 0:
+        raise UsageError(f"--straggler-km {straggler_km:g} is negative")
+    view = ALL if constellation is None else constellation.strip().lower()
+    held = members(engine, view).select("norad", "constellation")
+    # Every satellite is wanted for ``all``: no need for an IN list of all of them.
+    norads = None if view == ALL else held["norad"].to_list()
+    past = element_history(engine, norads).join(held, on="norad")
+    return batch_groups(past, straggler_km).with_columns(pl.col("count").cast(pl.Int64))
+
+
+def history(engine: Engine, norad: int) -> tuple[str | None, pl.DataFrame]:
+    """One satellite's name (the newest held) and every element set held, oldest first:
+    ``epoch, alt_km, perigee_km, apogee_km, inc_deg, raan_deg, mean_motion, bstar``."""
+    import polars as pl
+
+    from tracker.catalog import history as element_history
+    from tracker.orbits import metrics
+
+    rows = element_history(engine, [norad])
+    if rows.is_empty():
+        raise NotFound(f"no element sets held for catalog number {norad}")
+    frame = metrics(rows).select(
+        "epoch", "alt_km", "perigee_km", "apogee_km", pl.col("inclination_deg").alias("inc_deg"),
+        "raan_deg", "mean_motion", "bstar",
+    )
+    return rows["name"][-1], frame
+
+
+# -- constellations ----------------------------------------------------------------------------
+
+
+def constellations(engine: Engine) -> pl.DataFrame:
+    """Every constellation: ``constellation, rules`` (its first five rules as ``kind:value``),
+    ``n_rules, members`` (satellites held that match), by name."""
+    import polars as pl
+
+    from tracker.catalog import satellites as held_satellites
+    from tracker.constellations import membership, rules_frame
+
+    rules = rules_frame(engine)
+    members = membership(held_satellites(engine), rules).group_by("constellation").len("members")
+    return (
+        rules.group_by("constellation")
+        .agg((pl.col("kind") + ":" + pl.col("value")).sort().head(5).str.join(" ").alias("rules"), pl.len().alias("n_rules"))
+        .join(members, on="constellation", how="left")
+        .with_columns(pl.col("members").fill_null(0).cast(pl.Int64))
+        .sort("constellation")
+    )
+
+
+def add_constellation_rules(
+    engine: Engine, name: str, *, names: Iterable[str] = (), launches: Iterable[str] = (), norads: Iterable[int] = ()
+) -> int:
+    """Add membership rules to constellation ``name`` (created if new; trimmed, lower case):
+    name globs, launch designators (``2024-240``), catalog numbers. Returns how many were new."""
+    from tle.elements import launch_designator
+    from tracker.constellations import add_rules
+
+    constellation = _constellation_name(name)
+    globs, designators, numbers = [g.strip() for g in names], [l.strip() for l in launches], list(norads)
+    if not (globs or designators or numbers):
+        raise UsageError("give at least one --name, --launch or --norad")
+    if "" in globs:
+        raise UsageError("--name must not be empty")
+    bad = [l for l in designators if launch_designator(l) != l]
+    if bad:
+        raise UsageError(f"--launch {bad[0]!r} is not a launch designator like 2024-240")
+    if any(n <= 0 for n in numbers):
+        raise UsageError(f"--norad {min(numbers)} is not a catalog number")
+    rules = (("name", globs), ("launch", designators), ("norad", [str(n) for n in numbers]))
+    with engine.begin() as conn:
+        return sum(add_rules(conn, constellation, kind, values) for kind, values in rules if values)
+
+
+def _constellation_name(name: str) -> str:
+    """A constellation name as stored (trimmed, lower case); empty names and the names of the
+    views that are not constellations are usage errors."""
+    from tracker.views import NOT_CONSTELLATIONS
+
+    wanted = name.strip().lower()
+    if not wanted:
+        raise UsageError("a constellation name must not be empty")
+    if wanted in NOT_CONSTELLATIONS:
+        raise UsageError(f"{wanted!r} is a built-in view, not a constellation name: choose another")
+    return wanted
+
+
+# -- importing element sets --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: the files read, what was stored, and the records rejected (one line
+    each, ``rejected FILE:LINE: reason``)."""
+
+    files: tuple[Path, ...]
+    counts: ImportCounts
+    rejected: tuple[str, ...]
+    constellation: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Good records were stored but some were rejected."""
+        return bool(self.rejected)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.partial else ExitCode.OK
+
+
+def import_elements(
+    engine: Engine, paths: Sequence[str | Path], *, constellation: str | None = None
+) -> ImportReport:
+    """Import element-set files (TLE/2LE/3LE, OMM CSV/JSON/XML; the format is told from the
+    content) and directories (searched for :data:`ELEMENT_SUFFIXES`), all in one transaction.
+
+    Every file is parsed before anything is written: a file that is not element data at all (or
+    cannot be read) is :class:`~tracker.errors.BadInput` and nothing is imported. Bad records are
+    skipped and listed in the report. With ``constellation``, every imported object becomes a
+    member of it (a catalog-number rule)."""
+    from tle.formats import FormatError, parse_file
+    from tracker.ingest import store
+
+    wanted = None if constellation is None else _constellation_name(constellation)
+    files = element_files([Path(p) for p in paths])
+    results = []
+    for path in files:
+        try:
+            results.append(parse_file(path))
+        except FormatError as exc:
+            raise BadInput(f"{exc}; nothing was imported") from None
+        except OSError as exc:
+            raise BadInput(f"{path}: {exc.strerror or exc}; nothing was imported") from None
+    counts = store(engine, [r for result in results for r in result.records], constellation=wanted)
+    rejected = tuple(str(rej) for result in results for rej in result.rejected)
+    return ImportReport(tuple(files), counts, rejected, wanted)
+
+
+def element_files(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus element-set files found below directories (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ELEMENT_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise BadInput(f"{path}: no such file or directory")
+    if not files:
+        raise BadInput(f"no element-set files ({', '.join(ELEMENT_SUFFIXES)}) under {', '.join(map(str, paths))}")
+    return files
