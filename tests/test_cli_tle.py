@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,9 @@ HULIANWANG_QUERY = "FORMAT=csv&NAME=HULIANWANG"
 QIANFAN_QUERY = "FORMAT=csv&GROUP=qianfan"
 STATIONS_QUERY = "FORMAT=csv&GROUP=stations"
 ACTIVE_QUERY = "FORMAT=csv&GROUP=active"
-DEFAULT_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY, ACTIVE_QUERY)
+GROUP_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY)
+DEFAULT_QUERIES = (*GROUP_QUERIES, ACTIVE_QUERY)  # before any dawn-dusk launch is known
+CATALOGUE_KEY = "GROUP=active"
 
 NOT_UPDATED = (
     "GP data has not updated since your last successful download of GROUP=qianfan at "
@@ -155,10 +157,12 @@ def sqlite_time(text: str) -> datetime:
 class FakeCelesTrak:
     """Answers GP queries like CelesTrak, with the bytes of real downloads.
 
-    The body is chosen by the request's NAME/GROUP parameter (the CSV capture of that query).
-    Each reply carries an ETag and a Last-Modified, and a request presenting the current ETag
-    gets 304. ``script`` holds replies to serve instead, one per request, for a query key such
-    as ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
+    The body is chosen by the request's NAME/GROUP parameter (the CSV capture of that query); an
+    INTDES query gets the catalogue's rows of that launch (CelesTrak would add the launch's
+    inactive objects and debris, which the active catalogue does not hold) or, like CelesTrak,
+    "No GP data found". Each reply carries an ETag and a Last-Modified, and a request presenting
+    the current ETag gets 304. ``script`` holds replies to serve instead, one per request, for a
+    query key such as ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
     """
 
     FILES = {
@@ -169,27 +173,37 @@ class FakeCelesTrak:
     }
     LAST_MODIFIED = "Tue, 18 Aug 2026 08:00:00 GMT"
 
-    def __init__(self, server: LocalServer, capture: Path) -> None:
+    def __init__(self, server: LocalServer, capture: Path, catalogue: Path | None = None) -> None:
         self.server = server
         self.files = {key: capture / name for key, name in self.FILES.items()}
+        if catalogue is not None:
+            self.files[CATALOGUE_KEY] = catalogue
         self.script: dict[str, list[Reply]] = {}
         self.delay: dict[str, float] = {}
         server.route("GET", GP_PATH, self)
 
     @staticmethod
     def key(request: Request) -> str:
-        return next(f"{k}={v}" for k, v in request.query.items() if k in ("NAME", "GROUP"))
+        return next(f"{k}={v}" for k, v in request.query.items() if k in ("NAME", "GROUP", "INTDES"))
 
     def etag(self, key: str) -> str:
-        path = self.files[key]
-        return f'"{path.parent.name}/{path.name}"'
+        path = self.files[CATALOGUE_KEY if key.startswith("INTDES=") else key]
+        return f'"{path.parent.name}/{path.name}/{key}"'
+
+    def body(self, key: str) -> bytes | None:
+        if not key.startswith("INTDES="):
+            return self.files[key].read_bytes() if key in self.files else None
+        header, *rows = self.files[CATALOGUE_KEY].read_text().splitlines(keepends=True)
+        launch = rows_of_launch(header, rows, key.removeprefix("INTDES="))
+        return (header + "".join(launch)).encode() if launch else None
 
     def __call__(self, request: Request) -> Reply:
         key = self.key(request)
         if self.script.get(key):
             return self.script[key].pop(0)
         delay = self.delay.get(key, 0.0)
-        if key not in self.files:
+        body = self.body(key)
+        if body is None:
             return Reply(200, "No GP data found", delay=delay)
         if request.headers.get("if-none-match") == self.etag(key):
             return Reply(304, delay=delay)
@@ -198,15 +212,31 @@ class FakeCelesTrak:
             "ETag": self.etag(key),
             "Last-Modified": self.LAST_MODIFIED,
         }
-        return Reply(200, self.files[key].read_bytes(), headers, delay=delay)
+        return Reply(200, body, headers, delay=delay)
 
     def queries(self, start: int = 0) -> list[str]:
         """The query strings received (sorted parameters), from request number ``start`` on."""
         return ["&".join(f"{k}={v}" for k, v in sorted(r.query.items())) for r in self.server.requests[start:]]
 
 
+def rows_of_launch(header: str, rows: list[str], launch: str) -> list[str]:
+    """The CSV lines whose OBJECT_ID belongs to ``launch`` (yyyy-nnn)."""
+    column = next(csv.reader([header])).index("OBJECT_ID")
+    return [line for line in rows if next(csv.reader([line]))[column][:8] == launch]
+
+
 @pytest.fixture
 def celestrak(http_server: LocalServer) -> FakeCelesTrak:
+    """CelesTrak with a small active catalogue: GROUP=active is answered with stations.csv
+    (22 objects, none dawn-dusk). These tests are about the politeness rules, which do not need
+    the real catalogue's 16,344 objects (seconds to load on every run)."""
+    capture = shared_path(*CAPTURE)
+    return FakeCelesTrak(http_server, capture, catalogue=capture / "stations.csv")
+
+
+@pytest.fixture
+def full_celestrak(http_server: LocalServer) -> FakeCelesTrak:
+    """CelesTrak with the real active catalogue of 2026-08-18 (16,344 objects)."""
     return FakeCelesTrak(http_server, shared_path(*CAPTURE))
 
 
@@ -220,9 +250,18 @@ def url(server: LocalServer, query: str) -> str:
     return f"{server.url}{GP_PATH}?{query}"
 
 
-def default_keys() -> list[tuple[int, datetime]]:
-    capture = shared_path(*CAPTURE)
-    return csv_keys(capture / name for name in ("hulianwang.csv", "qianfan.csv", "stations.csv", "active.csv"))
+def default_keys(celestrak: FakeCelesTrak) -> list[tuple[int, datetime]]:
+    """Every (catalog number, epoch) the default queries' answers hold, repeats included."""
+    return csv_keys(celestrak.files[key] for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations", CATALOGUE_KEY))
+
+
+def move_clock(db_url: str, hours: float) -> None:
+    """As if ``hours`` had passed since the last refresh: every time in fetch_state moves back."""
+    rows = query(db_url, "SELECT url, last_success, last_attempt FROM fetch_state")
+    with closing(sqlite3.connect(db_file(db_url))) as con, con:
+        for address, *times in rows:
+            earlier = [None if t is None else str(datetime.fromisoformat(t) - timedelta(hours=hours)) for t in times]
+            con.execute("UPDATE fetch_state SET last_success = ?, last_attempt = ? WHERE url = ?", (*earlier, address))
 
 
 # == tracker tle import ==========================================================================
@@ -473,7 +512,7 @@ def test_refresh_stores_then_stays_quiet_then_force(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:
     server = celestrak.server
-    keys = default_keys()
+    keys = default_keys(celestrak)
 
     first = cli("refresh", env=refresh_env)
 
@@ -483,32 +522,56 @@ def test_refresh_stores_then_stays_quiet_then_force(
     for q in DEFAULT_QUERIES:
         assert f"fetched  {url(server, q)}" in first.stdout
     norads = {n for n, _ in keys}
-    assert f"stored {len(set(keys))} new element sets ({len(norads)} new satellites, 0 already held)" in first.stdout
+    held = len(keys) - len(set(keys))  # the small catalogue repeats GROUP=stations
+    assert f"stored {len(set(keys))} new element sets ({len(norads)} new satellites, {held} already held)" in first.stdout
     counts = row_counts(db_url)
-    assert counts == {"satellite": len(norads), "element_set": len(set(keys)), "fetch_state": 3}
+    assert counts == {"satellite": len(norads), "element_set": len(set(keys)), "fetch_state": 4}
 
     second = cli("refresh", env=refresh_env)
 
     assert (second.returncode, second.stdout, second.stderr) == (0, "", "")
-    assert len(server.requests) == 3  # nothing requested: fetched less than 2 h ago
+    assert len(server.requests) == 4  # nothing requested: fetched less than 2 h ago
     assert row_counts(db_url) == counts
 
     verbose = cli("refresh", "--verbose", env=refresh_env)
 
     assert (verbose.returncode, verbose.stderr) == (0, "")
-    assert len(server.requests) == 3
+    assert len(server.requests) == 4
     skipped = [line for line in verbose.stdout.splitlines() if line.strip().startswith("skipped")]
-    assert len(skipped) == 3
+    assert len(skipped) == 4
     for line, q in zip(skipped, DEFAULT_QUERIES):
         assert url(server, q) in line and "last successful download" in line
-    assert "stored 0 new element sets" in verbose.stdout
+    assert "at most every 2 h" in skipped[0] and "at most every 24 h" in skipped[3]
+    assert "stored 0 new element sets" in verbose.stdout and "; 4 queries not due yet" in verbose.stdout
 
     forced = cli("refresh", "--force", env=refresh_env)
 
     assert forced.returncode == 0
-    assert "--force" in forced.stderr and "2-hour" in forced.stderr
-    assert celestrak.queries(3) == list(DEFAULT_QUERIES)
+    assert "--force" in forced.stderr and "minimum intervals" in forced.stderr
+    assert celestrak.queries(4) == list(DEFAULT_QUERIES)
     assert row_counts(db_url) == counts
+
+
+def test_the_catalogue_waits_for_its_own_interval(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    assert cli("refresh", env=refresh_env).returncode == 0
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+
+    asked = len(celestrak.server.requests)
+    for hours in (3, 3, 3, 3, 3, 3, 3, 3):  # a day of the README's cron line
+        move_clock(db_url, hours)
+        assert cli("refresh", env=refresh_env).returncode == 0
+    # Eight runs: the groups every time (3 h > 2 h), the catalogue once, on the run 24 h after.
+    assert celestrak.queries(asked) == [*GROUP_QUERIES] * 7 + list(DEFAULT_QUERIES)
+
+    # TRACKER_CATALOGUE_HOURS sets the interval.
+    asked = len(celestrak.server.requests)
+    six_hours = {**refresh_env, "TRACKER_CATALOGUE_HOURS": "6"}
+    for hours in (3, 3):
+        move_clock(db_url, hours)
+        assert cli("refresh", env=six_hours).returncode == 0
+    assert celestrak.queries(asked) == [*GROUP_QUERIES] + list(DEFAULT_QUERIES)
 
 
 @pytest.mark.parametrize("status", [404, 500])
@@ -523,7 +586,7 @@ def test_error_on_the_first_url_stops_the_run(
     assert result.returncode == 3
     assert celestrak.queries() == [HULIANWANG_QUERY]  # the others never requested
     first = url(server, HULIANWANG_QUERY)
-    assert f"HTTP {status} from {first}" in result.stderr
+    assert f"error  {first}  HTTP {status}: test server says {status}" in result.stderr
     for q in DEFAULT_QUERIES[1:]:
         assert f"not-attempted  {url(server, q)}" in result.stderr
     assert row_counts(db_url)["element_set"] == 0
@@ -539,7 +602,7 @@ def test_error_on_a_later_url_keeps_what_was_fetched(
 
     assert result.returncode == 3
     assert celestrak.queries() == [HULIANWANG_QUERY, QIANFAN_QUERY]
-    assert f"HTTP 503 from {url(server, QIANFAN_QUERY)}" in result.stderr
+    assert f"error  {url(server, QIANFAN_QUERY)}  HTTP 503: Service Unavailable" in result.stderr
     hulianwang = shared_path(*CAPTURE, "hulianwang.csv")
     assert {n for (n,) in query(db_url, "SELECT norad FROM element_set")} == csv_norads(hulianwang)
 
@@ -547,13 +610,13 @@ def test_error_on_a_later_url_keeps_what_was_fetched(
     retry = cli("refresh", env=refresh_env)
 
     assert retry.returncode == 0, retry.stderr
-    assert celestrak.queries(2) == [QIANFAN_QUERY, STATIONS_QUERY]
+    assert celestrak.queries(2) == [QIANFAN_QUERY, STATIONS_QUERY, ACTIVE_QUERY]
 
 
 def test_403_not_updated_is_quiet_success(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:
-    for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations"):
+    for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations", CATALOGUE_KEY):
         celestrak.script[key] = [Reply(403, NOT_UPDATED)]
 
     result = cli("refresh", env=refresh_env)
@@ -562,7 +625,7 @@ def test_403_not_updated_is_quiet_success(
     assert celestrak.queries() == list(DEFAULT_QUERIES)
     assert row_counts(db_url)["element_set"] == 0
     assert cli("refresh", env=refresh_env).returncode == 0
-    assert len(celestrak.server.requests) == 3  # a 403 "not updated" counts as a success
+    assert len(celestrak.server.requests) == 4  # a 403 "not updated" counts as a success
 
 
 def test_a_body_that_is_not_element_data_fails_the_run_but_keeps_the_rest(
@@ -608,13 +671,13 @@ def test_etag_is_sent_back_and_304_is_fine(
     again = cli("refresh", "--force", "--verbose", env=refresh_env)
 
     assert again.returncode == 0, again.stderr
-    second = celestrak.server.requests[3:]
-    assert [celestrak.key(r) for r in second] == ["NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations"]
+    second = celestrak.server.requests[4:]
+    assert [celestrak.key(r) for r in second] == ["NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations", CATALOGUE_KEY]
     for request in second:
         assert request.headers["if-none-match"] == celestrak.etag(celestrak.key(request))
         assert request.headers["if-modified-since"] == FakeCelesTrak.LAST_MODIFIED
     assert "fetched" not in again.stdout
-    assert again.stdout.count("unchanged") == 3
+    assert again.stdout.count("unchanged") == 4
     assert row_counts(db_url) == counts
 
 
@@ -637,7 +700,7 @@ def test_tle_refresh_raw_query_is_asked_as_csv(
     assert result.returncode == 0, result.stderr
     [request] = celestrak.server.requests
     assert request.query == {"GROUP": "active", "FORMAT": "csv"}
-    assert row_counts(db_url)["element_set"] == 16344
+    assert row_counts(db_url)["element_set"] == len(csv_keys([celestrak.files[CATALOGUE_KEY]]))
 
 
 @pytest.mark.parametrize(
@@ -708,7 +771,7 @@ def test_refresh_killed_mid_run_leaves_the_database_as_it_was(
     celestrak.files["GROUP=qianfan"] = history / "qianfan" / "2026-08-13.csv"
     assert cli("refresh", env=refresh_env).returncode == 0
     before = (row_counts(db_url), fetch_state(db_url))
-    assert before[0]["fetch_state"] == 3
+    assert before[0]["fetch_state"] == 4
 
     # Newer data on the server, and the third answer takes a long time.
     celestrak.files = latest
@@ -720,12 +783,12 @@ def test_refresh_killed_mid_run_leaves_the_database_as_it_was(
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert kill_when(proc, lambda: len(celestrak.server.requests) >= 6), "refresh ended on its own"
+        assert kill_when(proc, lambda: len(celestrak.server.requests) >= 7), "refresh ended on its own"
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert celestrak.queries(3) == list(DEFAULT_QUERIES)
+    assert celestrak.queries(4) == list(GROUP_QUERIES)  # killed while waiting for the third answer
 
     assert (row_counts(db_url), fetch_state(db_url)) == before
     assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
