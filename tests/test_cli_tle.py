@@ -10,7 +10,10 @@ nothing here reaches the internet.
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -19,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -193,8 +197,8 @@ class FakeCelesTrak:
     def body(self, key: str) -> bytes | None:
         if not key.startswith("INTDES="):
             return self.files[key].read_bytes() if key in self.files else None
-        header, *rows = self.files[CATALOGUE_KEY].read_text().splitlines(keepends=True)
-        launch = rows_of_launch(header, rows, key.removeprefix("INTDES="))
+        header, launches = csv_by_launch(self.files[CATALOGUE_KEY])
+        launch = launches.get(key.removeprefix("INTDES="))
         return (header + "".join(launch)).encode() if launch else None
 
     def __call__(self, request: Request) -> Reply:
@@ -219,10 +223,15 @@ class FakeCelesTrak:
         return ["&".join(f"{k}={v}" for k, v in sorted(r.query.items())) for r in self.server.requests[start:]]
 
 
-def rows_of_launch(header: str, rows: list[str], launch: str) -> list[str]:
-    """The CSV lines whose OBJECT_ID belongs to ``launch`` (yyyy-nnn)."""
+@functools.cache
+def csv_by_launch(path: Path) -> tuple[str, dict[str, list[str]]]:
+    """The header line of a CelesTrak CSV file and its lines by launch (OBJECT_ID's yyyy-nnn)."""
+    header, *lines = path.read_text().splitlines(keepends=True)
     column = next(csv.reader([header])).index("OBJECT_ID")
-    return [line for line in rows if next(csv.reader([line]))[column][:8] == launch]
+    launches: dict[str, list[str]] = {}
+    for line, cells in zip(lines, csv.reader(lines), strict=True):
+        launches.setdefault(cells[column][:8], []).append(line)
+    return header, launches
 
 
 @pytest.fixture
@@ -539,7 +548,7 @@ def test_refresh_stores_then_stays_quiet_then_force(
     assert len(server.requests) == 4
     skipped = [line for line in verbose.stdout.splitlines() if line.strip().startswith("skipped")]
     assert len(skipped) == 4
-    for line, q in zip(skipped, DEFAULT_QUERIES):
+    for line, q in zip(skipped, DEFAULT_QUERIES, strict=True):
         assert url(server, q) in line and "last successful download" in line
     assert "at most every 2 h" in skipped[0] and "at most every 24 h" in skipped[3]
     assert "stored 0 new element sets" in verbose.stdout and "; 4 queries not due yet" in verbose.stdout
@@ -741,6 +750,144 @@ def test_a_held_lock_makes_refresh_exit_4(
 
     assert released.returncode == 0, released.stderr
     assert celestrak.queries() == list(DEFAULT_QUERIES)
+
+
+# == the active catalogue and the dawn-dusk objects ===============================================
+
+
+@dataclass(frozen=True)
+class Orbit:
+    norad: int
+    launch: str
+    perigee_km: float
+    apogee_km: float
+
+
+@functools.cache
+def dawn_dusk_rows(path: Path) -> tuple[Orbit, ...]:
+    """The dawn-dusk objects of a CelesTrak CSV file, computed here from the README's definitions
+    independently of the product: mean altitude 700-800 km from Kepler's third law, J2 nodal
+    drift within 2% of the Sun's 0.9856 deg/day, LTAN within 1 h of 06:00 or 18:00. The Sun's
+    right ascension comes from the Astronomical Almanac's low-precision formulas (about 0.01 deg,
+    a few seconds of LTAN), not from the product's ephemeris."""
+    mu, radius, j2 = 398600.4418, 6378.137, 1.08262668e-3
+    found = []
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            revs = float(row["MEAN_MOTION"])
+            a = (mu / (revs * 2 * math.pi / 86400) ** 2) ** (1 / 3)
+            e, i = float(row["ECCENTRICITY"]), math.radians(float(row["INCLINATION"]))
+            drift = math.degrees(-1.5 * revs * 2 * math.pi * j2 * (radius / (a * (1 - e * e))) ** 2 * math.cos(i))
+            if not (700 <= a - radius <= 800 and abs(drift / (360 / 365.2422) - 1) <= 0.02):
+                continue
+            epoch = datetime.fromisoformat(row["EPOCH"]).replace(tzinfo=timezone.utc)
+            days = (epoch - datetime(2000, 1, 1, 12, tzinfo=timezone.utc)).total_seconds() / 86400
+            mean_longitude, anomaly = 280.460 + 0.9856474 * days, math.radians(357.528 + 0.9856003 * days)
+            ecliptic = math.radians(mean_longitude + 1.915 * math.sin(anomaly) + 0.020 * math.sin(2 * anomaly))
+            obliquity = math.radians(23.439 - 0.0000004 * days)
+            sun_ra = math.degrees(math.atan2(math.cos(obliquity) * math.sin(ecliptic), math.cos(ecliptic)))
+            ltan = (12 + (float(row["RA_OF_ASC_NODE"]) - sun_ra) / 15) % 24
+            if min(abs(ltan - 6), abs(ltan - 18)) <= 1:
+                found.append(Orbit(int(row["NORAD_CAT_ID"]), row["OBJECT_ID"][:8], a * (1 - e) - radius, a * (1 + e) - radius))
+    return tuple(found)
+
+
+def expected_launches(orbits: Iterable[Orbit]) -> list[str]:
+    """The launches a default refresh follows: most dawn-dusk objects first, then the newest."""
+    members = Counter(o.launch for o in orbits)
+    return sorted(members, key=lambda launch: (-members[launch], [-int(part) for part in launch.split("-")]))
+
+
+def intdes(launch: str) -> str:
+    return f"FORMAT=csv&INTDES={launch}"
+
+
+def test_the_default_refresh_finds_and_follows_the_dawn_dusk_objects(
+    cli: Cli, db_url: str, full_celestrak: FakeCelesTrak
+) -> None:
+    env = {"TRACKER_CELESTRAK_URL": full_celestrak.server.url}
+    orbits = dawn_dusk_rows(full_celestrak.files[CATALOGUE_KEY])
+    expected = {o.norad for o in orbits}
+    launches = expected_launches(orbits)
+    # The issue counted 17: the objects wholly inside the band (perigee and apogee). The
+    # classification goes by mean altitude, which adds four whose perigee or apogee is outside.
+    assert len([o for o in orbits if o.perigee_km >= 700 and o.apogee_km <= 800]) == 17
+    assert (len(expected), len(launches)) == (21, 14)
+
+    first = cli("refresh", env=env)
+
+    assert first.returncode == 0, first.stderr
+    assert full_celestrak.queries() == list(DEFAULT_QUERIES)  # no launch is known before the catalogue
+    assert "dawn-dusk: 21 objects from 14 launches in the active catalogue" in first.stdout
+    listed = list(csv.DictReader(io.StringIO(cli("orbits", "dawn-dusk", "--format", "csv").stdout)))
+    assert {int(row["norad"]) for row in listed} == expected
+    members = json.loads(cli("sats", "--constellation", "dawn-dusk", "--format", "json").stdout)
+    assert {row["norad"] for row in members} == expected
+
+    # Three hours later: the groups and the ten launches with most dawn-dusk objects, one INTDES
+    # query each; not the catalogue (asked for once a day).
+    move_clock(db_url, 3)
+    second = cli("refresh", env=env)
+
+    assert (second.returncode, second.stderr) == (0, "")
+    assert full_celestrak.queries(4) == [*GROUP_QUERIES, *map(intdes, launches[:10])]
+    verbose = cli("refresh", "--verbose", env=env)  # within 2 h: no request
+    assert len(full_celestrak.server.requests) == 4 + 13
+    assert f"refreshed with the catalogue only: {', '.join(launches[10:])}" in verbose.stdout
+
+    # A day after the catalogue: everything, the catalogue last.
+    move_clock(db_url, 21)
+    third = cli("refresh", env=env)
+
+    assert third.returncode == 0, third.stderr
+    assert full_celestrak.queries(17) == [*GROUP_QUERIES, *map(intdes, launches[:10]), ACTIVE_QUERY]
+
+
+def dawn_dusk_catalogue(tmp_path: Path) -> Path:
+    """A small active catalogue: the lines of the real one holding dawn-dusk objects."""
+    active = shared_path(*CAPTURE, "active.csv")
+    wanted = {str(o.norad) for o in dawn_dusk_rows(active)}
+    header, *rows = active.read_text().splitlines(keepends=True)
+    column = next(csv.reader([header])).index("NORAD_CAT_ID")
+    path = tmp_path / "dawn-dusk.csv"
+    path.write_text(header + "".join(line for line in rows if next(csv.reader([line]))[column] in wanted))
+    return path
+
+
+@pytest.mark.parametrize("status", [403, 503])
+def test_a_refused_catalogue_or_launch_query_stops_the_run(
+    cli: Cli, db_url: str, http_server: LocalServer, tmp_path: Path, status: int
+) -> None:
+    celestrak = FakeCelesTrak(http_server, shared_path(*CAPTURE), catalogue=dawn_dusk_catalogue(tmp_path))
+    env = {"TRACKER_CELESTRAK_URL": http_server.url}
+    launches = expected_launches(dawn_dusk_rows(shared_path(*CAPTURE, "active.csv")))
+    refusal = Reply(status, "Forbidden: too many downloads of this data" if status == 403 else "Service Unavailable")
+    celestrak.script[CATALOGUE_KEY] = [refusal]
+
+    refused = cli("refresh", env=env)
+
+    assert refused.returncode == 3
+    assert f"error  {url(http_server, ACTIVE_QUERY)}  HTTP {status}" in refused.stderr
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+    assert query(db_url, "SELECT count(*) FROM constellation_rule WHERE constellation = 'dawn-dusk'") == [(0,)]
+    assert query(db_url, "SELECT count(*) FROM fetch_state WHERE last_success IS NOT NULL") == [(3,)]
+
+    # No success on record: the next run asks for the catalogue again, and only for it.
+    again = cli("refresh", env=env)
+
+    assert again.returncode == 0, again.stderr
+    assert celestrak.queries(4) == [ACTIVE_QUERY]
+    assert "dawn-dusk: 21 objects from 14 launches" in again.stdout
+
+    # A refused launch query stops the run: nothing after it is asked for, the catalogue included.
+    move_clock(db_url, 24)
+    celestrak.script[f"INTDES={launches[1]}"] = [refusal]
+    stopped = cli("refresh", env=env)
+
+    assert stopped.returncode == 3
+    assert celestrak.queries(5) == [*GROUP_QUERIES, intdes(launches[0]), intdes(launches[1])]
+    not_attempted = [line.split()[1] for line in stopped.stderr.splitlines() if line.strip().startswith("not-attempted")]
+    assert not_attempted == [url(http_server, q) for q in (*map(intdes, launches[2:10]), ACTIVE_QUERY)]
 
 
 # == kill safety ==================================================================================

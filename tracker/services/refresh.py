@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tracker.errors import ExitCode, UsageError
 from tracker.settings import SOURCES as ENV
@@ -251,7 +251,8 @@ def _price_lines(r: PriceRefresh, _report: RefreshReport) -> list[Message]:
 
     lines = []
     for security, counts in r.stored.items():
-        lines.append(line("information", f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held", detail=not counts.new))
+        text = f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held"
+        lines.append(line("information", text, detail=not counts.new))
         lines += [line("warning", f"conflict  {c}") for c in counts.conflicts]
     lines += [line("information", f"prices    {s}: up to date (no request)", detail=True) for s in r.up_to_date]
     if r.off:
@@ -268,4 +269,7 @@ def _price_lines(r: PriceRefresh, _report: RefreshReport) -> list[Message]:
 
 
 _RUNNERS = {"celestrak": _run_celestrak, "ll2": _run_ll2, "prices": _run_prices}
-_WRITERS = {"celestrak": _celestrak_lines, "ll2": _ll2_lines, "prices": _price_lines}
+#: One writer per source; each takes that source's own report type.
+_WRITERS: dict[str, Callable[[Any, RefreshReport], list[Message]]] = {
+    "celestrak": _celestrak_lines, "ll2": _ll2_lines, "prices": _price_lines,
+}
