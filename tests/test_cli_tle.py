@@ -1,10 +1,12 @@
-"""``tracker tle import``, ``tracker tle refresh`` and ``tracker refresh`` end to end.
+"""``tracker tle import``, ``tracker tle refresh`` and ``tracker refresh`` end to end, with the
+dawn-dusk objects the default refresh brings from CelesTrak's active catalogue.
 
-Every test runs the real command in a subprocess against a fresh SQLite file and checks what a
-user or a cron job sees: the exit code, the messages, and what is in the database afterwards (read
-back with :mod:`sqlite3`, independently of the product's own storage code). Refreshes talk to a
-real HTTP server on 127.0.0.1 that answers like CelesTrak with real GP downloads from ../shared;
-nothing here reaches the internet.
+Every test runs the real command (in this process; in a subprocess where a process matters, as
+when it is killed) against a fresh SQLite file and checks what a user or a cron job sees: the
+exit code, the messages, and what is in the database afterwards (read back with :mod:`sqlite3`,
+independently of the product's own storage code). Refreshes talk to a real HTTP server on
+127.0.0.1 that answers like CelesTrak with real GP downloads from ../shared; nothing here reaches
+the internet.
 """
 
 from __future__ import annotations
@@ -162,11 +164,12 @@ class FakeCelesTrak:
     """Answers GP queries like CelesTrak, with the bytes of real downloads.
 
     The body is chosen by the request's NAME/GROUP parameter (the CSV capture of that query); an
-    INTDES query gets the catalogue's rows of that launch (CelesTrak would add the launch's
-    inactive objects and debris, which the active catalogue does not hold) or, like CelesTrak,
-    "No GP data found". Each reply carries an ETag and a Last-Modified, and a request presenting
-    the current ETag gets 304. ``script`` holds replies to serve instead, one per request, for a
-    query key such as ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
+    INTDES query gets the rows of that launch in ``files["INTDES"]`` (the catalogue unless a test
+    says otherwise; CelesTrak would add the launch's inactive objects and debris, which the
+    active catalogue does not hold) or, like CelesTrak, "No GP data found". Each reply carries
+    an ETag and a Last-Modified, and a request presenting the current ETag gets 304. ``script``
+    holds replies to serve instead, one per request, for a query key such as
+    ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
     """
 
     FILES = {
@@ -182,6 +185,7 @@ class FakeCelesTrak:
         self.files = {key: capture / name for key, name in self.FILES.items()}
         if catalogue is not None:
             self.files[CATALOGUE_KEY] = catalogue
+        self.files["INTDES"] = self.files[CATALOGUE_KEY]
         self.script: dict[str, list[Reply]] = {}
         self.delay: dict[str, float] = {}
         server.route("GET", GP_PATH, self)
@@ -191,13 +195,13 @@ class FakeCelesTrak:
         return next(f"{k}={v}" for k, v in request.query.items() if k in ("NAME", "GROUP", "INTDES"))
 
     def etag(self, key: str) -> str:
-        path = self.files[CATALOGUE_KEY if key.startswith("INTDES=") else key]
+        path = self.files["INTDES" if key.startswith("INTDES=") else key]
         return f'"{path.parent.name}/{path.name}/{key}"'
 
     def body(self, key: str) -> bytes | None:
         if not key.startswith("INTDES="):
             return self.files[key].read_bytes() if key in self.files else None
-        header, launches = csv_by_launch(self.files[CATALOGUE_KEY])
+        header, launches = csv_by_launch(self.files["INTDES"])
         launch = launches.get(key.removeprefix("INTDES="))
         return (header + "".join(launch)).encode() if launch else None
 
@@ -888,6 +892,43 @@ def test_a_refused_catalogue_or_launch_query_stops_the_run(
     assert celestrak.queries(5) == [*GROUP_QUERIES, intdes(launches[0]), intdes(launches[1])]
     not_attempted = [line.split()[1] for line in stopped.stderr.splitlines() if line.strip().startswith("not-attempted")]
     assert not_attempted == [url(http_server, q) for q in (*map(intdes, launches[2:10]), ACTIVE_QUERY)]
+
+
+def test_each_catalogue_download_replaces_the_dawn_dusk_members(
+    cli: Cli, db_url: str, http_server: LocalServer, tmp_path: Path
+) -> None:
+    catalogue = dawn_dusk_catalogue(tmp_path)
+    celestrak = FakeCelesTrak(http_server, shared_path(*CAPTURE), catalogue=catalogue)
+    env = {"TRACKER_CELESTRAK_URL": http_server.url}
+    orbits = dawn_dusk_rows(shared_path(*CAPTURE, "active.csv"))
+    assert cli("constellations", "add", "dawn-dusk", "--norad", "25544").returncode == 0  # a person's own rule
+
+    def members() -> set[int]:
+        shown = cli("sats", "--constellation", "dawn-dusk", "--format", "json")
+        assert shown.returncode == 0, shown.stderr
+        return {row["norad"] for row in json.loads(shown.stdout)}
+
+    assert cli("refresh", env=env).returncode == 0
+    assert members() == {o.norad for o in orbits} | {25544}
+
+    # The next day's catalogue no longer holds launch 2013-009 (five dawn-dusk objects, which
+    # became inactive: INTDES still answers for them).
+    header, *rows = catalogue.read_text().splitlines(keepends=True)
+    later = tmp_path / "later" / catalogue.name
+    later.parent.mkdir()
+    later.write_text(header + "".join(line for line in rows if ",2013-009" not in line))
+    celestrak.files[CATALOGUE_KEY] = later
+    move_clock(db_url, 24)
+    result = cli("refresh", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "dawn-dusk: 16 objects from 13 launches in the active catalogue" in result.stdout
+    assert members() == {o.norad for o in orbits if o.launch != "2013-009"} | {25544}
+    asked = len(http_server.requests)
+    move_clock(db_url, 3)
+    assert cli("refresh", env=env).returncode == 0
+    remaining = expected_launches(o for o in orbits if o.launch != "2013-009")
+    assert celestrak.queries(asked) == [*GROUP_QUERIES, *map(intdes, remaining[:10])]
 
 
 # == kill safety ==================================================================================

@@ -124,9 +124,9 @@ def classify_dawn_dusk(records: Iterable[ElementSet]) -> list[tuple[int, str | N
     return list(dawn_dusk(frame).select("norad", "launch").iter_rows())
 
 
-def follow_dawn_dusk(conn: Connection, records: list[ElementSet]) -> DawnDusk:
-    """Make the dawn-dusk objects of a downloaded catalogue the members of ``dawn-dusk``."""
-    found = classify_dawn_dusk(records)
+def follow_dawn_dusk(conn: Connection, found: list[tuple[int, str | None]]) -> DawnDusk:
+    """Make the dawn-dusk objects found in a downloaded catalogue (:func:`classify_dawn_dusk`)
+    the members of ``dawn-dusk``, inside the caller's transaction."""
     changed = replace_rules(conn, DAWN_DUSK, "norad", [str(n) for n, _ in found], CATALOGUE_ORIGIN)
     return DawnDusk(members=len(found), launches=len({launch for _, launch in found if launch}), changed=changed)
 
@@ -177,7 +177,7 @@ def refresh_tle(
     outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force, intervals=intervals)
     catalogue_url = gp_url(client.base_url, CATALOGUE)
     records, problems, rejected = [], [], []
-    catalogue: list[ElementSet] | None = None
+    found: list[tuple[int, str | None]] | None = None  # dawn-dusk objects of a downloaded catalogue
     for outcome in outcomes:
         if outcome.kind != "fetched":
             continue
@@ -189,10 +189,10 @@ def refresh_tle(
         records.extend(result.records)
         rejected.extend(str(r) for r in result.rejected)
         if outcome.url == catalogue_url:
-            catalogue = result.records
+            found = classify_dawn_dusk(result.records)  # before the transaction: it takes a while
     with engine.begin() as conn:
         counts = store_in(conn, records)
-        dawn_dusk = None if catalogue is None else follow_dawn_dusk(conn, catalogue)
+        dawn_dusk = None if found is None else follow_dawn_dusk(conn, found)
         for outcome in outcomes:
             if outcome.kind not in ("skipped", "not-attempted"):
                 _save_state(conn, outcome.state)
