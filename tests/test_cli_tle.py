@@ -1,16 +1,21 @@
-"""``tracker tle import``, ``tracker tle refresh`` and ``tracker refresh`` end to end.
+"""``tracker tle import``, ``tracker tle refresh`` and ``tracker refresh`` end to end, with the
+dawn-dusk objects the default refresh brings from CelesTrak's active catalogue.
 
-Every test runs the real command in a subprocess against a fresh SQLite file and checks what a
-user or a cron job sees: the exit code, the messages, and what is in the database afterwards (read
-back with :mod:`sqlite3`, independently of the product's own storage code). Refreshes talk to a
-real HTTP server on 127.0.0.1 that answers like CelesTrak with real GP downloads from ../shared;
-nothing here reaches the internet.
+Every test runs the real command (in this process; in a subprocess where a process matters, as
+when it is killed) against a fresh SQLite file and checks what a user or a cron job sees: the
+exit code, the messages, and what is in the database afterwards (read back with :mod:`sqlite3`,
+independently of the product's own storage code). Refreshes talk to a real HTTP server on
+127.0.0.1 that answers like CelesTrak with real GP downloads from ../shared; nothing here reaches
+the internet.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -19,7 +24,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -36,7 +42,9 @@ HULIANWANG_QUERY = "FORMAT=csv&NAME=HULIANWANG"
 QIANFAN_QUERY = "FORMAT=csv&GROUP=qianfan"
 STATIONS_QUERY = "FORMAT=csv&GROUP=stations"
 ACTIVE_QUERY = "FORMAT=csv&GROUP=active"
-DEFAULT_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY, ACTIVE_QUERY)
+GROUP_QUERIES = (HULIANWANG_QUERY, QIANFAN_QUERY, STATIONS_QUERY)
+DEFAULT_QUERIES = (*GROUP_QUERIES, ACTIVE_QUERY)  # before any dawn-dusk launch is known
+CATALOGUE_KEY = "GROUP=active"
 
 NOT_UPDATED = (
     "GP data has not updated since your last successful download of GROUP=qianfan at "
@@ -155,10 +163,13 @@ def sqlite_time(text: str) -> datetime:
 class FakeCelesTrak:
     """Answers GP queries like CelesTrak, with the bytes of real downloads.
 
-    The body is chosen by the request's NAME/GROUP parameter (the CSV capture of that query).
-    Each reply carries an ETag and a Last-Modified, and a request presenting the current ETag
-    gets 304. ``script`` holds replies to serve instead, one per request, for a query key such
-    as ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
+    The body is chosen by the request's NAME/GROUP parameter (the CSV capture of that query); an
+    INTDES query gets the rows of that launch in ``files["INTDES"]`` (the catalogue unless a test
+    says otherwise; CelesTrak would add the launch's inactive objects and debris, which the
+    active catalogue does not hold) or, like CelesTrak, "No GP data found". Each reply carries
+    an ETag and a Last-Modified, and a request presenting the current ETag gets 304. ``script``
+    holds replies to serve instead, one per request, for a query key such as
+    ``"GROUP=qianfan"``; ``delay`` postpones the answers to one query key.
     """
 
     FILES = {
@@ -169,27 +180,38 @@ class FakeCelesTrak:
     }
     LAST_MODIFIED = "Tue, 18 Aug 2026 08:00:00 GMT"
 
-    def __init__(self, server: LocalServer, capture: Path) -> None:
+    def __init__(self, server: LocalServer, capture: Path, catalogue: Path | None = None) -> None:
         self.server = server
         self.files = {key: capture / name for key, name in self.FILES.items()}
+        if catalogue is not None:
+            self.files[CATALOGUE_KEY] = catalogue
+        self.files["INTDES"] = self.files[CATALOGUE_KEY]
         self.script: dict[str, list[Reply]] = {}
         self.delay: dict[str, float] = {}
         server.route("GET", GP_PATH, self)
 
     @staticmethod
     def key(request: Request) -> str:
-        return next(f"{k}={v}" for k, v in request.query.items() if k in ("NAME", "GROUP"))
+        return next(f"{k}={v}" for k, v in request.query.items() if k in ("NAME", "GROUP", "INTDES"))
 
     def etag(self, key: str) -> str:
-        path = self.files[key]
-        return f'"{path.parent.name}/{path.name}"'
+        path = self.files["INTDES" if key.startswith("INTDES=") else key]
+        return f'"{path.parent.name}/{path.name}/{key}"'
+
+    def body(self, key: str) -> bytes | None:
+        if not key.startswith("INTDES="):
+            return self.files[key].read_bytes() if key in self.files else None
+        header, launches = csv_by_launch(self.files["INTDES"])
+        launch = launches.get(key.removeprefix("INTDES="))
+        return (header + "".join(launch)).encode() if launch else None
 
     def __call__(self, request: Request) -> Reply:
         key = self.key(request)
         if self.script.get(key):
             return self.script[key].pop(0)
         delay = self.delay.get(key, 0.0)
-        if key not in self.files:
+        body = self.body(key)
+        if body is None:
             return Reply(200, "No GP data found", delay=delay)
         if request.headers.get("if-none-match") == self.etag(key):
             return Reply(304, delay=delay)
@@ -198,15 +220,36 @@ class FakeCelesTrak:
             "ETag": self.etag(key),
             "Last-Modified": self.LAST_MODIFIED,
         }
-        return Reply(200, self.files[key].read_bytes(), headers, delay=delay)
+        return Reply(200, body, headers, delay=delay)
 
     def queries(self, start: int = 0) -> list[str]:
         """The query strings received (sorted parameters), from request number ``start`` on."""
         return ["&".join(f"{k}={v}" for k, v in sorted(r.query.items())) for r in self.server.requests[start:]]
 
 
+@functools.cache
+def csv_by_launch(path: Path) -> tuple[str, dict[str, list[str]]]:
+    """The header line of a CelesTrak CSV file and its lines by launch (OBJECT_ID's yyyy-nnn)."""
+    header, *lines = path.read_text().splitlines(keepends=True)
+    column = next(csv.reader([header])).index("OBJECT_ID")
+    launches: dict[str, list[str]] = {}
+    for line, cells in zip(lines, csv.reader(lines), strict=True):
+        launches.setdefault(cells[column][:8], []).append(line)
+    return header, launches
+
+
 @pytest.fixture
 def celestrak(http_server: LocalServer) -> FakeCelesTrak:
+    """CelesTrak with a small active catalogue: GROUP=active is answered with stations.csv
+    (22 objects, none dawn-dusk). These tests are about the politeness rules, which do not need
+    the real catalogue's 16,344 objects (seconds to load on every run)."""
+    capture = shared_path(*CAPTURE)
+    return FakeCelesTrak(http_server, capture, catalogue=capture / "stations.csv")
+
+
+@pytest.fixture
+def full_celestrak(http_server: LocalServer) -> FakeCelesTrak:
+    """CelesTrak with the real active catalogue of 2026-08-18 (16,344 objects)."""
     return FakeCelesTrak(http_server, shared_path(*CAPTURE))
 
 
@@ -220,9 +263,18 @@ def url(server: LocalServer, query: str) -> str:
     return f"{server.url}{GP_PATH}?{query}"
 
 
-def default_keys() -> list[tuple[int, datetime]]:
-    capture = shared_path(*CAPTURE)
-    return csv_keys(capture / name for name in ("hulianwang.csv", "qianfan.csv", "stations.csv", "active.csv"))
+def default_keys(celestrak: FakeCelesTrak) -> list[tuple[int, datetime]]:
+    """Every (catalog number, epoch) the default queries' answers hold, repeats included."""
+    return csv_keys(celestrak.files[key] for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations", CATALOGUE_KEY))
+
+
+def move_clock(db_url: str, hours: float) -> None:
+    """As if ``hours`` had passed since the last refresh: every time in fetch_state moves back."""
+    rows = query(db_url, "SELECT url, last_success, last_attempt FROM fetch_state")
+    with closing(sqlite3.connect(db_file(db_url))) as con, con:
+        for address, *times in rows:
+            earlier = [None if t is None else str(datetime.fromisoformat(t) - timedelta(hours=hours)) for t in times]
+            con.execute("UPDATE fetch_state SET last_success = ?, last_attempt = ? WHERE url = ?", (*earlier, address))
 
 
 # == tracker tle import ==========================================================================
@@ -473,7 +525,7 @@ def test_refresh_stores_then_stays_quiet_then_force(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:
     server = celestrak.server
-    keys = default_keys()
+    keys = default_keys(celestrak)
 
     first = cli("refresh", env=refresh_env)
 
@@ -483,32 +535,56 @@ def test_refresh_stores_then_stays_quiet_then_force(
     for q in DEFAULT_QUERIES:
         assert f"fetched  {url(server, q)}" in first.stdout
     norads = {n for n, _ in keys}
-    assert f"stored {len(set(keys))} new element sets ({len(norads)} new satellites, 0 already held)" in first.stdout
+    held = len(keys) - len(set(keys))  # the small catalogue repeats GROUP=stations
+    assert f"stored {len(set(keys))} new element sets ({len(norads)} new satellites, {held} already held)" in first.stdout
     counts = row_counts(db_url)
-    assert counts == {"satellite": len(norads), "element_set": len(set(keys)), "fetch_state": 3}
+    assert counts == {"satellite": len(norads), "element_set": len(set(keys)), "fetch_state": 4}
 
     second = cli("refresh", env=refresh_env)
 
     assert (second.returncode, second.stdout, second.stderr) == (0, "", "")
-    assert len(server.requests) == 3  # nothing requested: fetched less than 2 h ago
+    assert len(server.requests) == 4  # nothing requested: fetched less than 2 h ago
     assert row_counts(db_url) == counts
 
     verbose = cli("refresh", "--verbose", env=refresh_env)
 
     assert (verbose.returncode, verbose.stderr) == (0, "")
-    assert len(server.requests) == 3
+    assert len(server.requests) == 4
     skipped = [line for line in verbose.stdout.splitlines() if line.strip().startswith("skipped")]
-    assert len(skipped) == 3
-    for line, q in zip(skipped, DEFAULT_QUERIES):
+    assert len(skipped) == 4
+    for line, q in zip(skipped, DEFAULT_QUERIES, strict=True):
         assert url(server, q) in line and "last successful download" in line
-    assert "stored 0 new element sets" in verbose.stdout
+    assert "at most every 2 h" in skipped[0] and "at most every 24 h" in skipped[3]
+    assert "stored 0 new element sets" in verbose.stdout and "; 4 queries not due yet" in verbose.stdout
 
     forced = cli("refresh", "--force", env=refresh_env)
 
     assert forced.returncode == 0
-    assert "--force" in forced.stderr and "2-hour" in forced.stderr
-    assert celestrak.queries(3) == list(DEFAULT_QUERIES)
+    assert "--force" in forced.stderr and "minimum intervals" in forced.stderr
+    assert celestrak.queries(4) == list(DEFAULT_QUERIES)
     assert row_counts(db_url) == counts
+
+
+def test_the_catalogue_waits_for_its_own_interval(
+    cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
+) -> None:
+    assert cli("refresh", env=refresh_env).returncode == 0
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+
+    asked = len(celestrak.server.requests)
+    for hours in (3, 3, 3, 3, 3, 3, 3, 3):  # a day of the README's cron line
+        move_clock(db_url, hours)
+        assert cli("refresh", env=refresh_env).returncode == 0
+    # Eight runs: the groups every time (3 h > 2 h), the catalogue once, on the run 24 h after.
+    assert celestrak.queries(asked) == [*GROUP_QUERIES] * 7 + list(DEFAULT_QUERIES)
+
+    # TRACKER_CATALOGUE_HOURS sets the interval.
+    asked = len(celestrak.server.requests)
+    six_hours = {**refresh_env, "TRACKER_CATALOGUE_HOURS": "6"}
+    for hours in (3, 3):
+        move_clock(db_url, hours)
+        assert cli("refresh", env=six_hours).returncode == 0
+    assert celestrak.queries(asked) == [*GROUP_QUERIES] + list(DEFAULT_QUERIES)
 
 
 @pytest.mark.parametrize("status", [404, 500])
@@ -523,7 +599,7 @@ def test_error_on_the_first_url_stops_the_run(
     assert result.returncode == 3
     assert celestrak.queries() == [HULIANWANG_QUERY]  # the others never requested
     first = url(server, HULIANWANG_QUERY)
-    assert f"HTTP {status} from {first}" in result.stderr
+    assert f"error  {first}  HTTP {status}: test server says {status}" in result.stderr
     for q in DEFAULT_QUERIES[1:]:
         assert f"not-attempted  {url(server, q)}" in result.stderr
     assert row_counts(db_url)["element_set"] == 0
@@ -539,7 +615,7 @@ def test_error_on_a_later_url_keeps_what_was_fetched(
 
     assert result.returncode == 3
     assert celestrak.queries() == [HULIANWANG_QUERY, QIANFAN_QUERY]
-    assert f"HTTP 503 from {url(server, QIANFAN_QUERY)}" in result.stderr
+    assert f"error  {url(server, QIANFAN_QUERY)}  HTTP 503: Service Unavailable" in result.stderr
     hulianwang = shared_path(*CAPTURE, "hulianwang.csv")
     assert {n for (n,) in query(db_url, "SELECT norad FROM element_set")} == csv_norads(hulianwang)
 
@@ -547,13 +623,13 @@ def test_error_on_a_later_url_keeps_what_was_fetched(
     retry = cli("refresh", env=refresh_env)
 
     assert retry.returncode == 0, retry.stderr
-    assert celestrak.queries(2) == [QIANFAN_QUERY, STATIONS_QUERY]
+    assert celestrak.queries(2) == [QIANFAN_QUERY, STATIONS_QUERY, ACTIVE_QUERY]
 
 
 def test_403_not_updated_is_quiet_success(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:
-    for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations"):
+    for key in ("NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations", CATALOGUE_KEY):
         celestrak.script[key] = [Reply(403, NOT_UPDATED)]
 
     result = cli("refresh", env=refresh_env)
@@ -562,7 +638,7 @@ def test_403_not_updated_is_quiet_success(
     assert celestrak.queries() == list(DEFAULT_QUERIES)
     assert row_counts(db_url)["element_set"] == 0
     assert cli("refresh", env=refresh_env).returncode == 0
-    assert len(celestrak.server.requests) == 3  # a 403 "not updated" counts as a success
+    assert len(celestrak.server.requests) == 4  # a 403 "not updated" counts as a success
 
 
 def test_a_body_that_is_not_element_data_fails_the_run_but_keeps_the_rest(
@@ -608,13 +684,13 @@ def test_etag_is_sent_back_and_304_is_fine(
     again = cli("refresh", "--force", "--verbose", env=refresh_env)
 
     assert again.returncode == 0, again.stderr
-    second = celestrak.server.requests[3:]
-    assert [celestrak.key(r) for r in second] == ["NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations"]
+    second = celestrak.server.requests[4:]
+    assert [celestrak.key(r) for r in second] == ["NAME=HULIANWANG", "GROUP=qianfan", "GROUP=stations", CATALOGUE_KEY]
     for request in second:
         assert request.headers["if-none-match"] == celestrak.etag(celestrak.key(request))
         assert request.headers["if-modified-since"] == FakeCelesTrak.LAST_MODIFIED
     assert "fetched" not in again.stdout
-    assert again.stdout.count("unchanged") == 3
+    assert again.stdout.count("unchanged") == 4
     assert row_counts(db_url) == counts
 
 
@@ -637,7 +713,7 @@ def test_tle_refresh_raw_query_is_asked_as_csv(
     assert result.returncode == 0, result.stderr
     [request] = celestrak.server.requests
     assert request.query == {"GROUP": "active", "FORMAT": "csv"}
-    assert row_counts(db_url)["element_set"] == 16344
+    assert row_counts(db_url)["element_set"] == len(csv_keys([celestrak.files[CATALOGUE_KEY]]))
 
 
 @pytest.mark.parametrize(
@@ -680,6 +756,181 @@ def test_a_held_lock_makes_refresh_exit_4(
     assert celestrak.queries() == list(DEFAULT_QUERIES)
 
 
+# == the active catalogue and the dawn-dusk objects ===============================================
+
+
+@dataclass(frozen=True)
+class Orbit:
+    norad: int
+    launch: str
+    perigee_km: float
+    apogee_km: float
+
+
+@functools.cache
+def dawn_dusk_rows(path: Path) -> tuple[Orbit, ...]:
+    """The dawn-dusk objects of a CelesTrak CSV file, computed here from the README's definitions
+    independently of the product: mean altitude 700-800 km from Kepler's third law, J2 nodal
+    drift within 2% of the Sun's 0.9856 deg/day, LTAN within 1 h of 06:00 or 18:00. The Sun's
+    right ascension comes from the Astronomical Almanac's low-precision formulas (about 0.01 deg,
+    a few seconds of LTAN), not from the product's ephemeris."""
+    mu, radius, j2 = 398600.4418, 6378.137, 1.08262668e-3
+    found = []
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            revs = float(row["MEAN_MOTION"])
+            a = (mu / (revs * 2 * math.pi / 86400) ** 2) ** (1 / 3)
+            e, i = float(row["ECCENTRICITY"]), math.radians(float(row["INCLINATION"]))
+            drift = math.degrees(-1.5 * revs * 2 * math.pi * j2 * (radius / (a * (1 - e * e))) ** 2 * math.cos(i))
+            if not (700 <= a - radius <= 800 and abs(drift / (360 / 365.2422) - 1) <= 0.02):
+                continue
+            epoch = datetime.fromisoformat(row["EPOCH"]).replace(tzinfo=timezone.utc)
+            days = (epoch - datetime(2000, 1, 1, 12, tzinfo=timezone.utc)).total_seconds() / 86400
+            mean_longitude, anomaly = 280.460 + 0.9856474 * days, math.radians(357.528 + 0.9856003 * days)
+            ecliptic = math.radians(mean_longitude + 1.915 * math.sin(anomaly) + 0.020 * math.sin(2 * anomaly))
+            obliquity = math.radians(23.439 - 0.0000004 * days)
+            sun_ra = math.degrees(math.atan2(math.cos(obliquity) * math.sin(ecliptic), math.cos(ecliptic)))
+            ltan = (12 + (float(row["RA_OF_ASC_NODE"]) - sun_ra) / 15) % 24
+            if min(abs(ltan - 6), abs(ltan - 18)) <= 1:
+                found.append(Orbit(int(row["NORAD_CAT_ID"]), row["OBJECT_ID"][:8], a * (1 - e) - radius, a * (1 + e) - radius))
+    return tuple(found)
+
+
+def expected_launches(orbits: Iterable[Orbit]) -> list[str]:
+    """The launches a default refresh follows: most dawn-dusk objects first, then the newest."""
+    members = Counter(o.launch for o in orbits)
+    return sorted(members, key=lambda launch: (-members[launch], [-int(part) for part in launch.split("-")]))
+
+
+def intdes(launch: str) -> str:
+    return f"FORMAT=csv&INTDES={launch}"
+
+
+def test_the_default_refresh_finds_and_follows_the_dawn_dusk_objects(
+    cli: Cli, db_url: str, full_celestrak: FakeCelesTrak
+) -> None:
+    env = {"TRACKER_CELESTRAK_URL": full_celestrak.server.url}
+    orbits = dawn_dusk_rows(full_celestrak.files[CATALOGUE_KEY])
+    expected = {o.norad for o in orbits}
+    launches = expected_launches(orbits)
+    # The issue counted 17: the objects wholly inside the band (perigee and apogee). The
+    # classification goes by mean altitude, which adds four whose perigee or apogee is outside.
+    assert len([o for o in orbits if o.perigee_km >= 700 and o.apogee_km <= 800]) == 17
+    assert (len(expected), len(launches)) == (21, 14)
+
+    first = cli("refresh", env=env)
+
+    assert first.returncode == 0, first.stderr
+    assert full_celestrak.queries() == list(DEFAULT_QUERIES)  # no launch is known before the catalogue
+    assert "dawn-dusk: 21 objects from 14 launches in the active catalogue" in first.stdout
+    listed = list(csv.DictReader(io.StringIO(cli("orbits", "dawn-dusk", "--format", "csv").stdout)))
+    assert {int(row["norad"]) for row in listed} == expected
+    members = json.loads(cli("sats", "--constellation", "dawn-dusk", "--format", "json").stdout)
+    assert {row["norad"] for row in members} == expected
+
+    # Three hours later: the groups and the ten launches with most dawn-dusk objects, one INTDES
+    # query each; not the catalogue (asked for once a day).
+    move_clock(db_url, 3)
+    second = cli("refresh", env=env)
+
+    assert (second.returncode, second.stderr) == (0, "")
+    assert full_celestrak.queries(4) == [*GROUP_QUERIES, *map(intdes, launches[:10])]
+    verbose = cli("refresh", "--verbose", env=env)  # within 2 h: no request
+    assert len(full_celestrak.server.requests) == 4 + 13
+    assert f"refreshed with the catalogue only: {', '.join(launches[10:])}" in verbose.stdout
+
+    # A day after the catalogue: everything, the catalogue last.
+    move_clock(db_url, 21)
+    third = cli("refresh", env=env)
+
+    assert third.returncode == 0, third.stderr
+    assert full_celestrak.queries(17) == [*GROUP_QUERIES, *map(intdes, launches[:10]), ACTIVE_QUERY]
+
+
+def dawn_dusk_catalogue(tmp_path: Path) -> Path:
+    """A small active catalogue: the lines of the real one holding dawn-dusk objects."""
+    active = shared_path(*CAPTURE, "active.csv")
+    wanted = {str(o.norad) for o in dawn_dusk_rows(active)}
+    header, *rows = active.read_text().splitlines(keepends=True)
+    column = next(csv.reader([header])).index("NORAD_CAT_ID")
+    path = tmp_path / "dawn-dusk.csv"
+    path.write_text(header + "".join(line for line in rows if next(csv.reader([line]))[column] in wanted))
+    return path
+
+
+@pytest.mark.parametrize("status", [403, 503])
+def test_a_refused_catalogue_or_launch_query_stops_the_run(
+    cli: Cli, db_url: str, http_server: LocalServer, tmp_path: Path, status: int
+) -> None:
+    celestrak = FakeCelesTrak(http_server, shared_path(*CAPTURE), catalogue=dawn_dusk_catalogue(tmp_path))
+    env = {"TRACKER_CELESTRAK_URL": http_server.url}
+    launches = expected_launches(dawn_dusk_rows(shared_path(*CAPTURE, "active.csv")))
+    refusal = Reply(status, "Forbidden: too many downloads of this data" if status == 403 else "Service Unavailable")
+    celestrak.script[CATALOGUE_KEY] = [refusal]
+
+    refused = cli("refresh", env=env)
+
+    assert refused.returncode == 3
+    assert f"error  {url(http_server, ACTIVE_QUERY)}  HTTP {status}" in refused.stderr
+    assert celestrak.queries() == list(DEFAULT_QUERIES)
+    assert query(db_url, "SELECT count(*) FROM constellation_rule WHERE constellation = 'dawn-dusk'") == [(0,)]
+    assert query(db_url, "SELECT count(*) FROM fetch_state WHERE last_success IS NOT NULL") == [(3,)]
+
+    # No success on record: the next run asks for the catalogue again, and only for it.
+    again = cli("refresh", env=env)
+
+    assert again.returncode == 0, again.stderr
+    assert celestrak.queries(4) == [ACTIVE_QUERY]
+    assert "dawn-dusk: 21 objects from 14 launches" in again.stdout
+
+    # A refused launch query stops the run: nothing after it is asked for, the catalogue included.
+    move_clock(db_url, 24)
+    celestrak.script[f"INTDES={launches[1]}"] = [refusal]
+    stopped = cli("refresh", env=env)
+
+    assert stopped.returncode == 3
+    assert celestrak.queries(5) == [*GROUP_QUERIES, intdes(launches[0]), intdes(launches[1])]
+    not_attempted = [line.split()[1] for line in stopped.stderr.splitlines() if line.strip().startswith("not-attempted")]
+    assert not_attempted == [url(http_server, q) for q in (*map(intdes, launches[2:10]), ACTIVE_QUERY)]
+
+
+def test_each_catalogue_download_replaces_the_dawn_dusk_members(
+    cli: Cli, db_url: str, http_server: LocalServer, tmp_path: Path
+) -> None:
+    catalogue = dawn_dusk_catalogue(tmp_path)
+    celestrak = FakeCelesTrak(http_server, shared_path(*CAPTURE), catalogue=catalogue)
+    env = {"TRACKER_CELESTRAK_URL": http_server.url}
+    orbits = dawn_dusk_rows(shared_path(*CAPTURE, "active.csv"))
+    assert cli("constellations", "add", "dawn-dusk", "--norad", "25544").returncode == 0  # a person's own rule
+
+    def members() -> set[int]:
+        shown = cli("sats", "--constellation", "dawn-dusk", "--format", "json")
+        assert shown.returncode == 0, shown.stderr
+        return {row["norad"] for row in json.loads(shown.stdout)}
+
+    assert cli("refresh", env=env).returncode == 0
+    assert members() == {o.norad for o in orbits} | {25544}
+
+    # The next day's catalogue no longer holds launch 2013-009 (five dawn-dusk objects, which
+    # became inactive: INTDES still answers for them).
+    header, *rows = catalogue.read_text().splitlines(keepends=True)
+    later = tmp_path / "later" / catalogue.name
+    later.parent.mkdir()
+    later.write_text(header + "".join(line for line in rows if ",2013-009" not in line))
+    celestrak.files[CATALOGUE_KEY] = later
+    move_clock(db_url, 24)
+    result = cli("refresh", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "dawn-dusk: 16 objects from 13 launches in the active catalogue" in result.stdout
+    assert members() == {o.norad for o in orbits if o.launch != "2013-009"} | {25544}
+    asked = len(http_server.requests)
+    move_clock(db_url, 3)
+    assert cli("refresh", env=env).returncode == 0
+    remaining = expected_launches(o for o in orbits if o.launch != "2013-009")
+    assert celestrak.queries(asked) == [*GROUP_QUERIES, *map(intdes, remaining[:10])]
+
+
 # == kill safety ==================================================================================
 
 
@@ -708,7 +959,7 @@ def test_refresh_killed_mid_run_leaves_the_database_as_it_was(
     celestrak.files["GROUP=qianfan"] = history / "qianfan" / "2026-08-13.csv"
     assert cli("refresh", env=refresh_env).returncode == 0
     before = (row_counts(db_url), fetch_state(db_url))
-    assert before[0]["fetch_state"] == 3
+    assert before[0]["fetch_state"] == 4
 
     # Newer data on the server, and the third answer takes a long time.
     celestrak.files = latest
@@ -720,12 +971,12 @@ def test_refresh_killed_mid_run_leaves_the_database_as_it_was(
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert kill_when(proc, lambda: len(celestrak.server.requests) >= 6), "refresh ended on its own"
+        assert kill_when(proc, lambda: len(celestrak.server.requests) >= 7), "refresh ended on its own"
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert celestrak.queries(3) == list(DEFAULT_QUERIES)
+    assert celestrak.queries(4) == list(GROUP_QUERIES)  # killed while waiting for the third answer
 
     assert (row_counts(db_url), fetch_state(db_url)) == before
     assert query(db_url, "PRAGMA integrity_check") == [("ok",)]

@@ -16,13 +16,20 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from tracker.db import ConstellationRule
+from tracker.db import ConstellationRule, batches
 
 BUILTIN_RULES: dict[str, list[tuple[str, str]]] = {
     "guowang": [("name", "HULIANWANG*"), ("name", "GUOWANG*")],
     "qianfan": [("name", "QIANFAN*")],
 }
 RULE_KINDS = ("name", "launch", "norad")
+
+#: Dawn-dusk sun-synchronous objects (:func:`tracker.orbits.dawn_dusk`): a built-in constellation
+#: without seeded rules. Every download of CelesTrak's active catalogue replaces its ``norad``
+#: rules of origin :data:`CATALOGUE_ORIGIN` with what the classification finds in it (see
+#: :mod:`tracker.refresh`); rules a person adds to it are left alone.
+DAWN_DUSK = "dawn-dusk"
+CATALOGUE_ORIGIN = "catalogue"
 
 
 def seed_builtin_rules(engine: Engine) -> None:
@@ -63,6 +70,26 @@ def add_rules(conn, constellation: str, kind: str, values: list[str], origin: st
             [{"constellation": name, "kind": kind, "value": v, "origin": origin} for v in new],
         )
     return len(new)
+
+
+def replace_rules(conn, constellation: str, kind: str, values: list[str], origin: str) -> bool:
+    """Make the rules of ``origin`` for (constellation, kind) exactly ``values``, inside the
+    caller's transaction; a value another origin already holds keeps its rule. Returns whether
+    the rules changed."""
+    table = ConstellationRule.__table__
+    same = (table.c.constellation == constellation) & (table.c.kind == kind)
+    held = dict(conn.execute(select(table.c.value, table.c.origin).where(same)).all())
+    wanted = set(values)
+    stale = sorted(v for v, o in held.items() if o == origin and v not in wanted)
+    new = sorted(wanted - set(held))
+    for chunk in batches(stale):
+        conn.execute(table.delete().where(same & (table.c.origin == origin) & table.c.value.in_(chunk)))
+    if new:
+        conn.execute(
+            table.insert(),
+            [{"constellation": constellation, "kind": kind, "value": v, "origin": origin} for v in new],
+        )
+    return bool(stale or new)
 
 
 def rules_frame(engine: Engine) -> pl.DataFrame:

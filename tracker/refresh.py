@@ -5,24 +5,58 @@ needs the database: the per-URL state that makes the 2-hour rule hold across run
 transaction that stores the new element sets *and* that state together. A run killed before the
 commit leaves the database exactly as it was (the next run simply asks again); a run killed after
 it has finished its work.
+
+Dawn-dusk objects. The default refresh asks for CelesTrak's active catalogue on its own, longer
+interval (a day by default). Each download of it is classified (:func:`tracker.orbits.dawn_dusk`)
+in the same transaction that stores it: the objects found become the members of the built-in
+constellation ``dawn-dusk`` (norad rules of origin ``catalogue``, replaced each time). CelesTrak's
+GP API has no query for a list of catalog numbers (CATNR takes one), so between two catalogue
+downloads the default refresh follows them by launch: one ``INTDES=yyyy-nnn`` query per launch
+holding members, at most :data:`MAX_FOLLOWED_LAUNCHES` (most members first, then the newest),
+under the same 2-hour rule as every URL. The launches beyond the cap come with the catalogue only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from tle.celestrak import DEFAULT_GROUPS, CelesTrakClient, FetchOutcome, FetchState, gp_url, query_url
-from tracker.db import FetchStateRow
+from tle.elements import ElementSet
+from tracker.constellations import CATALOGUE_ORIGIN, DAWN_DUSK, replace_rules
+from tracker.db import ConstellationRule, FetchStateRow, Satellite, batches
 from tracker.ingest import ImportCounts, store_in
 
 #: CelesTrak's active catalogue (about 16,000 objects): what the dawn-dusk classification, the
 #: ``all`` view and passes over the whole catalogue need. Asked for on its own, longer interval.
 CATALOGUE = "GROUP=active"
+
+#: At most this many launches with dawn-dusk objects are asked for (one INTDES query each) by a
+#: default refresh: with the cron line of the README, 8 runs a day, at most 80 requests a day.
+MAX_FOLLOWED_LAUNCHES = 10
+
+
+@dataclass(frozen=True)
+class Followed:
+    """The launches holding dawn-dusk objects: those a default refresh asks for by INTDES, and
+    those beyond :data:`MAX_FOLLOWED_LAUNCHES`, refreshed with the catalogue only."""
+
+    launches: list[str]
+    left_out: list[str]
+
+
+@dataclass(frozen=True)
+class DawnDusk:
+    """What the classification found in a catalogue downloaded by this run."""
+
+    members: int
+    launches: int
+    changed: bool  #: the members differ from those of the previous download
 
 
 @dataclass
@@ -34,18 +68,67 @@ class TleRefresh:
     counts: ImportCounts
     problems: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    dawn_dusk: DawnDusk | None = None  #: set when this run downloaded the catalogue
+    followed: Followed | None = None  #: set for the default refresh
 
     @property
     def failed(self) -> bool:
         return any(o.kind == "error" for o in self.outcomes) or bool(self.problems)
 
 
-def urls_for(groups: list[str], queries: list[str], base: str) -> list[str]:
-    """Canonical GP URLs for group specs and raw queries; with neither, the default groups and
-    then the active catalogue (after them, so that a catalogue failure costs no group)."""
+def urls_for(groups: list[str], queries: list[str], base: str, launches: Sequence[str] = ()) -> list[str]:
+    """Canonical GP URLs for group specs and raw queries; with neither, the default groups, one
+    INTDES query per launch of ``launches`` and then the active catalogue (last, so that a
+    catalogue failure costs nothing else)."""
     if not groups and not queries:
-        groups = [*DEFAULT_GROUPS, CATALOGUE]
+        groups = [*DEFAULT_GROUPS, *(f"INTDES={launch}" for launch in launches), CATALOGUE]
     return [gp_url(base, g) for g in groups] + [query_url(base, q) for q in queries]
+
+
+def followed_launches(engine: Engine, limit: int = MAX_FOLLOWED_LAUNCHES) -> Followed:
+    """The launches of the ``dawn-dusk`` constellation's members (its norad rules), most members
+    first, then the newest; the first ``limit`` are followed."""
+    rule, sat = ConstellationRule.__table__, Satellite.__table__
+    with engine.connect() as conn:
+        values = conn.execute(
+            select(rule.c.value).where(rule.c.constellation == DAWN_DUSK, rule.c.kind == "norad")
+        ).scalars()
+        norads = sorted({int(v) for v in values if v.isdigit()})
+        members: Counter[str] = Counter()
+        for chunk in batches(norads):
+            members.update(conn.execute(select(sat.c.launch).where(sat.c.norad.in_(chunk), sat.c.launch.is_not(None))).scalars())
+    ordered = sorted(sorted(members, reverse=True), key=lambda launch: -members[launch])
+    return Followed(ordered[:limit], ordered[limit:])
+
+
+def default_urls(engine: Engine, base: str) -> tuple[list[str], Followed]:
+    """The URLs of the default refresh, with the launches it follows."""
+    followed = followed_launches(engine)
+    return urls_for([], [], base, followed.launches), followed
+
+
+def classify_dawn_dusk(records: Iterable[ElementSet]) -> list[tuple[int, str | None]]:
+    """(catalog number, launch) of the dawn-dusk objects among ``records`` (the newest set of
+    each object), as :func:`tracker.orbits.dawn_dusk` finds them."""
+    import polars as pl
+
+    from tracker.orbits import dawn_dusk
+
+    newest: dict[int, ElementSet] = {}
+    for es in records:
+        if es.norad not in newest or es.epoch > newest[es.norad].epoch:
+            newest[es.norad] = es
+    columns = {"norad": pl.Int64, "launch": pl.String, "epoch": pl.Datetime("us", "UTC"), "mean_motion": pl.Float64,
+               "eccentricity": pl.Float64, "inclination_deg": pl.Float64, "raan_deg": pl.Float64}
+    frame = pl.DataFrame([tuple(getattr(es, c) for c in columns) for es in newest.values()], schema=columns, orient="row")
+    return list(dawn_dusk(frame).select("norad", "launch").iter_rows())
+
+
+def follow_dawn_dusk(conn: Connection, found: list[tuple[int, str | None]]) -> DawnDusk:
+    """Make the dawn-dusk objects found in a downloaded catalogue (:func:`classify_dawn_dusk`)
+    the members of ``dawn-dusk``, inside the caller's transaction."""
+    changed = replace_rules(conn, DAWN_DUSK, "norad", [str(n) for n, _ in found], CATALOGUE_ORIGIN)
+    return DawnDusk(members=len(found), launches=len({launch for _, launch in found if launch}), changed=changed)
 
 
 def intervals_for(base: str, catalogue_interval: timedelta) -> dict[str, timedelta]:
@@ -92,7 +175,9 @@ def refresh_tle(
     from tle.formats import FormatError, parse_text
 
     outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force, intervals=intervals)
+    catalogue_url = gp_url(client.base_url, CATALOGUE)
     records, problems, rejected = [], [], []
+    found: list[tuple[int, str | None]] | None = None  # dawn-dusk objects of a downloaded catalogue
     for outcome in outcomes:
         if outcome.kind != "fetched":
             continue
@@ -103,9 +188,12 @@ def refresh_tle(
             continue
         records.extend(result.records)
         rejected.extend(str(r) for r in result.rejected)
+        if outcome.url == catalogue_url:
+            found = classify_dawn_dusk(result.records)  # before the transaction: it takes a while
     with engine.begin() as conn:
         counts = store_in(conn, records)
+        dawn_dusk = None if found is None else follow_dawn_dusk(conn, found)
         for outcome in outcomes:
             if outcome.kind not in ("skipped", "not-attempted"):
                 _save_state(conn, outcome.state)
-    return TleRefresh(outcomes, counts, problems, rejected)
+    return TleRefresh(outcomes, counts, problems, rejected, dawn_dusk=dawn_dusk)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tracker.errors import ExitCode, UsageError
 from tracker.settings import SOURCES as ENV
@@ -116,7 +116,9 @@ def refresh(
     """Refresh ``sources`` (keys of :data:`SOURCES`) under the refresh lock.
 
     ``groups`` are CelesTrak GP query specs (``GROUP=x``, ``NAME=x``, a bare group name) and
-    ``queries`` raw GP queries; with neither, the default groups and the catalogue. ``progress`` is told each source as it finishes. Raises
+    ``queries`` raw GP queries; with neither, the default groups, the launches holding dawn-dusk
+    objects and the catalogue (:mod:`tracker.refresh`). ``progress`` is told each source as it
+    finishes. Raises
     :class:`~tracker.errors.Locked` when another refresh holds the lock (nothing done) and
     :class:`~tracker.errors.UsageError` for an unknown source or a malformed query.
     """
@@ -128,7 +130,7 @@ def refresh(
     now = clock or (lambda: datetime.now(timezone.utc))
     report = RefreshReport(sources=tuple(s for s in SOURCES if s in sources), forced=force)
     report.off = [s for s in report.sources if not any(settings.url(u) for u in _URLS[s])]
-    urls = _celestrak_urls(settings, groups, queries) if "celestrak" in report.sources and "celestrak" not in report.off else []
+    urls = _celestrak_urls(settings, groups, queries) if "celestrak" in report.sources and "celestrak" not in report.off else None
     with refresh_lock(settings.data_dir):
         for source in report.sources:
             if source not in report.off:
@@ -138,13 +140,16 @@ def refresh(
     return report
 
 
-def _celestrak_urls(settings: Settings, groups: Sequence[str], queries: Sequence[str]) -> list[str]:
-    """Canonical URLs of the queries (checked before the lock is taken: a typo is exit 2)."""
+def _celestrak_urls(settings: Settings, groups: Sequence[str], queries: Sequence[str]) -> list[str] | None:
+    """Canonical URLs of the queries (checked before the lock is taken: a typo is exit 2); None
+    for the default refresh, whose URLs depend on the database (read under the lock)."""
     from tle.celestrak import SELECTORS
     from tracker.refresh import urls_for
 
     base = settings.url("celestrak")
     assert base is not None
+    if not groups and not queries:
+        return None
     try:
         return urls_for(list(groups), list(queries), base)
     except ValueError as exc:
@@ -156,11 +161,16 @@ def _celestrak_urls(settings: Settings, groups: Sequence[str], queries: Sequence
 
 def _run_celestrak(engine, settings, now, force, urls, _prices) -> TleRefresh:
     from tle.celestrak import CelesTrakClient
-    from tracker.refresh import intervals_for, refresh_tle
+    from tracker.refresh import default_urls, intervals_for, refresh_tle
 
     client = CelesTrakClient(settings.url("celestrak"))
+    followed = None
+    if urls is None:
+        urls, followed = default_urls(engine, client.base_url)
     intervals = intervals_for(client.base_url, settings.catalogue_interval)
-    return refresh_tle(engine, client, urls, now=now, force=force, intervals=intervals)
+    result = refresh_tle(engine, client, urls, now=now, force=force, intervals=intervals)
+    result.followed = followed
+    return result
 
 
 def _run_ll2(engine, settings, now, _force, _urls, _prices) -> Ll2Refresh:
@@ -190,12 +200,30 @@ def _celestrak_lines(r: TleRefresh, report: RefreshReport) -> list[Message]:
         else:
             lines.append(line("information", text, detail=o.kind != "fetched"))
     lines += [line("error", p) for p in r.problems] + [line("warning", p) for p in r.rejected]
+    lines += _dawn_dusk_lines(r, line)
     c = r.counts
     skipped = sum(o.kind == "skipped" for o in r.outcomes)
     text = f"stored {c.new_element_sets} new element sets ({c.new_satellites} new satellites, {c.duplicates} already held)"
     if skipped:
         text += f"; {skipped} {'query' if skipped == 1 else 'queries'} not due yet"
     lines.append(line("information", text, detail=not c.new_element_sets, summary=True))
+    return lines
+
+
+def _dawn_dusk_lines(r: TleRefresh, line: Callable[..., Message]) -> list[Message]:
+    """What the catalogue's classification found, and the launches followed beyond the cap."""
+    from tracker.refresh import MAX_FOLLOWED_LAUNCHES
+
+    lines = []
+    if (found := r.dawn_dusk) is not None:
+        text = f"dawn-dusk: {found.members} objects from {found.launches} launches in the active catalogue"
+        if found.launches > MAX_FOLLOWED_LAUNCHES:
+            text += (f"; the next refreshes follow {MAX_FOLLOWED_LAUNCHES} of these launches by INTDES"
+                     f" (most members first), the other {found.launches - MAX_FOLLOWED_LAUNCHES} come with the catalogue only")
+        lines.append(line("information", text, detail=not found.changed))
+    if r.followed is not None and r.followed.left_out:
+        lines.append(line("information", f"dawn-dusk: not followed by INTDES (more than {MAX_FOLLOWED_LAUNCHES} launches),"
+                          f" refreshed with the catalogue only: {', '.join(r.followed.left_out)}", detail=True))
     return lines
 
 
@@ -223,7 +251,8 @@ def _price_lines(r: PriceRefresh, _report: RefreshReport) -> list[Message]:
 
     lines = []
     for security, counts in r.stored.items():
-        lines.append(line("information", f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held", detail=not counts.new))
+        text = f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held"
+        lines.append(line("information", text, detail=not counts.new))
         lines += [line("warning", f"conflict  {c}") for c in counts.conflicts]
     lines += [line("information", f"prices    {s}: up to date (no request)", detail=True) for s in r.up_to_date]
     if r.off:
@@ -240,4 +269,7 @@ def _price_lines(r: PriceRefresh, _report: RefreshReport) -> list[Message]:
 
 
 _RUNNERS = {"celestrak": _run_celestrak, "ll2": _run_ll2, "prices": _run_prices}
-_WRITERS = {"celestrak": _celestrak_lines, "ll2": _ll2_lines, "prices": _price_lines}
+#: One writer per source; each takes that source's own report type.
+_WRITERS: dict[str, Callable[[Any, RefreshReport], list[Message]]] = {
+    "celestrak": _celestrak_lines, "ll2": _ll2_lines, "prices": _price_lines,
+}
