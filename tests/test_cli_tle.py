@@ -923,7 +923,11 @@ def test_each_catalogue_download_replaces_the_dawn_dusk_members(
 
     assert result.returncode == 0, result.stderr
     assert "dawn-dusk: 16 objects from 13 launches in the active catalogue" in result.stdout
-    assert members() == {o.norad for o in orbits if o.launch != "2013-009"} | {25544}
+    listed = json.loads(cli("constellations", "list", "--format", "json").stdout)
+    followed = next(row for row in listed if row["constellation"] == "dawn-dusk")
+    assert followed["members"] == len([o for o in orbits if o.launch != "2013-009"]) + 1  # and the person's rule
+    # The view still shows the five: their newest elements held still put them in a dawn-dusk orbit.
+    assert members() == {o.norad for o in orbits} | {25544}
     asked = len(http_server.requests)
     move_clock(db_url, 3)
     assert cli("refresh", env=env).returncode == 0

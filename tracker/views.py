@@ -3,8 +3,10 @@
 A view is a built-in constellation (``guowang``, ``qianfan``), one of the views below that are
 not constellations, or a user constellation:
 
-* ``dawn-dusk``: the objects in a dawn-dusk sun-synchronous orbit at 700-800 km
-  (:func:`tracker.orbits.dawn_dusk`);
+* ``dawn-dusk``: the objects in a dawn-dusk sun-synchronous orbit at 700-800 km as their newest
+  elements say (:func:`tracker.orbits.dawn_dusk`), and the members of the ``dawn-dusk``
+  constellation (what the last catalogue download classified, which the refresh follows, and
+  any satellite a person added to it);
 * ``stations``: the crewed stations' modules and the vehicles that fly to them
   (:data:`STATION_NAMES`, CelesTrak's ``GROUP=stations`` as names);
 * ``all``: every satellite held.
@@ -24,14 +26,16 @@ import polars as pl
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["ALL", "BUILTIN_VIEWS", "NOT_CONSTELLATIONS", "STATION_NAMES", "members", "views"]
+__all__ = ["ALL", "BUILTIN_VIEWS", "NOT_CONSTELLATIONS", "STATION_NAMES", "VIEWS", "members", "views"]
 
 #: Every satellite held.
 ALL = "all"
 #: Views besides user constellations, in the order the UI's chooser lists them.
 BUILTIN_VIEWS = ("guowang", "qianfan", "dawn-dusk", "stations", ALL)
-#: The built-in views that are not constellation rules (no constellation may take their names).
-NOT_CONSTELLATIONS = ("dawn-dusk", "stations", ALL)
+#: The built-in views that are not resolved by constellation rules alone.
+VIEWS = ("dawn-dusk", "stations", ALL)
+#: The views no constellation may be named after (``dawn-dusk`` is also a constellation).
+NOT_CONSTELLATIONS = ("stations", ALL)
 
 #: The ``stations`` view: the crewed stations' modules and the vehicles that fly to them, by the
 #: names CelesTrak gives them. It is a view, not a constellation rule, so it never labels anything.
@@ -57,21 +61,22 @@ def members(engine: Engine, view: str | None = None) -> pl.DataFrame:
     lists the constellations and the views.
     """
     from tracker.catalog import UnknownConstellation, latest
-    from tracker.constellations import BUILTIN_RULES, rules_frame
+    from tracker.constellations import BUILTIN_RULES, DAWN_DUSK, membership, rules_frame
 
     wanted = None if view is None else view.strip().lower()
-    if wanted is not None and wanted not in NOT_CONSTELLATIONS:
+    if wanted is not None and wanted not in VIEWS:
         try:
             return latest(engine, wanted)
         except UnknownConstellation as exc:
-            raise UnknownConstellation(f"{exc}; views: {', '.join(NOT_CONSTELLATIONS)}") from None
+            raise UnknownConstellation(f"{exc}; views: {', '.join(VIEWS)}") from None
     sats = latest(engine)
     if wanted == ALL:
         return sats
-    if wanted == "dawn-dusk":
+    if wanted == DAWN_DUSK:
         from tracker.orbits import dawn_dusk
 
-        return sats.filter(pl.col("norad").is_in(dawn_dusk(sats)["norad"].implode()))
+        followed = membership(sats, rules_frame(engine).filter(pl.col("constellation") == DAWN_DUSK))["norad"]
+        return sats.filter(pl.col("norad").is_in(dawn_dusk(sats)["norad"].append(followed).implode()))
     if wanted == "stations":
         rules = pl.DataFrame({"constellation": "stations", "kind": "name", "value": list(STATION_NAMES)})
     else:
