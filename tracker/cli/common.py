@@ -1,37 +1,12 @@
-"""Pieces every subcommand shares: errors with exit codes, the database, formats and times."""
+"""Pieces every subcommand shares: the database of the command, the output format, refresh reports."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
-
-from tracker.errors import ExitCode, TrackerError
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCKED, EXIT_PARTIAL = (int(c) for c in ExitCode)
-
-
-class UserError(TrackerError):
-    """A failure with an explicit exit code (being replaced by the classes of tracker.errors)."""
-
-    def __init__(self, message: str, code: int = EXIT_ERROR):
-        super().__init__(message)
-        self.exit_code = ExitCode(code)
-
-
-def constellation_name(text: str) -> str:
-    """An argparse ``type``: a constellation name as stored (trimmed, lower case), never empty."""
-    name = text.strip().lower()
-    if not name:
-        raise argparse.ArgumentTypeError("a constellation name must not be empty")
-    return name
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
-
-
-def db_url(args: argparse.Namespace) -> str:
-    return args.settings.db_url
 
 
 def open_db(args: argparse.Namespace):
@@ -55,10 +30,3 @@ def render_refresh(report, verbose: bool) -> int:
             stream = sys.stdout if message.severity == "information" else sys.stderr
             print(visible(message.text), file=stream)
     return int(report.exit_code)
-
-
-def parse_instant(text: str | None, option: str = "--at") -> datetime:
-    """ISO 8601 to aware UTC (a time without offset is UTC); None means now."""
-    from tracker.times import instant
-
-    return instant(text, option)

@@ -100,7 +100,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def _edit_options(parser: argparse.ArgumentParser) -> None:
     """The fields a person may set with add and update (times are parsed when the command runs)."""
     parser.add_argument("--precision", dest="net_precision", choices=PRECISIONS, help="how much of NET is known")
-    parser.add_argument("--window-start", dest="window_start", metavar="ISO8601", help="launch window opens (UTC; the window must hold the NET)")
+    parser.add_argument("--window-start", dest="window_start", metavar="ISO8601", help="launch window opens (UTC; it must hold the NET)")
     parser.add_argument("--window-end", dest="window_end", metavar="ISO8601", help="launch window closes (UTC)")
     parser.add_argument("--serial", metavar="Y1")
     parser.add_argument("--provider")

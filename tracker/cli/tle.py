@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tracker.cli.common import constellation_name, open_db
+from tracker.cli.common import open_db
 from tracker.errors import ExitCode
 from tracker.services.orbits import ELEMENT_SUFFIXES
 
@@ -25,7 +25,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "data at all aborts the import before anything is written.",
     )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or directories searched for " + "/".join(ELEMENT_SUFFIXES))
-    imp.add_argument("--constellation", metavar="NAME", type=constellation_name, help="also make every imported object a member of NAME")
+    imp.add_argument("--constellation", metavar="NAME", help="also make every imported object a member of NAME")
     imp.set_defaults(handler=import_files)
 
     ref = sub.add_parser(
