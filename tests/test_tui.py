@@ -139,7 +139,7 @@ async def test_opens_with_data_and_frozen_clock(engine, db_url):
 async def test_empty_database_opens_cleanly(db_url):
     """No element sets, no network: the bundled calendar shows, the panels say how to get data."""
     from tracker.services.bootstrap import open_database as connect
-    from tui.app import NO_ELEMENTS
+    from tui.data import NO_ELEMENTS
     from tui.widgets.market import NO_PRICES
 
     engine = connect(db_url)
@@ -154,6 +154,17 @@ async def test_empty_database_opens_cleanly(db_url):
         assert app.launch is not None  # the newest launch, under the cursor
         assert str(app.query_one("#market-message").render()) == NO_PRICES
     engine.dispose()
+
+
+async def test_dawn_dusk_without_the_catalogue_says_how_to_get_it(engine, db_url):
+    from tui.data import NO_CATALOGUE
+
+    app = make_app(engine, db_url, view="dawn-dusk")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.fleet.is_empty()
+        assert str(app.query_one("#satellites-message").render()) == NO_CATALOGUE
+        assert "active catalogue" in str(app.query_one("#map-detail").render())
 
 
 async def test_missing_land_raster_is_notified_and_the_map_still_draws(engine, db_url, monkeypatch):

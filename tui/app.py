@@ -42,7 +42,6 @@ from tui.widgets.status_bar import StatusBar
 from tui.widgets.world_map import SELECTED_GLYPH, WorldMap, legend
 
 PANELS = ("map", "satellites", "launches", "market")
-NO_ELEMENTS = "No element sets held: run `tracker tle import FILE` or `tracker refresh` (r here)."
 
 
 def utc_now() -> datetime:
@@ -122,6 +121,7 @@ class TrackerApp(App):
         self._fleet_index: dict[int, int] = {}
         self._sun_state: np.ndarray | None = None
         self._pending: int | None = None  # satellite to select once its view has loaded
+        self.empty_reason = data.NO_ELEMENTS  # what an empty view says
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -189,9 +189,10 @@ class TrackerApp(App):
         worker = get_current_worker()
         members = data.members(self.engine, view)
         sky = Sky(satrecs(members))
+        reason = data.empty_reason(self.engine, view) if members.is_empty() else data.NO_ELEMENTS
         if worker.is_cancelled:
             return
-        self._deliver(lambda: self._show_fleet(view, members, sky))
+        self._deliver(lambda: self._show_fleet(view, members, sky, reason))
         table = data.describe(self.engine, members, self.clock())
         if not worker.is_cancelled:
             self._deliver(lambda: self._show_table(view, table))
@@ -246,8 +247,8 @@ class TrackerApp(App):
         self._show_launches()
         self.tick()
 
-    def _show_fleet(self, view: str, members: pl.DataFrame, sky: Sky) -> None:
-        self.fleet, self.sky, self._sun_state = members, sky, None
+    def _show_fleet(self, view: str, members: pl.DataFrame, sky: Sky, empty_reason: str) -> None:
+        self.fleet, self.sky, self._sun_state, self.empty_reason = members, sky, None, empty_reason
         self._fleet_index = {n: i for i, n in enumerate(members["norad"])}
         if self._pending in self._fleet_index:
             self.selected, self._pending = self._pending, None
@@ -255,12 +256,12 @@ class TrackerApp(App):
             self.selected = None
         self._highlight()
         self.query_one("#map").border_title = f"Map · {view} · {members.height:,} satellites"
-        self._message(NO_ELEMENTS if members.is_empty() else f"Computing orbit metrics of {members.height:,} satellites…")
+        self._message(self.empty_reason if members.is_empty() else f"Computing orbit metrics of {members.height:,} satellites…")
         self.tick()
 
     def _show_table(self, view: str, table: pl.DataFrame) -> None:
         self.query_one("#satellites").border_title = f"Satellites · {view} ({table.height:,})"
-        self._message(NO_ELEMENTS if table.is_empty() else None)
+        self._message(self.empty_reason if table.is_empty() else None)
         self._fill_satellites(table)
 
     def _fill_satellites(self, table: pl.DataFrame | None = None) -> None:
@@ -328,7 +329,7 @@ class TrackerApp(App):
     def _detail(self, snap: Snapshot, index: int | None) -> None:
         detail = self.query_one("#map-detail", Static)
         if self.fleet.is_empty():
-            detail.update(Text(NO_ELEMENTS, style="bold yellow"), layout=False)
+            detail.update(Text(self.empty_reason, style="bold yellow"), layout=False)
             return
         if index is None:
             detail.update(Text("Select a satellite (table, palette or click) to see its next orbit.", style="dim"), layout=False)

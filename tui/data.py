@@ -213,3 +213,25 @@ def securities(engine: Engine) -> pl.DataFrame:
 
     with engine.connect() as conn:
         return registry(conn).select(symbol="yahoo", name="name_en").cast(SECURITY_SCHEMA)
+
+
+#: Why a view shows no satellite, when the database holds none at all.
+NO_ELEMENTS = "No element sets held: run `tracker tle import FILE` or `tracker refresh` (r here)."
+#: Why the dawn-dusk view is empty when the active catalogue is not held.
+NO_CATALOGUE = (
+    "dawn-dusk needs CelesTrak's active catalogue, which this database does not hold: press r "
+    "(the refresh brings it) or run `tracker tle import` with an active-catalogue file."
+)
+
+
+def empty_reason(engine: Engine, view: str) -> str:
+    """What to tell a person whose view shows no satellite (the same rule as the command line's
+    notice for ``tracker orbits dawn-dusk``)."""
+    from tracker.catalog import satellites
+    from tracker.services.orbits import catalogue_held
+
+    if satellites(engine).is_empty():
+        return NO_ELEMENTS
+    if view == "dawn-dusk" and not catalogue_held(engine):
+        return NO_CATALOGUE
+    return f"No satellite of {view} is held."
