@@ -269,7 +269,7 @@ class TrackerApp(App):
         state = self._sun_state  # as of the last tick, in fleet order
         sun = {}
         if state is not None and len(state) == self.fleet.height:
-            sun = {n: _lit(s) for n, s in zip(self.fleet["norad"], state.tolist())}
+            sun = {n: _lit(s) for n, s in zip(self.fleet["norad"], state.tolist(), strict=True)}
         widget.show(widget.source if table is None else table, sun, self.query_one("#satellites-filter", Input).value)
         if self.selected is not None:
             widget.select(self.selected)
