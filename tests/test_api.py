@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -104,3 +105,14 @@ def test_refresh_returns_the_report(t) -> None:
 def test_bad_settings_are_usage_errors() -> None:
     with pytest.raises(tracker.UsageError, match="TRACKER_LL2_URL"):
         tracker.open("/tmp/never-created.db", environ={"TRACKER_LL2_URL": "ftp://x"})
+
+
+def test_the_readme_example_runs(t, tmp_path, monkeypatch) -> None:
+    """The notebook example of the README, as written, against this module's database."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("## Python API", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tracker, "open", lambda *args, **kwargs: t)
+    with pytest.warns(UserWarning, match="active catalogue"):  # t.dawn_dusk(): this database holds none
+        exec(compile(example, "README.md", "exec"), {})  # noqa: S102 (our own README)
+    assert (tmp_path / "launches.parquet.meta.json").exists()
