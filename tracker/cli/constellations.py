@@ -22,8 +22,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="define or extend a constellation by name pattern, launch designator or catalog number",
         description="Add membership rules to NAME (created if new). A satellite belongs when any "
         "rule matches: --name takes a case-insensitive glob ('YAOGAN-*'), --launch a launch "
-        "designator ('2024-240'), --norad a catalog number. Repeat options freely. The names of "
-        "the views dawn-dusk, stations and all are taken.",
+        "designator ('2024-240'), --norad a catalog number. Repeat options freely. 'stations' and "
+        "'all' are views, not names; adding to 'dawn-dusk' extends what the refresh follows.",
     )
     add.add_argument("name", metavar="NAME")
     add.add_argument("--name", dest="names", action="append", default=[], metavar="GLOB")
