@@ -360,9 +360,11 @@ def _element_data(body: str, url: str) -> ParseResult:
     try:
         parsed = parse_text(body, url)
     except FormatError as exc:
-        reason = str(exc).removeprefix(url).lstrip(": ").removeprefix("not element-set data").strip(" ()")
+        reason = str(exc).removeprefix(url).lstrip(": ")
+        if reason.startswith("not element-set data"):  # "(expected TLE/3LE, ...)" says enough
+            reason = reason.removeprefix("not element-set data").strip(" ()")
         raise FormatError(reason if body.strip() else "empty body") from None
     if parsed.rejected and not parsed.records:
-        first = parsed.rejected[0]
-        raise FormatError(f"none of its {len(parsed.rejected)} records can be read; line {first.line}: {first.reason}")
+        count, first = len(parsed.rejected), parsed.rejected[0]
+        raise FormatError(f"none of its {count} records can be read, the first: {first.reason}")
     return parsed

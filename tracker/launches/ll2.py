@@ -61,6 +61,7 @@ import math
 import re
 import reprlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -228,31 +229,24 @@ class _Fields:
     def _wrong(self, path: str, value: Any, expected: str) -> ValueError:
         return ValueError(f"LL2 launch {self.launch}: {path} is {_show(value)}, expected {expected}")
 
-    def obj(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    def _read(self, parent: dict[str, Any], key: str, path: str, fits: Callable[[Any], bool], expected: str) -> Any:
+        """``parent[key]`` when it is missing, null or ``fits``; else the ValueError naming it."""
         value = parent.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self._wrong(path, value, "an object")
-        return value
+        if value is None or fits(value):
+            return value
+        raise self._wrong(path, value, expected)
+
+    def obj(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+        return self._read(parent, key, path, lambda v: isinstance(v, dict), "an object") or {}
 
     def text(self, parent: dict[str, Any], key: str, path: str) -> str | None:
-        value = parent.get(key)
-        if value is None or isinstance(value, str):
-            return value
-        raise self._wrong(path, value, "text")
+        return self._read(parent, key, path, lambda v: isinstance(v, str), "text")
 
     def integer(self, parent: dict[str, Any], key: str, path: str) -> int | None:
-        value = parent.get(key)
-        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-            return value
-        raise self._wrong(path, value, "an integer")
+        return self._read(parent, key, path, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer")
 
     def flag(self, parent: dict[str, Any], key: str, path: str) -> bool | None:
-        value = parent.get(key)
-        if value is None or isinstance(value, bool):
-            return value
-        raise self._wrong(path, value, "true, false or null")
+        return self._read(parent, key, path, lambda v: isinstance(v, bool), "true, false or null")
 
     def number(self, parent: dict[str, Any], key: str, path: str) -> float | None:
         value = parent.get(key)
@@ -276,12 +270,8 @@ class _Fields:
             raise self._wrong(path, text, "an ISO 8601 time") from None
 
     def objects(self, parent: dict[str, Any], key: str, path: str) -> list[dict[str, Any]] | None:
-        value = parent.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise self._wrong(path, value, "a list")
-        for i, item in enumerate(value):
+        value = self._read(parent, key, path, lambda v: isinstance(v, list), "a list")
+        for i, item in enumerate(value or []):
             if not isinstance(item, dict):
                 raise self._wrong(f"{path}[{i}]", item, "an object")
         return value
