@@ -13,10 +13,17 @@ sample; it is kept as given and believed to be shares, since HK board lots diffe
 
 The answer is JSON, or JSONP (``jQuery...({...});``) when a ``cb`` parameter is sent; both are
 accepted. An unknown secid gives ``"data": null``.
+
+The answer's shape is checked before use: ``data.klines`` a list of text rows of exactly the 11
+fields asked for, a YYYY-MM-DD date and finite numbers (or Eastmoney's "-" for none). Anything
+else is a :class:`~markets.fetch.FetchError` naming the row, whatever the body holds.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import reprlib
 from datetime import date
 from typing import Any
 
@@ -33,6 +40,9 @@ KLINE_PATH = "/api/qt/stock/kline/get"
 SHARES_PER_UNIT = {"XSHG": 100, "XSHE": 100}
 _FIELDS1 = "f1,f2,f3,f4,f5,f6"
 _FIELDS2 = "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61"
+#: Fields in each kline row: one per field asked for in ``fields2``.
+ROW_FIELDS = len(_FIELDS2.split(","))
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def kline_url(base: str, secid: str, start: date, end: date) -> str:
@@ -57,9 +67,12 @@ def _number(text: str, where: str, url: str) -> float | None:
     if text.strip() in ("", "-"):  # Eastmoney's "no value"
         return None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        raise FetchError(f"{where}: {text!r} is not a number", url) from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise FetchError(f"{where}: {reprlib.repr(text)} is not a number", url)
+    return number
 
 
 def parse_klines(body: str | dict[str, Any], security: str, url: str = "", *, shares_per_unit: int = 1) -> pl.DataFrame:
@@ -73,18 +86,26 @@ def parse_klines(body: str | dict[str, Any], security: str, url: str = "", *, sh
     if not isinstance(data, dict) or "data" not in data:
         raise FetchError(f"{what}: missing field data", url)
     if data["data"] is None:
-        raise FetchError(f"Eastmoney has no data for {_label(security)} (data: null, rc={data.get('rc')}): unknown secid?", url)
+        rc = reprlib.repr(data.get("rc"))
+        raise FetchError(f"Eastmoney has no data for {_label(security)} (data: null, rc={rc}): unknown secid?", url)
     klines = field(data, "data", "klines", url=url, what=what)
+    if not isinstance(klines, list):
+        raise FetchError(f"{what}: data.klines is {reprlib.repr(klines)}, expected a list of rows", url)
     rows = []
     for i, line in enumerate(klines):
         where = f"{what}: data.klines[{i}]"
-        parts = str(line).split(",")
-        if len(parts) < 6:
-            raise FetchError(f"{where} has {len(parts)} fields, expected date,open,close,high,low,volume,...: {line!r}", url)
+        if not isinstance(line, str):
+            raise FetchError(f"{where} is {reprlib.repr(line)}, expected a text row", url)
+        parts = line.split(",")
+        if len(parts) != ROW_FIELDS:
+            expected = f"{ROW_FIELDS} (date,open,close,high,low,volume,amount,...)"
+            raise FetchError(f"{where} has {len(parts)} fields, expected {expected}: {reprlib.repr(line)}", url)
         try:
+            if not _DATE.fullmatch(parts[0]):
+                raise ValueError
             day = date.fromisoformat(parts[0])
         except ValueError:
-            raise FetchError(f"{where}: {parts[0]!r} is not a YYYY-MM-DD date", url) from None
+            raise FetchError(f"{where}: {reprlib.repr(parts[0])} is not a YYYY-MM-DD date", url) from None
         open_, close, high, low, volume = (_number(p, where, url) for p in parts[1:6])
         rows.append((day, open_, high, low, close, None if volume is None else volume * shares_per_unit))
     return bars(security, rows)

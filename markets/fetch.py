@@ -14,8 +14,15 @@ block clients that hammer them, and a block tends to cover the whole address for
   JSON was expected (captcha, block page), or a 5xx asking to wait longer than ``max_wait``. Every
   further request of the run would get the same answer and only prolong the block, so the caller
   must end the run. :class:`Blocked` is deliberately *not* a :class:`FetchError`;
-* raises :class:`FetchError` for anything else (404, 400, malformed bodies): that one security
-  failed and the caller may go on with the next.
+* raises :class:`FetchError` for anything else (404, 400, malformed bodies, an answer larger than
+  ``limits.max_bytes``): that one security failed and the caller may go on with the next;
+* raises :class:`Unreachable` at once, without retrying, when an answer is not complete within
+  ``limits.deadline`` (a server dripping its answer would only drip again); like a network that
+  is down, the caller skips the rest of that source.
+
+Answers are read within :data:`LIMITS` (:mod:`tle.download`). Size: a year of daily bars is
+about 30 KB from either vendor (Yahoo's ``range=max`` of an old index a few MB); 16 MiB is far
+beyond any real answer and bounds the memory. Time: 60 s from the request to the last byte.
 
 The clock and sleep are injectable so that tests never wait.
 """
@@ -36,13 +43,17 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import polars as pl
 
+from tle import download
 from tle.celestrak import package_version
+from tle.download import Limits
 
 log = logging.getLogger(__name__)
 
 #: Identify ourselves honestly, as for CelesTrak; we never pretend to be a browser.
 USER_AGENT = f"china-space-tracker/{package_version()} (+https://github.com/china-space-tracker; daily market bars)"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+#: The most one vendor answer may be (module docstring).
+LIMITS = Limits(max_bytes=16 << 20, deadline=60.0)
 #: Statuses that refuse this client rather than this request.
 BLOCKING_STATUSES = frozenset({401, 403, 429})
 
@@ -73,8 +84,9 @@ class FetchError(MarketDataError):
 
 
 class Unreachable(FetchError):
-    """Every attempt ended without an HTTP answer (network down, DNS, refused connection): other
-    securities of the same source would fare no better, so the caller may skip them."""
+    """Every attempt ended without an HTTP answer (network down, DNS, refused connection), or an
+    answer did not come whole within the deadline: other securities of the same source would fare
+    no better, so the caller may skip them."""
 
 
 class Blocked(MarketDataError):
@@ -132,6 +144,8 @@ def decode_json(text: str, url: str, *, jsonp: bool = False) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise FetchError(f"answer is not valid JSON ({exc}): {snippet(text)!r}", url) from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise FetchError(f"answer is not valid JSON (nested too deep): {snippet(text)!r}", url) from None
 
 
 def field(obj: Any, *path: str | int, url: str, what: str) -> Any:
@@ -193,16 +207,17 @@ class PoliteClient(_Closing[httpx.Client]):
         sleep: Callable[[float], None] = time.sleep,
         trust_env: bool = True,
         user_agent: str = USER_AGENT,
+        limits: Limits | None = None,
     ) -> None:
         if attempts < 1 or min_interval < 0 or backoff < 0:
             raise ValueError("attempts must be >= 1, min_interval and backoff >= 0")
         self.min_interval, self.attempts, self.backoff, self.max_wait = min_interval, attempts, backoff, max_wait
+        self.limits = limits or LIMITS
         self._clock, self._sleep = clock, sleep
         self._last: dict[str, float] = {}  # host -> clock() at the end of its last request
-        self._http = httpx.Client(
+        self._http = download.client(
             timeout=timeout,
             headers={"User-Agent": user_agent, "Accept": "application/json, text/javascript, */*;q=0.1"},
-            follow_redirects=False,
             trust_env=trust_env,
         )
 
@@ -235,7 +250,11 @@ class PoliteClient(_Closing[httpx.Client]):
 
     def _attempt(self, url: str) -> str | _Transient:
         try:
-            response = self._http.get(url)
+            response = download.fetch(self._http, url, self.limits)
+        except download.TooSlow as exc:
+            raise Unreachable(str(exc), url) from None
+        except download.DownloadError as exc:
+            raise FetchError(str(exc), url) from None
         except httpx.TimeoutException as exc:
             return _Transient(f"timed out ({type(exc).__name__})")
         except httpx.RemoteProtocolError as exc:

@@ -14,11 +14,17 @@ Answer quirks handled here:
 * while a session is open Yahoo appends the live bar, so one local date can come twice: the last
   row wins (it may be an unfinished session; the caller decides by the time of day);
 * Yahoo stores prices as float32 (6.51 arrives as 6.510000228881836): see :func:`_traded`.
+
+The answer's shape is checked before use: ``timestamp`` a list of integers (epoch seconds),
+each ``indicators.quote[0]`` column a list with one number (or null) per timestamp. Anything else
+is a :class:`~markets.fetch.FetchError` naming the field, whatever the body holds.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import reprlib
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -70,20 +76,25 @@ def _label(security: str) -> str:
         return security
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else reprlib.repr(value)
+
+
 def _chart_error(data: Any) -> str | None:
     """``chart.error`` as text, or None when there is none."""
-    error = (data.get("chart") or {}).get("error") if isinstance(data, dict) else None
+    chart = data.get("chart") if isinstance(data, dict) else None
+    error = chart.get("error") if isinstance(chart, dict) else None
     if not error:
         return None
     if isinstance(error, dict):
-        return ": ".join(str(error[k]) for k in ("code", "description") if error.get(k)) or str(error)
-    return str(error)
+        return ": ".join(_text(error[k]) for k in ("code", "description") if error.get(k)) or reprlib.repr(error)
+    return _text(error)
 
 
 def _json_or_none(text: str | None) -> Any:
     try:
         return json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -95,22 +106,60 @@ def _timezone(meta: dict[str, Any], url: str, what: str) -> tzinfo:
             pass
     offset = meta.get("gmtoffset")
     if isinstance(offset, (int, float)) and not isinstance(offset, bool):
-        return timezone(timedelta(seconds=offset))
+        try:
+            return timezone(timedelta(seconds=offset))
+        except (ValueError, OverflowError):  # a day or more, or not finite
+            raise FetchError(f"{what}: chart.result[0].meta.gmtoffset {offset!r} is not a UTC offset", url) from None
     raise FetchError(f"{what}: missing field chart.result[0].meta.exchangeTimezoneName (and no gmtoffset)", url)
 
 
-def _traded(values: list[Any]) -> list[float | None]:
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _traded(values: list[float | None]) -> list[float | None]:
     """Undo Yahoo's float32 storage: a value that is exactly a float32 becomes the shortest decimal
     with that float32 value (6.510000228881836 -> 6.51), so a close can be compared exactly with a
     limit price computed from the previous close. Other values pass unchanged."""
     out: list[float | None] = []
     for value in values:
-        if value is None:
-            out.append(None)
+        if value is None or abs(value) > _FLOAT32_MAX:
+            out.append(value)
             continue
         single = np.float32(value)
-        out.append(float(str(single)) if float(single) == value else float(value))
+        out.append(float(str(single)) if float(single) == value else value)
     return out
+
+
+def _numbers(values: Any, where: str, url: str, what: str) -> list[float | None]:
+    """A column of the answer: finite numbers or nulls; FetchError naming the first other value."""
+    out: list[float | None] = []
+    for i, value in enumerate(values):
+        number = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond any float
+                pass
+        if value is not None and (number is None or not math.isfinite(number)):
+            raise FetchError(f"{what}: {where}[{i}] is {reprlib.repr(value)}, expected a number or null", url)
+        out.append(number)
+    return out
+
+
+def _days(stamps: Any, zone: tzinfo, url: str, what: str) -> list[date]:
+    """The local dates of ``timestamp`` (epoch seconds); FetchError naming a bad one."""
+    if not isinstance(stamps, list):
+        raise FetchError(f"{what}: chart.result[0].timestamp is {reprlib.repr(stamps)}, expected a list", url)
+    days = []
+    for i, stamp in enumerate(stamps):
+        try:
+            if not isinstance(stamp, int) or isinstance(stamp, bool):
+                raise TypeError
+            days.append(datetime.fromtimestamp(stamp, zone).date())
+        except (TypeError, ValueError, OverflowError, OSError):
+            message = f"chart.result[0].timestamp[{i}] is {reprlib.repr(stamp)}, expected epoch seconds"
+            raise FetchError(f"{what}: {message}", url) from None
+    return days
 
 
 def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.DataFrame:
@@ -123,20 +172,24 @@ def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.
     if error := _chart_error(data):
         raise FetchError(f"Yahoo has no data for {_label(security)}: {error}", url)
     result = ("chart", "result", 0)
-    zone = _timezone(field(data, *result, "meta", url=url, what=what), url, what)
-    stamps = field(data, *result, url=url, what=what).get("timestamp") or []
+    meta = field(data, *result, "meta", url=url, what=what)
+    first = field(data, *result, url=url, what=what)
+    if not isinstance(meta, dict):
+        raise FetchError(f"{what}: chart.result[0].meta is {reprlib.repr(meta)}, expected an object", url)
+    zone = _timezone(meta, url, what)
+    stamps = first.get("timestamp") or []
     if not stamps:  # Yahoo leaves timestamp out when the period holds no session
         return bars(security, [])
+    days = _days(stamps, zone, url, what)
     columns = {}
     for name in ("open", "high", "low", "close", "volume"):
         values = field(data, *result, "indicators", "quote", 0, name, url=url, what=what)
+        where = f"chart.result[0].indicators.quote[0].{name}"
         if not isinstance(values, list) or len(values) != len(stamps):
-            where = f"chart.result[0].indicators.quote[0].{name}"
             raise FetchError(f"{what}: {where} does not have one value per timestamp ({len(stamps)})", url)
-        columns[name] = values if name == "volume" else _traded(values)
-    days = [datetime.fromtimestamp(stamp, zone).date() for stamp in stamps]
-    volumes = [None if v is None else float(v) for v in columns["volume"]]
-    return bars(security, zip(days, columns["open"], columns["high"], columns["low"], columns["close"], volumes, strict=True))
+        numbers = _numbers(values, where, url, what)
+        columns[name] = numbers if name == "volume" else _traded(numbers)
+    return bars(security, zip(days, columns["open"], columns["high"], columns["low"], columns["close"], columns["volume"], strict=True))
 
 
 class YahooClient(SourceClient):

@@ -12,13 +12,22 @@ Usage::
         assert server.requests[0].query == {"FORMAT": "csv"}
 
 or, as a pytest fixture: ``yield from serve()``.
+
+Hostile servers, for the limits of :mod:`tle.download`: ``Reply(stream=endless())`` sends a body
+that never ends, ``Reply(stream=gzip_bomb_stream(), headers={"Content-Encoding": "gzip"})`` one
+that inflates without end, ``interval`` drips the chunks (``drip_head`` the status line and
+headers too, byte by byte), and :func:`gzip_bomb` is a whole gzip file of a given inflated size.
 """
 
 from __future__ import annotations
 
+import itertools
 import socket
+import struct
+import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -35,6 +44,12 @@ class Reply:
     ``delay`` postpones the whole response (to provoke client timeouts); ``truncate`` announces a
     Content-Length larger than the body, sends the body and closes the connection, which is what a
     dropped download looks like to the client.
+
+    ``stream`` makes the body (``body`` is then unused) one chunk at a time, as the client reads:
+    sent with chunked transfer encoding (unless ``headers`` give a Content-Length) and ended by
+    closing the connection; it stops when the client goes away or the server stops. ``interval``
+    waits that many seconds before each chunk, and with ``drip_head`` before each byte of the
+    status line and headers.
     """
 
     status: int = 200
@@ -42,6 +57,9 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     truncate: bool = False
+    stream: Callable[[], Iterable[bytes]] | None = None
+    interval: float = 0.0
+    drip_head: bool = False
 
     @property
     def body_bytes(self) -> bytes:
@@ -68,6 +86,11 @@ Route = Reply | Sequence[Reply] | Handler
 class _Server(ThreadingHTTPServer):
     # Non-daemon handler threads, so that server_close() joins them and no thread outlives a test.
     daemon_threads = False
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return  # the client dropped the connection (e.g. it stopped reading an endless body)
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class LocalServer:
@@ -188,6 +211,39 @@ def serve(routes: Mapping[tuple[str, str], Route] | None = None) -> Iterator[Loc
         yield server
 
 
+def endless(chunk: bytes = b"0" * 65536) -> Callable[[], Iterable[bytes]]:
+    """A ``Reply.stream`` that never ends: ``chunk`` again and again."""
+    return lambda: itertools.repeat(chunk)
+
+
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no time
+_MIB = 1 << 20
+
+
+def _zeros_deflated() -> tuple[bytes, bytes]:
+    """Raw deflate data of 1 MiB of zeros, and a unit that adds 1 MiB more each time it is
+    repeated after it (each ends in a flush, and the window it refers to holds only zeros)."""
+    z = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return z.compress(bytes(_MIB)) + z.flush(zlib.Z_SYNC_FLUSH), z.compress(bytes(_MIB)) + z.flush(zlib.Z_SYNC_FLUSH)
+
+
+def gzip_bomb_stream() -> Callable[[], Iterable[bytes]]:
+    """A ``Reply.stream`` for ``Content-Encoding: gzip`` that inflates without end: about 1 KiB
+    on the wire per MiB of zeros (serve it with that header)."""
+    first, unit = _zeros_deflated()
+    return lambda: itertools.chain([_GZIP_HEADER + first], itertools.repeat(unit))
+
+
+def gzip_bomb(mib: int) -> bytes:
+    """A complete, valid gzip file of ``mib`` MiB of zeros, about 1 KiB per MiB."""
+    first, unit = _zeros_deflated()
+    crc, zeros = 0, bytes(_MIB)
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    final = b"\x03\x00"  # an empty last block (fixed Huffman)
+    return _GZIP_HEADER + first + unit * (mib - 1) + final + struct.pack("<II", crc, (mib * _MIB) & 0xFFFFFFFF)
+
+
 def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive and Content-Length framing, like real servers
@@ -221,6 +277,13 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             if reply.delay and server._stopping.wait(reply.delay):
                 self.close_connection = True
                 return  # shutting down: abandon the delayed reply
+            if reply.stream is not None or reply.drip_head:
+                self.close_connection = True
+                try:
+                    self._send_streamed(reply)
+                except OSError:
+                    pass  # the client went away: what these replies are waiting for
+                return
             body = reply.body_bytes
             try:
                 self.send_response(reply.status)
@@ -239,6 +302,31 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 return
             if reply.truncate:
                 self.close_connection = True
+
+        def _send_streamed(self, reply: Reply) -> None:
+            """A reply with ``stream`` or ``drip_head``: written by hand, chunk by chunk."""
+            chunks = reply.stream() if reply.stream is not None else [reply.body_bytes]
+            headers = dict(reply.headers)
+            framed = "content-length" not in {name.lower() for name in headers}
+            if reply.stream is None and framed:
+                headers["Content-Length"], framed = str(len(reply.body_bytes)), False
+            if framed:
+                headers["Transfer-Encoding"] = "chunked"
+            head = f"HTTP/1.1 {reply.status} {self.responses.get(reply.status, ('',))[0]}\r\n"
+            head += "".join(f"{name}: {value}\r\n" for name, value in {**headers, "Connection": "close"}.items())
+            raw_head = head.encode("latin-1") + b"\r\n"
+            if not reply.drip_head:
+                self.wfile.write(raw_head)
+            for byte in raw_head if reply.drip_head else b"":
+                if server._stopping.wait(reply.interval):
+                    return
+                self.wfile.write(bytes([byte]))
+            for chunk in filter(None, chunks):  # an empty chunk would end a chunked body
+                if server._stopping.wait(reply.interval) if reply.interval else server._stopping.is_set():
+                    return
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if framed else chunk)
+            if framed:
+                self.wfile.write(b"0\r\n\r\n")
 
         do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -641,20 +641,31 @@ def test_403_not_updated_is_quiet_success(
     assert len(celestrak.server.requests) == 4  # a 403 "not updated" counts as a success
 
 
-def test_a_body_that_is_not_element_data_fails_the_run_but_keeps_the_rest(
+def test_a_body_that_is_not_element_data_stops_the_run_like_any_error(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:
     # CelesTrak answers an unknown group with 200 and a line of text, not with an HTTP error.
+    server = celestrak.server
     celestrak.script["GROUP=qianfan"] = [Reply(200, "No GP data found")]
 
     result = cli("refresh", env=refresh_env)
 
     assert result.returncode == 3
-    assert celestrak.queries() == list(DEFAULT_QUERIES)  # not an HTTP error: the run goes on
-    assert f"{url(celestrak.server, QIANFAN_QUERY)}: not element-set data" in result.stderr
-    stored = {n for (n,) in query(db_url, "SELECT norad FROM element_set")}
-    others = csv_norads(shared_path(*CAPTURE, "hulianwang.csv")) | csv_norads(shared_path(*CAPTURE, "stations.csv"))
-    assert stored == others
+    assert celestrak.queries() == [HULIANWANG_QUERY, QIANFAN_QUERY]  # stopped: the rest not asked
+    message = "HTTP 200 but not element data (expected TLE/3LE, OMM CSV, JSON or XML): 'No GP data found'"
+    assert f"error  {url(server, QIANFAN_QUERY)}  {message}" in result.stderr
+    for q in (STATIONS_QUERY, ACTIVE_QUERY):
+        assert f"not-attempted  {url(server, q)}" in result.stderr
+    hulianwang = shared_path(*CAPTURE, "hulianwang.csv")
+    assert {n for (n,) in query(db_url, "SELECT norad FROM element_set")} == csv_norads(hulianwang)
+    saved = dict(query(db_url, "SELECT url, last_success FROM fetch_state"))
+    assert saved[url(server, QIANFAN_QUERY)] is None  # no success on record: not skipped next time
+    assert url(server, STATIONS_QUERY) not in saved
+
+    retry = cli("refresh", env=refresh_env)  # the next run asks again and goes on
+
+    assert retry.returncode == 0, retry.stderr
+    assert celestrak.queries(2) == [QIANFAN_QUERY, STATIONS_QUERY, ACTIVE_QUERY]
 
 
 def test_refresh_with_rejected_records_stores_the_rest_and_exits_5(

@@ -272,8 +272,8 @@ def test_eastmoney_malformed_bodies(http_server, em_client):
 
 @pytest.mark.parametrize(("line", "problem"), [
     ("2024-01-03,30.10,30.50", r"klines\[0\] has 3 fields"),
-    ("2024/01/03,30.10,30.50,30.80,29.90,100", r"klines\[0\]: '2024/01/03' is not a YYYY-MM-DD date"),
-    ("2024-01-03,30.10,abc,30.80,29.90,100", r"klines\[0\]: 'abc' is not a number"),
+    ("2024/01/03,30.10,30.50,30.80,29.90,100,3000.00,3.00,1.67,0.50,0.10", r"klines\[0\]: '2024/01/03' is not a YYYY-MM-DD date"),
+    ("2024-01-03,30.10,abc,30.80,29.90,100,3000.00,3.00,1.67,0.50,0.10", r"klines\[0\]: 'abc' is not a number"),
 ])
 def test_eastmoney_bad_kline_row_is_named(line, problem):
     body = {"rc": 0, "data": {"klines": [line]}}

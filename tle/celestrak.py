@@ -11,7 +11,13 @@ asks automated clients to:
 * identify themselves with an honest User-Agent.
 
 CelesTrak answers a repeated download with HTTP 403 and a body saying the data "has not updated
-since your last successful download"; that is a normal answer, treated like a 304.
+since your last successful download"; that is a normal answer, treated like a 304. A 200 is a
+success only when its body is element data (parsed here, :func:`tle.formats.parse_text`): CelesTrak
+answers an unknown group with 200 and a line of text, and a proxy or captive portal may answer
+with a page; such an answer is an error like any other (the run stops, no success is recorded).
+
+Nothing a server sends can hold the run for ever or fill the memory (:mod:`tle.download`): an
+answer may be at most :data:`LIMITS` (size and time), and a run lasts at most :data:`RUN_LIMIT`.
 
 This module is pure library code: it performs the HTTP requests and returns updated
 :class:`FetchState` values, and the caller persists them (keyed by the canonical URL, which is why
@@ -21,6 +27,7 @@ This module is pure library code: it performs the HTTP requests and returns upda
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -29,6 +36,10 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
+
+from tle import download
+from tle.download import Limits
+from tle.formats import FormatError, ParseResult, parse_text
 
 #: What the tracker follows by default: the Guowang (SatNet "HULIANWANG") satellites, Qianfan
 #: (Thousand Sails / G60) and the space stations (Tiangong).
@@ -39,6 +50,16 @@ MIN_INTERVAL = timedelta(hours=2)
 
 #: Default timeouts: connecting should be quick; the large groups can take a while to stream.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+#: The most one answer may be. Size: the largest query, the whole active catalogue (GROUP=active,
+#: about 16,000 objects), is about 2.5 MB of CSV (2026); 64 MiB leaves room for the catalogue to
+#: grow twenty-fold and still bounds the memory of a run. Time: the catalogue at a slow 100 kB/s
+#: takes 25 s; 120 s from the request to the last byte cuts off a server that drips.
+LIMITS = Limits(max_bytes=64 << 20, deadline=120.0)
+#: The most one run may last, whatever each answer takes: a default run asks for about 15 URLs
+#: (the groups, the followed launches, the catalogue), which take seconds; 10 minutes keeps a
+#: cron run (and the refresh lock) from outliving the next one however the server behaves.
+RUN_LIMIT = 600.0
 
 #: The query keys that select objects in CelesTrak's GP API.
 SELECTORS = ("GROUP", "NAME", "CATNR", "INTDES", "SPECIAL")
@@ -104,6 +125,7 @@ class FetchOutcome:
     message: str
     body: str | None  #: decoded response text, only for ``"fetched"``
     state: FetchState  #: the state to persist (unchanged input for skipped / not-attempted)
+    parsed: ParseResult | None = None  #: the element data of ``body``, only for ``"fetched"``
 
 
 # -- URL building --------------------------------------------------------------------------------
@@ -192,12 +214,16 @@ class CelesTrakClient:
         timeout: httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,
         min_interval: timedelta = MIN_INTERVAL,
+        limits: Limits | None = None,
+        run_limit: float | None = None,
     ) -> None:
         self._endpoint = _endpoint(base_url)
         self.base_url = self._endpoint.removesuffix(_GP_PATH)
         self._timeout = timeout or DEFAULT_TIMEOUT
         self._transport = transport
         self._min_interval = min_interval
+        self._limits = limits or LIMITS
+        self._run_limit = RUN_LIMIT if run_limit is None else run_limit
 
     def fetch_all(
         self,
@@ -215,7 +241,7 @@ class CelesTrakClient:
         big catalogue is asked for once a day, not every 2 hours).
         The first error stops the run: CelesTrak asks clients to stop querying on any error, so
         the remaining URLs come back as ``"not-attempted"``. A URL repeated in ``urls`` is only
-        requested once.
+        requested once. Past the run's time limit a request fails at once (and so stops the run).
         """
         if now.tzinfo is None:
             raise ValueError(f"now must be timezone-aware, got {now!r}")
@@ -227,7 +253,8 @@ class CelesTrakClient:
         outcomes: list[FetchOutcome] = []
         requested: set[str] = set()
         failed = False
-        with httpx.Client(
+        until = time.monotonic() + self._run_limit
+        with download.client(
             headers={"User-Agent": USER_AGENT}, timeout=self._timeout, transport=self._transport
         ) as client:
             for url in urls:
@@ -242,7 +269,7 @@ class CelesTrakClient:
                     outcomes.append(_not_requested(url, "skipped", reason, state))
                 else:
                     requested.add(url)
-                    outcome = _fetch(client, url, state, now)
+                    outcome = _fetch(client, url, state, now, self._limits, until)
                     failed = outcome.kind == "error"
                     outcomes.append(outcome)
         return outcomes
@@ -267,7 +294,9 @@ def _not_requested(url: str, kind: OutcomeKind, message: str, state: FetchState)
     return FetchOutcome(url=url, kind=kind, status=None, message=message, body=None, state=state)
 
 
-def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> FetchOutcome:
+def _fetch(
+    client: httpx.Client, url: str, state: FetchState, now: datetime, limits: Limits, until: float
+) -> FetchOutcome:
     """One GET with conditional headers, mapped to an outcome and the state to persist."""
     headers: dict[str, str] = {}
     if state.etag:
@@ -280,18 +309,17 @@ def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> 
         failed = replace(attempted, last_status=status)
         return FetchOutcome(url, "error", status, message, None, failed)
 
-    reading_body = False
     try:
-        with client.stream("GET", url, headers=headers) as response:
-            reading_body = True
-            response.read()
+        response = download.fetch(client, url, limits, headers=headers, until=until)
+    except download.DownloadError as exc:
+        return error(None, str(exc))
     except httpx.TimeoutException as exc:
         phase = _TIMEOUT_PHASES.get(type(exc), "read")
         limit = client.timeout.as_dict()[phase]  # the limit that fired, hence never None
         return error(None, f"timed out after {limit:g} s ({phase})")
+    except download.BodyTruncated as exc:
+        return error(None, f"truncated response body ({exc})")
     except httpx.RemoteProtocolError as exc:
-        if reading_body:
-            return error(None, f"truncated response body ({exc})")
         return error(None, f"bad HTTP answer: {exc}")
     except httpx.HTTPError as exc:
         return error(None, f"request failed ({type(exc).__name__}): {exc}")
@@ -300,6 +328,10 @@ def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> 
     succeeded = replace(attempted, last_success=now, last_status=status)
     if status == 200:
         body = response.text
+        try:
+            parsed = _element_data(body, url)
+        except FormatError as exc:
+            return error(status, f"HTTP 200 but not element data ({exc}): {_snippet(body)!r}")
         # Validators of the previous download are replaced, not merged: a response without them
         # means the next request must be unconditional.
         fetched = replace(
@@ -308,7 +340,7 @@ def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> 
             last_modified=response.headers.get("Last-Modified"),
         )
         message = f"fetched {len(body)} characters"
-        return FetchOutcome(url, "fetched", status, message, body, fetched)
+        return FetchOutcome(url, "fetched", status, message, body, fetched, parsed)
     if status == 304:
         message = "not modified since the last download"
         return FetchOutcome(url, "unchanged", status, message, None, succeeded)
@@ -319,3 +351,20 @@ def _fetch(client: httpx.Client, url: str, state: FetchState, now: datetime) -> 
     if location := response.headers.get("Location"):
         message += f" (redirected to {location})"
     return error(status, message)
+
+
+def _element_data(body: str, url: str) -> ParseResult:
+    """The element sets of a 200's body. FormatError, saying why without the URL, when the body
+    is not element data or none of its records can be read (a server misbehaving, not a bad
+    record among good ones)."""
+    try:
+        parsed = parse_text(body, url)
+    except FormatError as exc:
+        reason = str(exc).removeprefix(url).lstrip(": ")
+        if reason.startswith("not element-set data"):  # "(expected TLE/3LE, ...)" says enough
+            reason = reason.removeprefix("not element-set data").strip(" ()")
+        raise FormatError(reason if body.strip() else "empty body") from None
+    if parsed.rejected and not parsed.records:
+        count, first = len(parsed.rejected), parsed.rejected[0]
+        raise FormatError(f"none of its {count} records can be read, the first: {first.reason}")
+    return parsed

@@ -429,6 +429,8 @@ def _parse_json(text: str, source: str) -> ParseResult:
         data = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
     except json.JSONDecodeError as err:
         raise FormatError(f"{source}: invalid JSON ({err})") from None
+    except RecursionError:  # hostile input: arrays or objects nested thousands deep
+        raise FormatError(f"{source}: invalid JSON (nested too deep)") from None
     return _parse_omm_records("omm-json", data if isinstance(data, list) else [data], source)
 
 

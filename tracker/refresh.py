@@ -61,19 +61,18 @@ class DawnDusk:
 
 @dataclass
 class TleRefresh:
-    """What one refresh did: one outcome per URL, what was stored, bodies that were not element
-    data at all (``problems``: the server misbehaved) and single records rejected (``rejected``)."""
+    """What one refresh did: one outcome per URL (a body that was not element data at all is an
+    ``"error"`` outcome, :mod:`tle.celestrak`), what was stored and single records rejected."""
 
     outcomes: list[FetchOutcome]
     counts: ImportCounts
-    problems: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     dawn_dusk: DawnDusk | None = None  #: set when this run downloaded the catalogue
     followed: Followed | None = None  #: set for the default refresh
 
     @property
     def failed(self) -> bool:
-        return any(o.kind == "error" for o in self.outcomes) or bool(self.problems)
+        return any(o.kind == "error" for o in self.outcomes)
 
 
 def urls_for(groups: list[str], queries: list[str], base: str, launches: Sequence[str] = ()) -> list[str]:
@@ -171,20 +170,14 @@ def refresh_tle(
     engine: Engine, client: CelesTrakClient, urls: list[str], *, now: datetime, force: bool = False,
     intervals: Mapping[str, timedelta] | None = None,
 ) -> TleRefresh:
-    """Fetch what the rules allow, parse it, and store elements plus URL state in one transaction."""
-    from tle.formats import FormatError, parse_text
-
+    """Fetch what the rules allow (the client parses each body) and store elements plus URL state
+    in one transaction."""
     outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force, intervals=intervals)
     catalogue_url = gp_url(client.base_url, CATALOGUE)
-    records, problems, rejected = [], [], []
+    records, rejected = [], []
     found: list[tuple[int, str | None]] | None = None  # dawn-dusk objects of a downloaded catalogue
     for outcome in outcomes:
-        if outcome.kind != "fetched":
-            continue
-        try:
-            result = parse_text(outcome.body or "", outcome.url)
-        except FormatError as exc:
-            problems.append(str(exc))
+        if (result := outcome.parsed) is None:
             continue
         records.extend(result.records)
         rejected.extend(str(r) for r in result.rejected)
@@ -196,4 +189,4 @@ def refresh_tle(
         for outcome in outcomes:
             if outcome.kind not in ("skipped", "not-attempted"):
                 _save_state(conn, outcome.state)
-    return TleRefresh(outcomes, counts, problems, rejected, dawn_dusk=dawn_dusk)
+    return TleRefresh(outcomes, counts, rejected, dawn_dusk=dawn_dusk)

@@ -3,6 +3,12 @@
 Pure code: it builds URLs, performs one GET at a time and maps results to launch records; the
 request budget, the database and the cache of location ids are :mod:`tracker.launches.refresh`'s.
 
+Nothing LL2 (or whatever answers in its place) sends can crash or hold a refresh: an answer may be
+at most :data:`LIMITS` (size and time) and a run lasts at most :data:`RUN_LIMIT`
+(:mod:`tle.download`); an answer that is not an object with a ``results`` list and a ``next``
+URL (or null) is an error for that request; a result whose fields are not of the documented
+types is set aside by :func:`to_record` with a ValueError naming the launch and the field.
+
 The query
 ---------
 ``/2.3.0/launches/?location__ids=...&net__gte=<30 days ago>&mode=detailed&limit=100&ordering=net``:
@@ -51,7 +57,11 @@ Chinese location is missed by refresh and stays in the bundled calendar or is ad
 
 from __future__ import annotations
 
+import math
 import re
+import reprlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,7 +69,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from tle import download
 from tle.celestrak import USER_AGENT
+from tle.download import Limits
 from tle.elements import utc
 from tracker.launches import vehicles
 from tracker.launches.vocab import FLOWN
@@ -70,6 +82,14 @@ VERIFIED_LOCATIONS = {8: "Wenchang", 16: "Xichang", 17: "Jiuquan", 19: "Taiyuan"
 COUNTRY = "CHN"
 LOOKBACK = timedelta(days=30)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: The most one answer may be. Size: a page is at most 100 launches; the real normal-mode result
+#: in ../shared is 11 KB, detailed mode adds the stages and landings, so a full page is a few
+#: hundred KB to a couple of MB; 16 MiB is several times that. Time: 60 s from the request to the
+#: last byte (a page takes a second or two).
+LIMITS = Limits(max_bytes=16 << 20, deadline=60.0)
+#: The most one run may last: it sends at most 1 + MAX_PAGES requests (the location lookup and the
+#: pages), each within LIMITS; 5 minutes keeps a cron run (and the refresh lock) from hanging on.
+RUN_LIMIT = 300.0
 
 #: LL2 status ids to our statuses (2 TBD and 8 TBC are both "scheduled": not yet confirmed).
 STATUS = {1: "go", 2: "scheduled", 3: "success", 4: "failure", 5: "hold", 6: "in-flight", 7: "partial", 8: "scheduled"}
@@ -107,9 +127,13 @@ def chinese_locations(data: dict[str, Any]) -> list[int]:
     object, or 2.2.0 ``country_code``), whatever else the answer holds."""
     found = []
     for loc in data["results"]:
-        code = (loc.get("country") or {}).get("alpha_3_code") or loc.get("country_code")
-        if code == COUNTRY and isinstance(loc.get("id"), int):
-            found.append(loc["id"])
+        if not isinstance(loc, dict):
+            continue
+        country = loc.get("country")
+        code = (country.get("alpha_3_code") if isinstance(country, dict) else None) or loc.get("country_code")
+        ident = loc.get("id")
+        if code == COUNTRY and isinstance(ident, int) and not isinstance(ident, bool):
+            found.append(ident)
     return found
 
 
@@ -127,14 +151,43 @@ def first_url(base: str, now: datetime, location_ids: list[int]) -> str:
 
 def same_server(url: str, base: str) -> bool:
     """``next`` links are followed only to the server asked first."""
-    a, b = urlsplit(url), urlsplit(base)
+    try:
+        a, b = urlsplit(url), urlsplit(base)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def get(client: httpx.Client, url: str) -> Answer:
-    """One GET; never raises for network or HTTP trouble (the caller stops on any non-200)."""
+class Session:
+    """The HTTP client of one refresh run, with the limits of one answer and the run's deadline
+    (counted from the session's start); a context manager that closes the client."""
+
+    def __init__(self, timeout: httpx.Timeout = DEFAULT_TIMEOUT, limits: Limits | None = None,
+                 run_limit: float | None = None) -> None:
+        self.http = download.client(timeout=timeout, headers={"User-Agent": USER_AGENT}, trust_env=False)
+        self.limits = limits or LIMITS
+        self.until = time.monotonic() + (RUN_LIMIT if run_limit is None else run_limit)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.http.close()
+
+
+def client(timeout: httpx.Timeout = DEFAULT_TIMEOUT, limits: Limits | None = None, run_limit: float | None = None) -> Session:
+    return Session(timeout, limits, run_limit)
+
+
+def get(session: Session, url: str) -> Answer:
+    """One GET; never raises for network or HTTP trouble, or for what the server sends (the caller
+    stops on any answer with an ``error``)."""
     try:
-        response = client.get(url)
+        response = download.fetch(session.http, url, session.limits, until=session.until)
+    except download.TooSlow as exc:
+        return Answer(url, None, error=str(exc), sent=exc.sent)
+    except download.DownloadError as exc:
+        return Answer(url, None, error=str(exc))
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         return Answer(url, None, error=f"could not connect: {exc}", sent=False)
     except httpx.TimeoutException as exc:
@@ -146,91 +199,167 @@ def get(client: httpx.Client, url: str) -> Answer:
         return Answer(url, response.status_code, error=f"HTTP {response.status_code}{hint}: {response.text[:200]}")
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return Answer(url, 200, error="answer is not JSON")
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         return Answer(url, 200, error="answer has no 'results' list")
+    if not isinstance(data.get("next"), str | None):
+        return Answer(url, 200, error=f"answer field 'next' is {_show(data['next'])}, expected a URL or null")
     return Answer(url, 200, data)
 
 
-def client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
-    return httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}, trust_env=False)
+# -- mapping one result ----------------------------------------------------------------------------
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 60, 60, 4, 4
 
 
-def _time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))  # no offset: UTC, as LL2 means
+def _show(value: Any) -> str:
+    """A short, safe rendering of any JSON value for a message."""
+    return _REPR.repr(value)
 
 
-def _landing(stages: list[dict[str, Any]] | None, flown: bool) -> dict[str, Any]:
+class _Fields:
+    """Typed reads of one LL2 result; each wrong type is a ValueError naming the launch and the
+    field (``rocket.configuration.name``). A missing field or a null reads as None (or ``{}``)."""
+
+    def __init__(self, launch: str) -> None:
+        self.launch = launch
+
+    def _wrong(self, path: str, value: Any, expected: str) -> ValueError:
+        return ValueError(f"LL2 launch {self.launch}: {path} is {_show(value)}, expected {expected}")
+
+    def _read(self, parent: dict[str, Any], key: str, path: str, fits: Callable[[Any], bool], expected: str) -> Any:
+        """``parent[key]`` when it is missing, null or ``fits``; else the ValueError naming it."""
+        value = parent.get(key)
+        if value is None or fits(value):
+            return value
+        raise self._wrong(path, value, expected)
+
+    def obj(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+        return self._read(parent, key, path, lambda v: isinstance(v, dict), "an object") or {}
+
+    def text(self, parent: dict[str, Any], key: str, path: str) -> str | None:
+        return self._read(parent, key, path, lambda v: isinstance(v, str), "text")
+
+    def integer(self, parent: dict[str, Any], key: str, path: str) -> int | None:
+        return self._read(parent, key, path, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer")
+
+    def flag(self, parent: dict[str, Any], key: str, path: str) -> bool | None:
+        return self._read(parent, key, path, lambda v: isinstance(v, bool), "true, false or null")
+
+    def number(self, parent: dict[str, Any], key: str, path: str) -> float | None:
+        value = parent.get(key)
+        if value is None:
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                if math.isfinite(number := float(value)):
+                    return number
+            except OverflowError:  # an integer beyond any float
+                pass
+        raise self._wrong(path, value, "a finite number")
+
+    def time(self, parent: dict[str, Any], key: str, path: str) -> datetime | None:
+        text = self.text(parent, key, path)
+        if not text:
+            return None
+        try:
+            return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))  # no offset: UTC, as LL2 means
+        except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
+            raise self._wrong(path, text, "an ISO 8601 time") from None
+
+    def objects(self, parent: dict[str, Any], key: str, path: str) -> list[dict[str, Any]] | None:
+        value = self._read(parent, key, path, lambda v: isinstance(v, list), "a list")
+        for i, item in enumerate(value or []):
+            if not isinstance(item, dict):
+                raise self._wrong(f"{path}[{i}]", item, "an object")
+        return value
+
+
+def _landing(read: _Fields, stages: list[dict[str, Any]] | None, flown: bool) -> dict[str, Any]:
     """Booster recovery from ``rocket.launcher_stage[].landing`` (detailed mode only)."""
     if stages is None:
         return {}  # normal mode: LL2 did not say; keep what we have
-    landings = [s["landing"] for s in stages if s.get("landing")]
-    attempted = [l for l in landings if l.get("attempt")]
+    path = "rocket.launcher_stage"
+    landings = [read.obj(s, "landing", f"{path}[{i}].landing") for i, s in enumerate(stages)]
+    attempted = [(i, l) for i, l in enumerate(landings) if read.flag(l, "attempt", f"{path}[{i}].landing.attempt")]
     if not attempted:
         return {"booster_recovery": "not-attempted"}
-    first = attempted[0]
-    if not flown or first.get("success") is None:
+    i, first = attempted[0]
+    where = f"{path}[{i}].landing"
+    success = read.flag(first, "success", f"{where}.success")
+    if not flown or success is None:
         outcome = "unknown"
     else:
-        outcome = "attempted-succeeded" if first["success"] else "attempted-failed"
-    distance = first.get("downrange_distance")
+        outcome = "attempted-succeeded" if success else "attempted-failed"
     return {
         "booster_recovery": outcome,
-        "landing_type": (first.get("type") or {}).get("abbrev"),
-        "landing_location": (first.get("location") or {}).get("name"),
-        "landing_downrange_km": float(distance) if distance is not None else None,
+        "landing_type": read.text(read.obj(first, "type", f"{where}.type"), "abbrev", f"{where}.type.abbrev"),
+        "landing_location": read.text(read.obj(first, "location", f"{where}.location"), "name", f"{where}.location.name"),
+        "landing_downrange_km": read.number(first, "downrange_distance", f"{where}.downrange_distance"),
     }
 
 
-def to_record(result: dict[str, Any]) -> dict[str, Any]:
+def to_record(result: Any) -> dict[str, Any]:
     """One LL2 launch as record fields (only what LL2 states; absent facts are left out).
 
-    ValueError, naming the launch and the field, for a result without an ``id`` or a readable
-    ``net``: the refresh sets that one aside and merges the rest."""
-    if not isinstance(result, dict) or not result.get("id"):
-        raise ValueError(f"an LL2 result without an id: {str(result)[:80]!r}")
+    ValueError, naming the launch and the field, for a result that is not an object with a text
+    ``id`` and a readable ``net``, or with any field used here of the wrong type (an object where
+    text belongs, a time that is not ISO 8601...): the refresh sets that one aside and merges the
+    rest. Nothing else is raised, whatever the result holds."""
+    ident = result.get("id") if isinstance(result, dict) else None
+    if not ident or not isinstance(ident, str):
+        raise ValueError(f"an LL2 result without an id: {_show(result)}")
+    read = _Fields(ident)
+    net = None
     try:
-        net = _time(result.get("net"))
-    except (TypeError, ValueError):
-        net = None
+        net = read.time(result, "net", "net")
+    except ValueError:
+        pass
     if net is None:
-        raise ValueError(f"LL2 launch {result['id']}: net {result.get('net')!r} is not an ISO 8601 time")
-    config = (result.get("rocket") or {}).get("configuration") or {}
-    name = config.get("full_name") or config.get("name") or result.get("name", "").split("|")[0].strip()
+        raise ValueError(f"LL2 launch {ident}: net {_show(result.get('net'))} is not an ISO 8601 time")
+    rocket = read.obj(result, "rocket", "rocket")
+    config = read.obj(rocket, "configuration", "rocket.configuration")
+    title = read.text(result, "name", "name")
+    name = (read.text(config, "full_name", "rocket.configuration.full_name") or read.text(config, "name", "rocket.configuration.name")
+            or (title or "").split("|")[0].strip())
+    if not name:
+        raise ValueError(f"LL2 launch {ident}: no rocket name (rocket.configuration.full_name, .name or name)")
     try:
         name = vehicles.match(name)
     except vehicles.UnknownVehicle:
         pass  # a vehicle new to us: LL2's own spelling
     family, variant = vehicles.split(name)
-    status_id = (result.get("status") or {}).get("id")
-    status = STATUS.get(status_id, "scheduled")
-    mission = result.get("mission") or {}
-    pad = result.get("pad") or {}
-    location = ((pad.get("location") or {}).get("name") or "").split(",")[0]
-    precision = ((result.get("net_precision") or {}).get("name") or "minute").lower()
-    provider = result.get("launch_service_provider") or {}
-    designator = result.get("launch_designator")
-    text = " ".join(filter(None, [mission.get("name"), result.get("name")]))
+    status_id = read.integer(read.obj(result, "status", "status"), "id", "status.id")
+    status = STATUS.get(status_id, "scheduled") if status_id is not None else "scheduled"
+    mission = read.obj(result, "mission", "mission")
+    mission_name = read.text(mission, "name", "mission.name")
+    pad = read.obj(result, "pad", "pad")
+    location = (read.text(read.obj(pad, "location", "pad.location"), "name", "pad.location.name") or "").split(",")[0]
+    precision = (read.text(read.obj(result, "net_precision", "net_precision"), "name", "net_precision.name") or "minute").lower()
+    provider = read.obj(result, "launch_service_provider", "launch_service_provider")
+    designator = read.text(result, "launch_designator", "launch_designator")
+    url = read.text(result, "url", "url")
+    text = " ".join(filter(None, [mission_name, title]))
     constellation = "guowang" if _SATNET.search(text) else "qianfan" if _QIANFAN.search(text) else None
     rec = {
-        "ll2_id": result["id"],
+        "ll2_id": ident,
         "vehicle": family,
         "variant": variant,
-        "provider": provider.get("abbrev") or provider.get("name"),
-        "site": " pad ".join(filter(None, [location, pad.get("name")])) or None,
-        "mission": mission.get("name"),
+        "provider": (read.text(provider, "abbrev", "launch_service_provider.abbrev")
+                     or read.text(provider, "name", "launch_service_provider.name")),
+        "site": " pad ".join(filter(None, [location, read.text(pad, "name", "pad.name")])) or None,
+        "mission": mission_name,
         "constellation": constellation,
         "net_utc": net,
         "net_precision": PRECISION.get(precision, "month"),
-        "window_start": _time(result.get("window_start")),
-        "window_end": _time(result.get("window_end")),
+        "window_start": read.time(result, "window_start", "window_start"),
+        "window_end": read.time(result, "window_end", "window_end"),
         "status": status,
-        "orbit_outcome": ORBIT.get(status_id, "pending"),
+        "orbit_outcome": ORBIT.get(status_id, "pending") if status_id is not None else "pending",
         "cospar_launch": designator if designator and re.fullmatch(r"\d{4}-\d{3}", designator) else None,
-        "sources": [result["url"]] if result.get("url") else [],
+        "sources": [url] if url else [],
     }
-    rec.update(_landing((result.get("rocket") or {}).get("launcher_stage"), status in FLOWN))
+    rec.update(_landing(read, read.objects(rocket, "launcher_stage", "rocket.launcher_stage"), status in FLOWN))
     return rec

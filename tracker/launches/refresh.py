@@ -3,7 +3,9 @@
 Budget: LL2's free tier allows 15 requests an hour. Every request is logged in ``ll2_request``
 and committed *before* it is sent, so a run killed mid-request still counts it; no request is
 sent while 15 were sent in the sliding hour before it. Any answer but 200 (429 included), a
-timeout or a refused connection stops the run; the launches already fetched are still merged.
+timeout, a refused connection, an answer beyond :data:`~tracker.launches.ll2.LIMITS` or of the
+wrong shape, or the run's time limit (:data:`~tracker.launches.ll2.RUN_LIMIT`) stops the run; the
+launches already fetched are still merged.
 
 Which locations are asked (:mod:`tracker.launches.ll2`): the Chinese location ids LL2 lists are
 looked up at most every :data:`LOCATIONS_MAX_AGE` and kept in ``launch_state`` (one request out
@@ -31,6 +33,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from tle.download import Limits
 from tracker.launches import ll2
 from tracker.launches.models import Ll2Request
 from tracker.launches.store import FIELDS, find_match, get_state, iso, load, merge_fields, new_id, set_state, write
@@ -88,7 +91,7 @@ def _log_answer(engine: Engine, request_id: int, answer: ll2.Answer) -> None:
         conn.execute(t.update().where(where).values(status=answer.status) if answer.sent else t.delete().where(where))
 
 
-def _send(engine: Engine, http: httpx.Client, url: str, now: datetime, report: Ll2Refresh) -> ll2.Answer | None:
+def _send(engine: Engine, http: ll2.Session, url: str, now: datetime, report: Ll2Refresh) -> ll2.Answer | None:
     """One request within the budget (logged before it is sent); None when the budget is used."""
     if (wait := _budget_wait(engine, now)) is not None:
         report.budget_note = f"LL2 budget used ({BUDGET} requests in the last hour); next request after {iso(wait)}"
@@ -100,7 +103,7 @@ def _send(engine: Engine, http: httpx.Client, url: str, now: datetime, report: L
     return answer
 
 
-def location_ids(engine: Engine, http: httpx.Client, base: str, now: datetime, report: Ll2Refresh) -> list[int] | None:
+def location_ids(engine: Engine, http: ll2.Session, base: str, now: datetime, report: Ll2Refresh) -> list[int] | None:
     """The Chinese LL2 locations to ask for: remembered, or asked when older than LOCATIONS_MAX_AGE
     (or remembered for another server). None when the lookup failed or the budget is used."""
     with engine.connect() as conn:
@@ -119,7 +122,7 @@ def location_ids(engine: Engine, http: httpx.Client, base: str, now: datetime, r
     return ids
 
 
-def fetch(engine: Engine, http: httpx.Client, base: str, now: datetime, report: Ll2Refresh) -> list[dict[str, Any]]:
+def fetch(engine: Engine, http: ll2.Session, base: str, now: datetime, report: Ll2Refresh) -> list[dict[str, Any]]:
     """Follow ``next`` pages within the budget and MAX_PAGES; stop at the first failure."""
     ids = location_ids(engine, http, base, now, report)
     url: str | None = None if ids is None else ll2.first_url(base, now, ids)
@@ -160,10 +163,12 @@ def merge(conn, fetched: list[dict[str, Any]], now: datetime, report: Ll2Refresh
             report.updated[after["id"]] = changed
 
 
-def refresh_launches(engine: Engine, base: str, now: datetime, timeout: httpx.Timeout = ll2.DEFAULT_TIMEOUT) -> Ll2Refresh:
-    """Fetch within the budget, then merge everything fetched in one transaction."""
+def refresh_launches(engine: Engine, base: str, now: datetime, timeout: httpx.Timeout = ll2.DEFAULT_TIMEOUT,
+                     limits: Limits | None = None, run_limit: float | None = None) -> Ll2Refresh:
+    """Fetch within the budget, then merge everything fetched in one transaction. ``limits`` and
+    ``run_limit`` default to :data:`ll2.LIMITS <tracker.launches.ll2.LIMITS>` and ``RUN_LIMIT``."""
     report = Ll2Refresh()
-    with ll2.client(timeout) as http:
+    with ll2.client(timeout, limits, run_limit) as http:
         results = fetch(engine, http, base, now, report)
     fetched = []
     for result in results:

@@ -199,7 +199,7 @@ def _celestrak_lines(r: TleRefresh, report: RefreshReport) -> list[Message]:
             lines.append(line("error", text))
         else:
             lines.append(line("information", text, detail=o.kind != "fetched"))
-    lines += [line("error", p) for p in r.problems] + [line("warning", p) for p in r.rejected]
+    lines += [line("warning", p) for p in r.rejected]
     lines += _dawn_dusk_lines(r, line)
     c = r.counts
     skipped = sum(o.kind == "skipped" for o in r.outcomes)
