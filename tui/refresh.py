@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from tracker.services.refresh import LABELS, SOURCES, RefreshReport, refresh
 from tracker.settings import Settings
+from tracker.text import visible
 
 #: Steps reported to the progress bar: one per source.
 STEPS = len(SOURCES)
@@ -41,7 +42,7 @@ def notices(report: RefreshReport) -> list[Notice]:
     for message in report.messages():
         if message.summary or not message.detail:
             notice = by_source[message.source]
-            notice.lines.append(message.text)
+            notice.lines.append(visible(message.text))
             notice.severity = max(notice.severity, message.severity, key=_ORDER.index)
     return list(by_source.values())
 

@@ -5,14 +5,6 @@ from __future__ import annotations
 import argparse
 
 
-def constellation_name(text: str) -> str:
-    """An argparse ``type``: a constellation name as stored (trimmed, lower case), never empty."""
-    name = text.strip().lower()
-    if not name:
-        raise argparse.ArgumentTypeError("a constellation name must not be empty")
-    return name
-
-
 def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
 
