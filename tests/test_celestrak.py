@@ -156,6 +156,18 @@ def test_403_not_updated_is_unchanged_and_the_run_goes_on(
     assert len(http_server.requests) == 2
 
 
+def test_no_gp_data_for_a_launch_is_empty_but_for_a_group_is_an_error(http_server: LocalServer) -> None:
+    """A launch whose objects have all come down answers "No GP data found": nothing to store,
+    and the run goes on; a group or name answering so names nothing, which is a failure."""
+    http_server.route("GET", GP_PATH, Reply(200, "No GP data found"))
+    launch, group, after = urls(http_server, "INTDES=2013-009", "GROUP=nosuch", "stations")
+
+    outcomes = fetch(http_server, [launch, group, after])
+
+    assert [o.kind for o in outcomes] == ["unchanged", "error", "not-attempted"]
+    assert outcomes[0].state.last_success == T0 and "no objects" in outcomes[0].message
+
+
 def test_format_is_forced_to_csv_on_the_wire(http_server: LocalServer) -> None:
     http_server.route("GET", GP_PATH, Reply(200, CSV))
 

@@ -67,6 +67,7 @@ SELECTORS = ("GROUP", "NAME", "CATNR", "INTDES", "SPECIAL")
 _GP_PATH = "/NORAD/elements/gp.php"
 _BARE_GROUP = re.compile(r"^[A-Za-z0-9._-]+$")
 _UNCHANGED_403 = re.compile(r"has not updated", re.IGNORECASE)
+_NO_DATA = re.compile(r"^\s*No GP data found\s*$", re.IGNORECASE)
 _SNIPPET_CHARS = 200
 _TIMEOUT_PHASES: dict[type[httpx.TimeoutException], str] = {
     httpx.ConnectTimeout: "connect",
@@ -328,6 +329,10 @@ def _fetch(
     succeeded = replace(attempted, last_success=now, last_status=status)
     if status == 200:
         body = response.text
+        if _NO_DATA.match(body) and _selects_one_launch_or_object(url):
+            # Every object of that launch (or that object) has come down: nothing to store, and
+            # not a failure (a group or name query answering so is, since it names nothing).
+            return FetchOutcome(url, "unchanged", status, "CelesTrak holds no objects for it (decayed?)", None, succeeded)
         try:
             parsed = _element_data(body, url)
         except FormatError as exc:
@@ -351,6 +356,10 @@ def _fetch(
     if location := response.headers.get("Location"):
         message += f" (redirected to {location})"
     return error(status, message)
+
+
+def _selects_one_launch_or_object(url: str) -> bool:
+    return any(key in ("INTDES", "CATNR") for key, _ in parse_qsl(urlsplit(url).query))
 
 
 def _element_data(body: str, url: str) -> ParseResult:
