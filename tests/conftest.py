@@ -1,4 +1,5 @@
-"""Shared fixtures: a local HTTP server, the ../shared data folder, a fresh database, the CLI.
+"""Shared fixtures: a local HTTP server, the ../shared data folder, a database of each test's
+own (a copy of one seeded once per session), the CLI.
 
 The ``cli`` fixture runs ``tracker`` in this process (``tracker.cli.main`` with its own
 environment mapping, stdout and stderr captured): most command tests use it, since a subprocess
@@ -14,6 +15,7 @@ of the environment.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -58,10 +60,56 @@ def shared() -> Path:
 # -- database --------------------------------------------------------------------------------------
 
 
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def copy_database(template: Path, directory: Path, name: str = "t.db") -> str:
+    """A copy of the SQLite database file ``template`` in ``directory``; its URL.
+
+    Seeding a database costs a fifth of a second, building a fleet far more: a test that starts
+    from a known database gets a copy of a template built once, which costs a file copy. The
+    template is closed (its engine disposed), so the file holds every committed page.
+    """
+    path = directory / name
+    shutil.copyfile(template, path)
+    return sqlite_url(path)
+
+
+def build_template(tmp_path_factory: pytest.TempPathFactory, name: str, fill: Callable[..., object] | None = None) -> Path:
+    """A database file bootstrapped by the product (as any first command leaves it), then
+    ``fill(engine)``; engine disposed. For session- or module-scoped template fixtures."""
+    from tracker.services.bootstrap import open_database
+
+    path = tmp_path_factory.mktemp(name) / "template.db"
+    engine = open_database(sqlite_url(path))
+    try:
+        if fill is not None:
+            fill(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def bootstrapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file as the first command leaves it (schema, built-in constellation rules,
+    bundled calendar and watchlist): built once per session, copied by :func:`db_url`."""
+    return build_template(tmp_path_factory, "bootstrapped")
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A SQLAlchemy URL for a database file that does not exist yet: ``sqlite:///<tmp>/t.db``."""
-    return f"sqlite:///{tmp_path / 't.db'}"
+def db_url(tmp_path: Path, bootstrapped: Path) -> str:
+    """A SQLAlchemy URL of this test's own database, ``sqlite:///<tmp>/t.db``: a copy of
+    :func:`bootstrapped`, so opening it finds the bundled data seeded and costs one lookup."""
+    return copy_database(bootstrapped, tmp_path)
+
+
+@pytest.fixture
+def unopened_db_url(tmp_path: Path) -> str:
+    """A SQLAlchemy URL for a database file that does not exist yet: ``sqlite:///<tmp>/new.db``
+    (for tests of what the first command does to a new or an old file)."""
+    return sqlite_url(tmp_path / "new.db")
 
 
 # -- the tracker command ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from tests.conftest import run_tracker, shared_path
+from tests.conftest import run_in_process, run_tracker, shared_path
 from tracker.launches import bundled, vehicles
 from tracker.launches.store import changes, load, mark_user, window_problem, write
 from tracker.services.bootstrap import open_database as connect
@@ -35,8 +36,8 @@ def listed(cli, *args: str) -> list[dict]:
 # -- bundled calendar ----------------------------------------------------------------------------
 
 
-def test_fresh_database_holds_the_bundled_calendar(cli) -> None:
-    rows = {r["id"]: r for r in listed(cli)}
+def test_fresh_database_holds_the_bundled_calendar(unopened_db_url) -> None:
+    rows = {r["id"]: r for r in listed(functools.partial(run_in_process, env={"TRACKER_DB": unopened_db_url}))}
     assert len(rows) == 53
     for launch_id in (ZHUQUE3, LM12A):
         assert rows[launch_id]["orbit_outcome"] == "success"
