@@ -192,6 +192,21 @@ def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The price vendors' politeness waits (spacing, retry backoff) are for real servers: a local
+    server does not need them, and the suite should not sleep through them. (The waits
+    themselves are tested in test_market_clients with a fake clock.)"""
+    from markets.eastmoney import EastmoneyClient
+    from markets.fetch import PoliteClient
+    from markets.yahoo import YahooClient
+
+    defaults = PoliteClient.__init__.__kwdefaults__
+    monkeypatch.setattr(PoliteClient.__init__, "__kwdefaults__", {**defaults, "backoff": 0.0})
+    for client in (YahooClient, EastmoneyClient):
+        monkeypatch.setattr(client, "MIN_INTERVAL", 0.0)
+
+
+@pytest.fixture
 def http_server() -> Iterator[LocalServer]:
     """A started :class:`~tests.httpserver.LocalServer` without routes; stopped afterwards."""
     yield from serve()
