@@ -79,6 +79,13 @@ def copy_database(template: Path, directory: Path, name: str = "t.db") -> str:
     return sqlite_url(path)
 
 
+def replace_database(template: Path, db_url: str) -> str:
+    """A copy of ``template`` in place of the SQLite file of ``db_url`` (say, the database the
+    ``cli`` fixture is bound to); returns ``db_url``."""
+    path = Path(db_url.removeprefix("sqlite:///"))
+    return copy_database(template, path.parent, path.name)
+
+
 def build_template(tmp_path_factory: pytest.TempPathFactory, name: str, fill: Callable[..., object] | None = None) -> Path:
     """A database file bootstrapped by the product (as any first command leaves it), then
     ``fill(engine)``; engine disposed. For session- or module-scoped template fixtures."""
@@ -99,6 +106,20 @@ def bootstrapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database file as the first command leaves it (schema, built-in constellation rules,
     bundled calendar and watchlist): built once per session, copied by :func:`db_url`."""
     return build_template(tmp_path_factory, "bootstrapped")
+
+
+def import_active_catalogue(engine) -> None:
+    from tracker.services import orbits
+
+    report = orbits.import_elements(engine, [shared_path("data", "celestrak", "gp-2026-08-18", "active.csv")])
+    assert (report.counts.new_satellites, report.partial) == (16344, False)
+
+
+@pytest.fixture(scope="session")
+def active_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding CelesTrak's whole active catalogue of 2026-08-18 (16,344 objects,
+    seconds to import): imported once per session, for tests to copy."""
+    return build_template(tmp_path_factory, "catalogue", import_active_catalogue)
 
 
 @pytest.fixture

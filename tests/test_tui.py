@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from tests.conftest import build_template, copy_database
+from tests.conftest import build_template, replace_database
 from tests.httpserver import LocalServer, Reply
 from tle.elements import ElementSet
 
@@ -85,11 +85,11 @@ def synthetic(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def engine(synthetic, db_url, tmp_path):
-    """This test's database (at ``db_url``, which it replaces) holding the synthetic element sets."""
+def engine(synthetic, db_url):
+    """This test's database (``db_url``) holding the synthetic element sets."""
     from tracker.services.bootstrap import open_database as connect
 
-    engine = connect(copy_database(synthetic, tmp_path))
+    engine = connect(replace_database(synthetic, db_url))
     yield engine
     engine.dispose()
 
