@@ -527,7 +527,9 @@ async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalSe
     from tui.widgets.satellite_table import SatelliteTable
 
     newer = [s for s in synthetic_elements() if s.norad < 99011 and s.epoch.day == 18]
-    http_server.route("GET", "/NORAD/elements/gp.php", Reply(200, omm_json(newer), delay=0.3))
+    # The first answer is late, so the refresh is still waiting on it when the next key comes.
+    slow, fast = Reply(200, omm_json(newer), delay=0.3), Reply(200, omm_json(newer))
+    http_server.route("GET", "/NORAD/elements/gp.php", [slow, fast, fast, fast])
     engine = connect(db_url)
     app = make_app(engine, db_url, {"TRACKER_CELESTRAK_URL": http_server.url})
     async with app.run_test(size=(80, 24)) as pilot:
