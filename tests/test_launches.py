@@ -439,7 +439,8 @@ def test_guowang_membership_by_launch_designator(cli, tmp_path: Path) -> None:
 # -- smoke: a real process -------------------------------------------------------------------------
 
 
-def test_launches_commands_in_a_real_process(db_url) -> None:
+def test_launches_commands_in_a_real_process(unopened_db_url) -> None:
+    db_url = unopened_db_url  # the real process creates and seeds it
     listed_ = run_tracker("launches", "list", "--vehicle", "ZQ-3", "--format", "csv", env={"TRACKER_DB": db_url})
     assert listed_.returncode == 0, listed_.stderr
     assert listed_.stdout.splitlines()[0] == ",".join(("id", "vehicle", "variant", "serial", "provider", "site", "mission",
