@@ -1,4 +1,5 @@
-"""Shared fixtures: a local HTTP server, the ../shared data folder, a fresh database, the CLI.
+"""Shared fixtures: a local HTTP server, the ../shared data folder, a database of each test's
+own (a copy of one seeded once per session), the CLI.
 
 The ``cli`` fixture runs ``tracker`` in this process (``tracker.cli.main`` with its own
 environment mapping, stdout and stderr captured): most command tests use it, since a subprocess
@@ -14,9 +15,11 @@ of the environment.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -58,10 +61,79 @@ def shared() -> Path:
 # -- database --------------------------------------------------------------------------------------
 
 
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def copy_database(template: Path, directory: Path, name: str = "t.db") -> str:
+    """A copy of the SQLite database ``template`` in ``directory``; its URL.
+
+    Seeding a database costs a fifth of a second, building a fleet far more: a test that starts
+    from a known database gets a copy of a template built once. SQLite's backup API copies what
+    is committed, also what still sits in the template's write-ahead log (a command run in this
+    process leaves its engine, and so the log, open).
+    """
+    path = directory / name
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    return sqlite_url(path)
+
+
+def replace_database(template: Path, db_url: str) -> str:
+    """A copy of ``template`` in place of the SQLite file of ``db_url`` (say, the database the
+    ``cli`` fixture is bound to); returns ``db_url``."""
+    path = Path(db_url.removeprefix("sqlite:///"))
+    return copy_database(template, path.parent, path.name)
+
+
+def build_template(tmp_path_factory: pytest.TempPathFactory, name: str, fill: Callable[..., object] | None = None) -> Path:
+    """A database file bootstrapped by the product (as any first command leaves it), then
+    ``fill(engine)``; engine disposed. For session- or module-scoped template fixtures."""
+    from tracker.services.bootstrap import open_database
+
+    path = tmp_path_factory.mktemp(name) / "template.db"
+    engine = open_database(sqlite_url(path))
+    try:
+        if fill is not None:
+            fill(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def bootstrapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file as the first command leaves it (schema, built-in constellation rules,
+    bundled calendar and watchlist): built once per session, copied by :func:`db_url`."""
+    return build_template(tmp_path_factory, "bootstrapped")
+
+
+def import_active_catalogue(engine) -> None:
+    from tracker.services import orbits
+
+    report = orbits.import_elements(engine, [shared_path("data", "celestrak", "gp-2026-08-18", "active.csv")])
+    assert (report.counts.new_satellites, report.partial) == (16344, False)
+
+
+@pytest.fixture(scope="session")
+def active_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding CelesTrak's whole active catalogue of 2026-08-18 (16,344 objects,
+    seconds to import): imported once per session, for tests to copy."""
+    return build_template(tmp_path_factory, "catalogue", import_active_catalogue)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A SQLAlchemy URL for a database file that does not exist yet: ``sqlite:///<tmp>/t.db``."""
-    return f"sqlite:///{tmp_path / 't.db'}"
+def db_url(tmp_path: Path, bootstrapped: Path) -> str:
+    """A SQLAlchemy URL of this test's own database, ``sqlite:///<tmp>/t.db``: a copy of
+    :func:`bootstrapped`, so opening it finds the bundled data seeded and costs one lookup."""
+    return copy_database(bootstrapped, tmp_path)
+
+
+@pytest.fixture
+def unopened_db_url(tmp_path: Path) -> str:
+    """A SQLAlchemy URL for a database file that does not exist yet: ``sqlite:///<tmp>/new.db``
+    (for tests of what the first command does to a new or an old file)."""
+    return sqlite_url(tmp_path / "new.db")
 
 
 # -- the tracker command ---------------------------------------------------------------------------
@@ -138,6 +210,21 @@ def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 # -- network ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The price vendors' politeness waits (spacing, retry backoff) are for real servers: a local
+    server does not need them, and the suite should not sleep through them. (The waits
+    themselves are tested in test_market_clients with a fake clock.)"""
+    from markets.eastmoney import EastmoneyClient
+    from markets.fetch import PoliteClient
+    from markets.yahoo import YahooClient
+
+    defaults = PoliteClient.__init__.__kwdefaults__
+    monkeypatch.setattr(PoliteClient.__init__, "__kwdefaults__", {**defaults, "backoff": 0.0})
+    for client in (YahooClient, EastmoneyClient):
+        monkeypatch.setattr(client, "MIN_INTERVAL", 0.0)
 
 
 @pytest.fixture

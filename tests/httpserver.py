@@ -35,6 +35,9 @@ from urllib.parse import parse_qsl, urlsplit
 #: Seconds a connection may sit idle before the server drops it, so a leaked client can never
 #: keep a handler thread (and hence :meth:`LocalServer.stop`) waiting forever.
 IDLE_TIMEOUT = 5.0
+#: How often the serving loop looks for a shutdown request: :meth:`LocalServer.stop` waits up to
+#: this long, once per test that uses a server.
+POLL_INTERVAL = 0.01
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ class LocalServer:
         self._stopping.clear()
         self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
         )
         self._thread.start()
         return self

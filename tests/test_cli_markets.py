@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import run_tracker, shared_path
+from tests.conftest import copy_database, run_in_process, run_tracker, shared_path
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 5
 
@@ -24,18 +24,34 @@ def closes(path: Path, symbol: str) -> dict[str, float]:
         return {r["date"]: float(r["close"]) for r in csv.DictReader(handle) if r["symbol"] == symbol}
 
 
+PRICES = ("data", "prices", "daily-bars-2025-11-to-2026-04.csv")
+
+
 @pytest.fixture(scope="module")
-def priced(tmp_path_factory):
-    """A database holding the bundled calendar and watchlist plus the real daily bars."""
-    prices = shared_path("data", "prices", "daily-bars-2025-11-to-2026-04.csv")
-    url = f"sqlite:///{tmp_path_factory.mktemp('priced') / 't.db'}"
+def priced_template(bootstrapped, tmp_path_factory) -> Path:
+    """A database holding the bundled calendar and watchlist plus the real daily bars, imported
+    once for the module by ``tracker markets import``."""
+    url = copy_database(bootstrapped, tmp_path_factory.mktemp("priced"))
+    done = run_in_process("markets", "import", shared_path(*PRICES), env={"TRACKER_DB": url})
+    assert done.returncode == EXIT_OK, done.stderr
+    return Path(url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def priced(priced_template, tmp_path):
+    """``tracker`` in this process on this test's copy of the priced database, and the bars file."""
+    url = copy_database(priced_template, tmp_path)
 
     def run(*args):
-        return run_tracker(*args, env={"TRACKER_DB": url})
+        return run_in_process(*args, env={"TRACKER_DB": url})
 
-    done = run("markets", "import", prices)
-    assert done.returncode == EXIT_OK, done.stderr
-    return run, prices
+    run.url = url
+    return run, shared_path(*PRICES)
+
+
+def in_a_real_process(run):
+    """The same database as ``run``'s, through ``python -m tracker`` in a subprocess."""
+    return lambda *args: run_tracker(*args, env={"TRACKER_DB": run.url})
 
 
 def link_rows(run, *args) -> list[dict]:
@@ -46,7 +62,7 @@ def link_rows(run, *args) -> list[dict]:
 
 def test_zhuque3_booster_loss_during_the_shanghai_lunch_break(priced):
     run, prices = priced
-    rows = link_rows(run, "--event-filter", "id=2025-12-03-zhuque-3-y1")
+    rows = link_rows(in_a_real_process(run), "--event-filter", "id=2025-12-03-zhuque-3-y1")  # smoke: a real process
     by_symbol = {r["symbol"]: r for r in rows}
     # Zhuque-3's themes (reusable-rockets, commercial-space, defense) reach these watchlist entries.
     assert {"600118.SS", "688523.SS", "512660.SS", "002050.SZ"} <= set(by_symbol)
@@ -155,7 +171,7 @@ def test_reimport_changes_nothing_and_a_contradicting_file_is_reported(priced, t
 def test_broker_export_with_a_wrong_column_is_noticed(priced):
     run, _ = priced
     broker = shared_path("data", "prices", "broker-export", "600118.csv")
-    done = run("markets", "import", broker)
+    done = in_a_real_process(run)("markets", "import", broker)  # smoke: a real process, its stderr in UTF-8
     assert done.returncode == EXIT_OK, done.stderr
     assert "前收盘价" in done.stderr and "imported 0 new bars" in done.stdout  # same bars as the long file
 

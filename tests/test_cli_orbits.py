@@ -10,7 +10,7 @@ import csv
 import io
 import json
 
-from tests.conftest import shared_path
+from tests.conftest import replace_database, shared_path
 
 SATS = ["name", "norad", "cospar", "constellation", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "sunlit", "age_days", "stale"]
 DAWN_DUSK = ["norad", "name", "cospar", "alt_km", "perigee_km", "apogee_km", "inc_deg", "ltan_h", "sunlit_fraction"]
@@ -65,8 +65,8 @@ def test_dawn_dusk_without_the_catalogue_says_how_to_get_it(cli):
     assert "`tracker refresh`" in notice and "`tracker tle import`" in notice
 
 
-def test_dawn_dusk_and_groups_columns(cli):
-    cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/active.csv"))
+def test_dawn_dusk_and_groups_columns(cli, db_url, active_catalogue):
+    replace_database(active_catalogue, db_url)  # as `tracker tle import` of active.csv leaves it
     result = cli("orbits", "dawn-dusk", "--format", "csv")
     assert result.stderr == ""  # the catalogue is held: no notice
     rows = _rows(result)

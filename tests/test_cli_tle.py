@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_path, tracker_command, tracker_env
+from tests.conftest import run_in_process, shared_path, tracker_command, tracker_env
 from tests.httpserver import LocalServer, Reply, Request
 
 GP_PATH = "/NORAD/elements/gp.php"
@@ -481,8 +481,9 @@ OLD_TABLES = (
 
 
 def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
-    cli: Cli, db_url: str, tmp_path: Path
+    unopened_db_url: str, tmp_path: Path
 ) -> None:
+    db_url = unopened_db_url
     path = db_url.removeprefix("sqlite:///")
     with closing(sqlite3.connect(path)) as db, db:
         for statement in OLD_TABLES:
@@ -493,7 +494,7 @@ def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
                    "0.0002, 0.0001, 0, 999, 1, 'U', 0, 'old.tle:1', '2026-08-01 01:00:00')")
     (tmp_path / "digui.tle").write_text(three_le(DIGUI))
 
-    result = cli("tle", "import", str(tmp_path / "digui.tle"))
+    result = run_in_process("tle", "import", str(tmp_path / "digui.tle"), env={"TRACKER_DB": db_url})
 
     assert result.returncode == 0, result.stderr
     assert query(db_url, "SELECT norad, name FROM satellite ORDER BY norad")[0] == (48274, "CSS (TIANHE)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from tests.conftest import run_tracker, shared_path
+from tests.conftest import run_in_process, run_tracker, shared_path
 from tracker.launches import bundled, vehicles
 from tracker.launches.store import changes, load, mark_user, window_problem, write
 from tracker.services.bootstrap import open_database as connect
@@ -35,8 +36,8 @@ def listed(cli, *args: str) -> list[dict]:
 # -- bundled calendar ----------------------------------------------------------------------------
 
 
-def test_fresh_database_holds_the_bundled_calendar(cli) -> None:
-    rows = {r["id"]: r for r in listed(cli)}
+def test_fresh_database_holds_the_bundled_calendar(unopened_db_url) -> None:
+    rows = {r["id"]: r for r in listed(functools.partial(run_in_process, env={"TRACKER_DB": unopened_db_url}))}
     assert len(rows) == 53
     for launch_id in (ZHUQUE3, LM12A):
         assert rows[launch_id]["orbit_outcome"] == "success"
@@ -438,7 +439,8 @@ def test_guowang_membership_by_launch_designator(cli, tmp_path: Path) -> None:
 # -- smoke: a real process -------------------------------------------------------------------------
 
 
-def test_launches_commands_in_a_real_process(db_url) -> None:
+def test_launches_commands_in_a_real_process(unopened_db_url) -> None:
+    db_url = unopened_db_url  # the real process creates and seeds it
     listed_ = run_tracker("launches", "list", "--vehicle", "ZQ-3", "--format", "csv", env={"TRACKER_DB": db_url})
     assert listed_.returncode == 0, listed_.stderr
     assert listed_.stdout.splitlines()[0] == ",".join(("id", "vehicle", "variant", "serial", "provider", "site", "mission",

@@ -6,7 +6,6 @@ The command-line rendering of the same use cases is tested in ``test_launches.py
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import copy_database
 from tracker.errors import BadInput, NotFound, Refused, UsageError
 from tracker.launches.store import changes, load
 from tracker.services import launches
@@ -26,27 +26,17 @@ TIANLONG3 = "2026-04-03-tianlong-3-y1"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database holding the bundled calendar, bootstrapped once for this module."""
-    path = tmp_path_factory.mktemp("template") / "calendar.db"
-    open_database(f"sqlite:///{path}").dispose()
-    return path
-
-
-@pytest.fixture(scope="module")
-def calendar(template: Path):
+def calendar(bootstrapped: Path, tmp_path_factory: pytest.TempPathFactory):
     """The bundled calendar, for tests that only read (never write through it)."""
-    engine = open_database(f"sqlite:///{template}")
+    engine = open_database(copy_database(bootstrapped, tmp_path_factory.mktemp("calendar")))
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def engine(template: Path, tmp_path: Path):
+def engine(db_url: str):
     """A fresh copy of the bundled calendar for a test that writes."""
-    path = tmp_path / "t.db"
-    shutil.copy(template, path)
-    engine = open_database(f"sqlite:///{path}")
+    engine = open_database(db_url)
     yield engine
     engine.dispose()
 

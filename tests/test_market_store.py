@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 from markets.symbols import UnknownSymbol
-from tracker.services.bootstrap import open_database as connect
 from tracker.markets import bars, registry
+from tracker.services.bootstrap import open_database as connect
 
 
 @pytest.fixture
@@ -37,7 +37,8 @@ def synthetic_bars(security: str, days: list[date], closes: list[float], volume:
     )
 
 
-def test_fresh_database_holds_the_bundled_watchlist_and_rules(engine):
+def test_fresh_database_holds_the_bundled_watchlist_and_rules(unopened_db_url):
+    engine = connect(unopened_db_url)
     with engine.connect() as conn:
         secs = registry.securities(conn)
         rules = registry.rules(conn)
@@ -150,8 +151,8 @@ def test_a_failed_transaction_leaves_the_bars_as_they_were(engine):
 
 
 def test_real_bars_survive_the_store_exactly(engine):
-    from tests.conftest import shared_path
     from markets.files import parse_file
+    from tests.conftest import shared_path
 
     parsed = parse_file(shared_path("data", "prices", "daily-bars-2025-11-to-2026-04.csv"))
     with engine.begin() as conn:

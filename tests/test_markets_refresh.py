@@ -17,6 +17,8 @@ from tests.httpserver import LocalServer, Reply, Request
 KLINE = "/api/qt/stock/kline/get"
 EXIT_OK, EXIT_USAGE, EXIT_NETWORK = 0, 2, 3
 
+pytestmark = pytest.mark.usefixtures("no_waiting")
+
 
 def weekdays(start: date, end: date) -> list[date]:
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
@@ -95,7 +97,8 @@ def test_blocking_answer_stops_the_run_and_keeps_what_was_stored(cli, http_serve
 
 
 def test_an_error_for_one_security_does_not_stop_the_others(cli, http_server, vendors):
-    http_server.route("GET", "/v8/finance/chart/0941.HK", Reply(404, '{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found"}}}'))
+    not_found = '{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found"}}}'
+    http_server.route("GET", "/v8/finance/chart/0941.HK", Reply(404, not_found))
     done = cli("markets", "refresh", "--symbols", "0941.HK,600118.SS", env=vendors)
     assert done.returncode == EXIT_NETWORK
     assert "XHKG:0941" in done.stderr and held(cli, "600118.SS")

@@ -1,9 +1,9 @@
 """The orbit use cases (tracker.services.orbits) called directly, as a notebook or the UI would.
 
 Real CelesTrak snapshots from ../shared (skipped when absent). The full active catalogue is
-imported once for the module (``catalogue``, read-only for the tests); tests that write get a
-small database of their own (``small``: the stations and NAME=HULIANWANG groups, about 200
-objects, as a default refresh without the catalogue would leave).
+imported once for the session (``catalogue``, read-only for the tests); tests that write get a
+small database of their own (``small``: a copy of the stations and NAME=HULIANWANG groups, about
+200 objects, as a default refresh without the catalogue would leave).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import shared_path
+from tests.conftest import build_template, copy_database, shared_path
 from tracker.catalog import UnknownConstellation
 from tracker.catalog import satellites as held_satellites
 from tracker.errors import BadInput, ExitCode, NotFound, TrackerError, UsageError
@@ -32,21 +32,27 @@ ACTIVE_URL = "https://celestrak.org/NORAD/elements/gp.php?FORMAT=csv&GROUP=activ
 
 
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory):
-    """A database holding CelesTrak's whole active catalogue (16,344 objects), imported once."""
-    active = shared_path(*GP, "active.csv")
-    engine = open_database(f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 't.db'}")
-    report = orbits.import_elements(engine, [active])
-    assert (report.counts.new_satellites, report.partial) == (16344, False)
+def catalogue(active_catalogue, tmp_path_factory):
+    """A database holding CelesTrak's whole active catalogue (16,344 objects): this module's copy
+    of the session's template."""
+    engine = open_database(copy_database(active_catalogue, tmp_path_factory.mktemp("catalogue")))
     yield engine
     engine.dispose()
 
 
-@pytest.fixture
-def small(tmp_path):
-    """A database of its own holding the stations and NAME=HULIANWANG groups only."""
-    engine = open_database(f"sqlite:///{tmp_path / 't.db'}")
+def import_small(engine) -> None:
     orbits.import_elements(engine, [shared_path(*GP, "stations.csv"), shared_path(*GP, "hulianwang.csv")])
+
+
+@pytest.fixture(scope="module")
+def small_template(tmp_path_factory):
+    return build_template(tmp_path_factory, "small", import_small)
+
+
+@pytest.fixture
+def small(small_template, tmp_path):
+    """A database of its own holding the stations and NAME=HULIANWANG groups only."""
+    engine = open_database(copy_database(small_template, tmp_path))
     yield engine
     engine.dispose()
 
@@ -89,8 +95,8 @@ def test_satellites_errors(small):
         orbits.satellites(small, at="yesterday")
 
 
-def test_satellites_on_an_empty_database(tmp_path):
-    engine = open_database(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_satellites_on_an_empty_database(db_url):
+    engine = open_database(db_url)
     try:
         frame = orbits.satellites(engine, at=AT)
         assert frame.is_empty() and frame.columns == SATS
@@ -165,8 +171,8 @@ def test_groups_errors(small):
         orbits.groups(small, straggler_km=-1)
 
 
-def test_groups_and_history_over_weeks(tmp_path):
-    engine = open_database(f"sqlite:///{tmp_path / 't.db'}")
+def test_groups_and_history_over_weeks(db_url):
+    engine = open_database(db_url)
     try:
         weeks = [shared_path("data", "celestrak", "history", "hulianwang"), shared_path(*GP, "hulianwang.csv")]
         report = orbits.import_elements(engine, weeks)
@@ -233,8 +239,8 @@ def _counts(engine) -> tuple[int, int]:
         return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in ("satellite", "element_set"))
 
 
-def test_import_directories_files_and_again(tmp_path):
-    engine = open_database(f"sqlite:///{tmp_path / 't.db'}")
+def test_import_directories_files_and_again(db_url):
+    engine = open_database(db_url)
     try:
         history = shared_path("data", "celestrak", "history")
         first = orbits.import_elements(engine, [history, str(shared_path(*GP, "qianfan.csv"))], constellation="Mine")

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from tests.conftest import shared_path, tracker_env
+from tests.conftest import copy_database, shared_path, tracker_env
 from tests.httpserver import LocalServer, Reply
 from tests.test_ll2 import LOCATIONS, PATH, locations, page
 from tests.test_markets_refresh import KLINE, chart_reply, kline_reply
@@ -26,18 +26,7 @@ from tracker.settings import Settings
 OFFLINE = "http://127.0.0.1:9"  # the discard port: connections are refused
 
 
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch) -> None:
-    """The vendors' politeness waits (spacing, retry backoff) are for real servers: a local
-    server does not need them, and the suite should not sleep through them."""
-    from markets.eastmoney import EastmoneyClient
-    from markets.fetch import PoliteClient
-    from markets.yahoo import YahooClient
-
-    defaults = PoliteClient.__init__.__kwdefaults__
-    monkeypatch.setattr(PoliteClient.__init__, "__kwdefaults__", {**defaults, "backoff": 0.0})
-    for client in (YahooClient, EastmoneyClient):
-        monkeypatch.setattr(client, "MIN_INTERVAL", 0.0)
+pytestmark = pytest.mark.usefixtures("no_waiting")
 
 
 @pytest.fixture
@@ -91,13 +80,13 @@ def tui_notices(db_url: str, env: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("name", ["up", "offline", "celestrak-500"])
-def test_the_command_and_the_ui_refresh_the_same_way(name, cli, sources, tmp_path) -> None:
+def test_the_command_and_the_ui_refresh_the_same_way(name, cli, sources, bootstrapped, tmp_path) -> None:
     if name == "celestrak-500":
         sources.route("GET", "/broken/NORAD/elements/gp.php", Reply(500, "down [for maintenance] [/]"))
     env = scenario_env(name, sources)
     done = cli("refresh", env=env)
     asked_by_cli = len(sources.requests)
-    notices = tui_notices(f"sqlite:///{tmp_path / 'ui.db'}", env)
+    notices = tui_notices(copy_database(bootstrapped, tmp_path, "ui.db"), env)
 
     assert len(sources.requests) == 2 * asked_by_cli  # the same requests again, none more
     titles = {title for title, _, _ in notices}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
-from tests.conftest import OFFLINE_CELESTRAK
+from tests.conftest import build_template, replace_database
 from tests.httpserver import LocalServer, Reply
 from tle.elements import ElementSet
 
@@ -71,31 +72,41 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def seeded(db_url: str):
-    """A new database holding the synthetic element sets (and the bundled calendar)."""
-    from tracker.services.bootstrap import open_database as connect
+def store_synthetic(engine) -> None:
     from tracker.ingest import store
 
-    engine = connect(db_url)
     store(engine, synthetic_elements())
-    return engine
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """A database file holding the synthetic element sets (and the bundled calendar), built once."""
+    return build_template(tmp_path_factory, "synthetic", store_synthetic)
 
 
 @pytest.fixture
-def engine(db_url):
-    engine = seeded(db_url)
+def engine(synthetic, db_url):
+    """This test's database (``db_url``) holding the synthetic element sets."""
+    from tracker.services.bootstrap import open_database as connect
+
+    engine = connect(replace_database(synthetic, db_url))
     yield engine
     engine.dispose()
 
 
 def make_app(engine, db_url, env=None, **kwargs):
-    """The app on ``engine`` with every source off but those ``env`` sets (as in tracker_env)."""
+    """The app on ``engine`` with every source off but those ``env`` sets (as in tracker_env).
+
+    Animations are off: a pilot's key press waits for every animation to end (a tab underline
+    sliding for 0.3 s, rendered frame by frame), and none of them changes the state it ends in."""
     from tests.conftest import tracker_env
     from tracker.settings import Settings
     from tui.app import TrackerApp
 
     settings = Settings.from_env(tracker_env(db_url, env))
-    return TrackerApp(engine, settings, clock=lambda: FROZEN, zone=SHANGHAI, **kwargs)
+    app = TrackerApp(engine, settings, clock=lambda: FROZEN, zone=SHANGHAI, **kwargs)
+    app.animation_level = "none"
+    return app
 
 
 async def settle(pilot) -> None:
@@ -325,7 +336,7 @@ async def test_market_panel_reads_stored_prices(engine, db_url):
     days = [date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 3), date(2025, 12, 4)]
     closes = {"XSHG:600118": [40.0, 40.0, 44.0, 44.0], "XSHG:000300": [4000.0, 4000.0, 4040.0, 4040.0]}
     frame = pl.DataFrame(
-        [(sec, d, c, c, c, c, 1e6) for sec, cs in closes.items() for d, c in zip(days, cs)],
+        [(sec, d, c, c, c, c, 1e6) for sec, cs in closes.items() for d, c in zip(days, cs, strict=True)],
         schema=bars.SCHEMA, orient="row",
     )
     with engine.begin() as conn:
@@ -478,7 +489,7 @@ async def test_palette_selects_a_satellite_switching_view_when_needed(engine, db
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*query)
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search workers have delivered their hits
         await pilot.press("enter")
         await settle(pilot)
         assert app.view == view
@@ -527,7 +538,9 @@ async def test_refresh_runs_in_a_worker_and_reloads(db_url, http_server: LocalSe
     from tui.widgets.satellite_table import SatelliteTable
 
     newer = [s for s in synthetic_elements() if s.norad < 99011 and s.epoch.day == 18]
-    http_server.route("GET", "/NORAD/elements/gp.php", Reply(200, omm_json(newer), delay=0.3))
+    # The first answer is late, so the refresh is still waiting on it when the next key comes.
+    slow, fast = Reply(200, omm_json(newer), delay=0.3), Reply(200, omm_json(newer))
+    http_server.route("GET", "/NORAD/elements/gp.php", [slow, fast, fast, fast])
     engine = connect(db_url)
     app = make_app(engine, db_url, {"TRACKER_CELESTRAK_URL": http_server.url})
     async with app.run_test(size=(80, 24)) as pilot:
@@ -636,8 +649,10 @@ def test_next_launch_and_freshness(engine):
     t1, t2 = FROZEN - timedelta(hours=3), FROZEN - timedelta(hours=1)
     with engine.begin() as conn:
         conn.execute(FetchStateRow.__table__.insert(), [
-            {"url": "https://celestrak.org/NORAD/elements/gp.php?GROUP=qianfan", "last_success": t1, "last_attempt": t1, "last_status": 200},
-            {"url": "https://celestrak.org/NORAD/elements/gp.php?NAME=HULIANWANG", "last_success": t1, "last_attempt": t2, "last_status": 500},
+            {"url": "https://celestrak.org/NORAD/elements/gp.php?GROUP=qianfan",
+             "last_success": t1, "last_attempt": t1, "last_status": 200},
+            {"url": "https://celestrak.org/NORAD/elements/gp.php?NAME=HULIANWANG",
+             "last_success": t1, "last_attempt": t2, "last_status": 500},
         ])
     fresh = data.freshness(engine)
     assert fresh.newest_epoch == datetime(2026, 8, 18, tzinfo=timezone.utc)

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_tui import GROUP_01, make_app, seeded, settle, synthetic_reaction
+from tests.conftest import build_template, copy_database
+from tests.test_tui import GROUP_01, make_app, settle, store_synthetic, synthetic_reaction
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return build_template(tmp_path_factory, "synthetic", store_synthetic)
 
 
 @pytest.fixture
-def app(db_url):
-    engine = seeded(db_url)
+def app(template, tmp_path):
+    from tracker.services.bootstrap import open_database
+
+    db_url = copy_database(template, tmp_path)
+    engine = open_database(db_url)
     yield make_app(engine, db_url)
     engine.dispose()
 
