@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import add_format, constellation_name, open_db
+from tracker.cli.common import add_format, open_db
 from tracker.errors import ExitCode
 
 
@@ -25,7 +25,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "designator ('2024-240'), --norad a catalog number. Repeat options freely. The names of "
         "the views dawn-dusk, stations and all are taken.",
     )
-    add.add_argument("name", metavar="NAME", type=constellation_name)
+    add.add_argument("name", metavar="NAME")
     add.add_argument("--name", dest="names", action="append", default=[], metavar="GLOB")
     add.add_argument("--launch", dest="launches", action="append", default=[], metavar="YYYY-NNN")
     add.add_argument("--norad", dest="norads", action="append", default=[], type=int, metavar="CATNR")
@@ -44,5 +44,5 @@ def add_rules(args: argparse.Namespace) -> ExitCode:
     from tracker.services.orbits import add_constellation_rules
 
     added = add_constellation_rules(open_db(args), args.name, names=args.names, launches=args.launches, norads=args.norads)
-    print(f"{args.name}: {added} new rule(s)")
+    print(f"{args.name.strip().lower()}: {added} new rule(s)")
     return ExitCode.OK
