@@ -43,9 +43,9 @@ def build(url: str) -> None:
 
     from markets.sessions import session_table
     from tracker.services.bootstrap import open_database as connect
-    from tracker.launches.models import Launch
+    from tracker.launches.models import launch
     from tracker.markets import bars
-    from tracker.markets.models import Security, ThemeRule
+    from tracker.markets.models import security, theme_rule
     from tracker.markets.registry import BENCHMARKS, new_security
 
     rng = np.random.default_rng(20261121)
@@ -58,8 +58,8 @@ def build(url: str) -> None:
             for i in range(n):
                 ident = f"{mic}:Z{i:05d}"
                 records.append(new_security(ident, f"synthetic {mic} {i}", themes=[f"t{rng.integers(1, N_THEMES + 1)}"]))
-        conn.execute(Security.__table__.insert(), records)
-        conn.execute(ThemeRule.__table__.insert(), [{"kind": "vehicle", "value": f"Synthetic-{k}", "theme": f"t{k}", "origin": "user"} for k in range(1, N_THEMES + 1)])
+        conn.execute(security.insert(), records)
+        conn.execute(theme_rule.insert(), [{"kind": "vehicle", "value": f"Synthetic-{k}", "theme": f"t{k}", "origin": "user"} for k in range(1, N_THEMES + 1)])
         for mic, n in counts.items():
             days = session_table(mic, START, END)["session"]
             ids = [f"{mic}:Z{i:05d}" for i in range(n)] + [BENCHMARKS[mic]]
@@ -79,7 +79,7 @@ def build(url: str) -> None:
         span = (datetime(2025, 12, 1, tzinfo=timezone.utc) - base).total_seconds()
         offsets = rng.uniform(0, span, N_EVENTS)
         conn.execute(
-            Launch.__table__.insert(),
+            launch.insert(),
             [
                 {
                     "id": f"synthetic-{i:05d}", "vehicle": f"Synthetic-{rng.integers(1, N_THEMES + 1)}", "variant": "",

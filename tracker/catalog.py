@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from tle.elements import ElementSet, to_satrec, utc
 from tracker.constellations import label, rules_frame
-from tracker.db import ElementSetRow, Satellite, batches
+from tracker.db import batches, element_set, satellite
 from tracker.errors import NotFound
 
 ELEMENT_COLUMNS = [
@@ -50,7 +50,7 @@ def _frame(engine: Engine, query) -> pl.DataFrame:
 def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
     """One row per satellite: identity, constellation label, first_seen (oldest epoch held) and
     its newest element set (whose epoch is when it was last seen)."""
-    e, s = ElementSetRow.__table__, Satellite.__table__
+    e, s = element_set, satellite
     newest = (
         select(e.c.norad, func.min(e.c.epoch).label("first_seen"), func.max(e.c.epoch).label("epoch"))
         .group_by(e.c.norad)
@@ -68,7 +68,7 @@ def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
 def satellites(engine: Engine, launch: str | None = None) -> pl.DataFrame:
     """Every satellite held, or those of one launch designator: ``norad, name, cospar, launch``
     (what constellation rules match)."""
-    s = Satellite.__table__
+    s = satellite
     query = select(s.c.norad, s.c.name, s.c.cospar, s.c.launch).order_by(s.c.norad)
     return _frame(engine, query if launch is None else query.where(s.c.launch == launch))
 
@@ -77,7 +77,7 @@ def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
     """Every element set held (optionally for some satellites), by satellite, oldest first.
 
     Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
-    e, s = ElementSetRow.__table__, Satellite.__table__
+    e, s = element_set, satellite
     query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
         s, s.c.norad == e.c.norad
     ).order_by(e.c.norad, e.c.epoch)

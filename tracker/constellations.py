@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from tracker.db import ConstellationRule, batches
+from tracker.db import batches, constellation_rule
 
 BUILTIN_RULES: dict[str, list[tuple[str, str]]] = {
     "guowang": [("name", "HULIANWANG*"), ("name", "GUOWANG*")],
@@ -37,7 +37,7 @@ def seed_builtin_rules(engine: Engine) -> None:
     with engine.begin() as conn:
         have = {
             (r.constellation, r.kind, r.value)
-            for r in conn.execute(select(ConstellationRule).where(ConstellationRule.origin == "builtin"))
+            for r in conn.execute(select(constellation_rule).where(constellation_rule.c.origin == "builtin"))
         }
         rows = [
             {"constellation": name, "kind": kind, "value": value, "origin": "builtin"}
@@ -46,7 +46,7 @@ def seed_builtin_rules(engine: Engine) -> None:
             if (name, kind, value) not in have
         ]
         if rows:
-            conn.execute(ConstellationRule.__table__.insert(), rows)
+            conn.execute(constellation_rule.insert(), rows)
 
 
 def add_rules(conn, constellation: str, kind: str, values: list[str], origin: str = "user") -> int:
@@ -56,17 +56,12 @@ def add_rules(conn, constellation: str, kind: str, values: list[str], origin: st
     name = constellation.strip().lower()
     if not name:
         raise ValueError("constellation name must not be empty")
-    have = set(
-        conn.execute(
-            select(ConstellationRule.value).where(
-                ConstellationRule.constellation == name, ConstellationRule.kind == kind
-            )
-        ).scalars()
-    )
+    table = constellation_rule
+    have = set(conn.execute(select(table.c.value).where(table.c.constellation == name, table.c.kind == kind)).scalars())
     new = sorted({str(v) for v in values} - have)
     if new:
         conn.execute(
-            ConstellationRule.__table__.insert(),
+            table.insert(),
             [{"constellation": name, "kind": kind, "value": v, "origin": origin} for v in new],
         )
     return len(new)
@@ -76,7 +71,7 @@ def replace_rules(conn, constellation: str, kind: str, values: list[str], origin
     """Make the rules of ``origin`` for (constellation, kind) exactly ``values``, inside the
     caller's transaction; a value another origin already holds keeps its rule. Returns whether
     the rules changed."""
-    table = ConstellationRule.__table__
+    table = constellation_rule
     same = (table.c.constellation == constellation) & (table.c.kind == kind)
     held = dict(conn.execute(select(table.c.value, table.c.origin).where(same)).all())
     wanted = set(values)
@@ -95,9 +90,7 @@ def replace_rules(conn, constellation: str, kind: str, values: list[str], origin
 def rules_frame(engine: Engine) -> pl.DataFrame:
     """All rules as a frame with columns constellation, kind, value."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(ConstellationRule.constellation, ConstellationRule.kind, ConstellationRule.value)
-        ).all()
+        rows = conn.execute(select(constellation_rule.c.constellation, constellation_rule.c.kind, constellation_rule.c.value)).all()
     return pl.DataFrame(
         rows, schema={"constellation": pl.String, "kind": pl.String, "value": pl.String}, orient="row"
     )

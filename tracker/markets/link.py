@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from markets import returns, sessions
 from tracker.constellations import glob_regex
-from tracker.launches.models import Launch
+from tracker.launches.models import launch as launch_table
 from tracker.launches.vocab import FLOWN
 from tracker.markets import bars, registry
 
@@ -67,12 +67,12 @@ class LinkParams:
 
 def events(conn, params: LinkParams) -> pl.DataFrame:
     """Flown launches as events: id, fields, the time the event is placed at and its precision."""
+    t = launch_table.c
     rows = conn.execute(
         select(
-            Launch.id, Launch.vehicle, Launch.variant, Launch.serial, Launch.provider, Launch.mission,
-            Launch.constellation, Launch.orbit_outcome, Launch.booster_recovery, Launch.net_utc,
-            Launch.net_precision, Launch.announced_utc,
-        ).where(Launch.status.in_(FLOWN))
+            t.id, t.vehicle, t.variant, t.serial, t.provider, t.mission, t.constellation, t.orbit_outcome,
+            t.booster_recovery, t.net_utc, t.net_precision, t.announced_utc,
+        ).where(t.status.in_(FLOWN))
     ).all()
     schema = {
         "event_id": pl.Utf8, "family": pl.Utf8, "variant": pl.Utf8, "serial": pl.Utf8, "provider": pl.Utf8,

@@ -93,19 +93,18 @@ def catalogue_held(engine: Engine) -> bool:
     ``fetch_state`` row of the ``GROUP=active`` URL, at any base URL, with a last success) or
     imported (more than :data:`CATALOGUE_MIN_SATELLITES` satellites held)."""
     from sqlalchemy import func, select
-    from sqlmodel import col
 
     from tle.celestrak import gp_url
-    from tracker.db import FetchStateRow, Satellite
+    from tracker.db import fetch_state, satellite
     from tracker.refresh import CATALOGUE
 
     base = "https://celestrak.invalid"
     query = gp_url(base, CATALOGUE).removeprefix(base)  # /NORAD/elements/gp.php?FORMAT=csv&GROUP=active
-    url, last_success = col(FetchStateRow.url), col(FetchStateRow.last_success)
+    url, last_success = fetch_state.c.url, fetch_state.c.last_success
     with engine.connect() as conn:
         if conn.execute(select(url).where(url.endswith(query, autoescape=True), last_success.is_not(None)).limit(1)).first():
             return True
-        held = conn.execute(select(func.count()).select_from(Satellite)).scalar_one()
+        held = conn.execute(select(func.count()).select_from(satellite)).scalar_one()
     return held > CATALOGUE_MIN_SATELLITES
 
 
