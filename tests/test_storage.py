@@ -98,3 +98,34 @@ def test_naive_times_are_refused_and_other_zones_stored_as_utc(db_url):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT last_attempt FROM fetch_state").scalar() == "2026-08-19 08:00:00.000000"
         assert conn.execute(select(fetch_state.c.last_attempt)).scalar() == datetime(2026, 8, 19, 8, tzinfo=timezone.utc)
+
+
+#: Names that catch a SQL pre-filter out: case, letters outside ASCII (whose upper case SQLite
+#: does not know, one of them two letters long), LIKE's own wildcards, a newline, no name at all.
+TRICKY_NAMES = [
+    "HULIANWANG DIGUI-01", "hulianwang digui-02", "GUOWANG-X", "ÄRA-1", "äRA-2", "ﬁre-3", "FIRE-4", "straße",
+    "STRASSE", "A_B%C", "AXB%C", "A_BXC", "X\nY", "XZY", None, "100% ISS", "QIANFAN-7",
+]
+TRICKY_GLOBS = ["HULIANWANG*", "ära*", "FI*", "strasse", "A_B%*", "X?Y", "*ISS", "qianfan-?"]
+
+
+@pytest.mark.parametrize("globs", [[g] for g in TRICKY_GLOBS] + [TRICKY_GLOBS, ["*"], []])
+def test_rules_read_the_satellites_they_match_and_maybe_more(db_url, globs):
+    """:func:`tracker.constellations.candidates` narrows what is read, never what matches."""
+    import polars as pl
+
+    from tracker.catalog import _frame
+    from tracker.constellations import candidates, membership
+    from tracker.db import satellite
+
+    engine = open_database(db_url)
+    with engine.begin() as conn:
+        conn.execute(satellite.insert(), [{"norad": i, "name": n, "launch": f"2026-{i:03d}"} for i, n in enumerate(TRICKY_NAMES, 1)])
+    rules = pl.DataFrame(
+        {"constellation": "c", "kind": ["name"] * len(globs) + ["launch", "norad"], "value": [*globs, "2026-001", "3"]}
+    )
+    query = select(satellite.c.norad, satellite.c.name, satellite.c.cospar, satellite.c.launch)
+    everything = _frame(engine, query)
+    read = _frame(engine, query.where(candidates(rules, "sqlite")))
+    assert membership(read, rules).equals(membership(everything, rules))
+    assert read.height < everything.height or globs in (TRICKY_GLOBS, ["*"])

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, LargeBinary, cast, false, func, or_, select
 from sqlalchemy.engine import Engine
 
-from tracker.db import batches, constellation_rule
+from tracker.db import IN_BATCH, batches, constellation_rule, satellite
 
 BUILTIN_RULES: dict[str, list[tuple[str, str]]] = {
     "guowang": [("name", "HULIANWANG*"), ("name", "GUOWANG*")],
@@ -120,6 +120,37 @@ def membership(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     if not pairs:
         return pl.DataFrame(schema={"norad": pl.Int64, "constellation": pl.String})
     return pl.concat(pairs).unique().sort("norad", "constellation")
+
+
+def candidates(rules: pl.DataFrame, dialect: str) -> ColumnElement[bool] | None:
+    """A condition on ``satellite`` rows that every satellite :func:`membership` would match to
+    ``rules`` meets (others may too), for reading fewer rows before matching exactly; None when
+    there is none (too many values to bind, or name globs on a database other than SQLite).
+
+    A name glob becomes SQLite's ``LIKE``, which ignores the case of ASCII letters only, so names
+    with any other character are all kept (polars upper-cases them as Unicode says)."""
+    conditions: list[ColumnElement[bool]] = []
+    for (kind,), group in rules.group_by(["kind"]):
+        values = group["value"].unique().sort().to_list()
+        if len(values) > IN_BATCH:
+            return None
+        if kind == "name":
+            if dialect != "sqlite":
+                return None
+            name = func.coalesce(satellite.c.name, "")
+            conditions += [name.like(_like(v.upper()), escape="\\") for v in values]
+            conditions.append(func.length(name) != func.length(cast(name, LargeBinary)))  # not ASCII
+        elif kind == "launch":
+            conditions.append(satellite.c.launch.in_(values))
+        else:
+            conditions.append(satellite.c.norad.in_([int(v) for v in values]))
+    return or_(*conditions) if conditions else false()
+
+
+def _like(glob: str) -> str:
+    """A shell-style glob (``*``, ``?``) as a LIKE pattern escaped with a backslash."""
+    escaped = glob.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
 
 
 def glob_regex(glob: str) -> str:

@@ -225,6 +225,7 @@ def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.Dat
     t0 = rows["t0"].drop_nulls()
     if t0.is_empty():
         return rows, pl.DataFrame(schema={"symbol": pl.Utf8, "date": pl.Date, "close": pl.Float64})
-    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - timedelta(days=days), t0.max() + timedelta(days=days), fields=("close",))
+    span = timedelta(days=days)
+    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - span, t0.max() + span, fields=("close",))
     symbols = rows.select("security", "symbol").unique()
     return rows, held.join(symbols, on="security").select("symbol", "date", "close").sort("symbol", "date")
