@@ -36,3 +36,13 @@ def test_only_commands_outside_the_core_scan_the_installed_distributions(monkeyp
     monkeypatch.setattr(tracker.cli, "extension_commands", lambda: scanned.append(True) or [])
     build_parser(argv)
     assert bool(scanned) == scans
+
+
+def _commands(parser) -> list[str]:
+    return list(next(a for a in parser._actions if a.dest == "command").choices)
+
+
+def test_a_core_command_builds_its_own_options_only():
+    assert _commands(build_parser()) == [*tracker.cli.CORE, "tui"]
+    for word in tracker.cli.CORE:
+        assert _commands(build_parser(["--db", "sqlite://", word, "--help"])) == [word]

@@ -18,20 +18,21 @@ Exit codes (stable, for cron jobs and scripts):
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 
-from tracker.cli import constellations, launches, link, markets, orbits, refresh, sats, tle
 from tracker.errors import TrackerError
 
 #: Entry-point group of commands that live outside the core (the terminal UI registers ``tui``
 #: there, so the core never imports it); each entry point is a ``register(commands, common)``.
 COMMANDS_GROUP = "tracker.commands"
 
-#: The core's command modules, in the order ``tracker --help`` lists them.
-CORE = (tle, sats, orbits, constellations, launches, markets, link, refresh)
+#: The core's commands, in the order ``tracker --help`` lists them; ``tracker.cli.NAME`` registers
+#: command NAME (its module is imported only when the command is built).
+CORE = ("tle", "sats", "orbits", "constellations", "launches", "markets", "link", "refresh")
 
 _EPILOG = """\
 exit codes: 0 ok (also: nothing to do), 1 error (nothing written), 2 usage,
@@ -47,10 +48,10 @@ TRACKER_EASTMONEY_URL (a base URL, or off)
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command tree; ``--db`` is accepted before or after the subcommand.
 
-    Given the arguments ``argv`` of a core command, the tree holds the core commands only: the
-    installed distributions are scanned for :data:`COMMANDS_GROUP` (which costs as much as a
-    small command) only for other commands, for the top-level help and usage errors, or with no
-    ``argv``.
+    Given the arguments ``argv`` of a core command, the tree holds that command only: the other
+    commands' options are not built, and the installed distributions are not scanned for
+    :data:`COMMANDS_GROUP` (which costs as much as a small command). Every command is there for
+    any other ``argv`` (another command, the top-level help, a usage error) and with none.
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL", help="SQLAlchemy database URL (env TRACKER_DB)")
@@ -62,11 +63,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         parents=[common],
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in CORE:
-        module.register(commands, common)
-    if argv is None or _command_word(argv) not in commands.choices:
-        for register in extension_commands():
-            register(commands, common)
+    word = None if argv is None else _command_word(argv)
+    for name in [word] if word in CORE else CORE:
+        importlib.import_module(f"tracker.cli.{name}").register(commands, common)
+    if word in CORE:
+        return parser
+    for register in extension_commands():
+        register(commands, common)
     return parser
 
 
@@ -76,7 +79,6 @@ def extension_commands() -> list[Callable[..., None]]:
     and ``*.egg-info`` directories on ``sys.path``, the first distribution of a name winning)
     but without importing :mod:`importlib.metadata`, which costs more than the rest of
     ``tracker --help``. Distributions inside zip files on ``sys.path`` are not searched."""
-    import importlib
     import re
 
     seen: set[str] = set()
