@@ -24,6 +24,7 @@ def test_entry_points_text_is_read_as_importlib_metadata_reads_it():
 @pytest.mark.parametrize(("argv", "scans"), [
     (["sats", "--format", "csv"], False),
     (["--db", "sqlite://", "launches", "list"], False),
+    (["--d", "sats", "launches", "list"], False),
     (["orbits", "--help"], False),
     (["tui"], True),
     (["--help"], True),

@@ -126,10 +126,10 @@ def _group_entries(text: str, group: str) -> list[str]:
 
 def _command_word(argv: Sequence[str]) -> str | None:
     """The subcommand named in ``argv`` (its first word that is neither an option nor the value
-    of ``--db``), or None."""
+    of ``--db``, which argparse also takes as ``--d``), or None."""
     words = iter(argv)
     for word in words:
-        if word == "--db":
+        if word in ("--d", "--db"):
             next(words, None)
         elif word == "--":
             return None
