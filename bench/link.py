@@ -42,11 +42,11 @@ def build(url: str) -> None:
     import polars as pl
 
     from markets.sessions import session_table
-    from tracker.services.bootstrap import open_database as connect
-    from tracker.launches.models import Launch
+    from tracker.launches.models import launch
     from tracker.markets import bars
-    from tracker.markets.models import Security, ThemeRule
+    from tracker.markets.models import security, theme_rule
     from tracker.markets.registry import BENCHMARKS, new_security
+    from tracker.services.bootstrap import open_database as connect
 
     rng = np.random.default_rng(20261121)
     engine = connect(url)
@@ -58,8 +58,9 @@ def build(url: str) -> None:
             for i in range(n):
                 ident = f"{mic}:Z{i:05d}"
                 records.append(new_security(ident, f"synthetic {mic} {i}", themes=[f"t{rng.integers(1, N_THEMES + 1)}"]))
-        conn.execute(Security.__table__.insert(), records)
-        conn.execute(ThemeRule.__table__.insert(), [{"kind": "vehicle", "value": f"Synthetic-{k}", "theme": f"t{k}", "origin": "user"} for k in range(1, N_THEMES + 1)])
+        conn.execute(security.insert(), records)
+        themes = [{"kind": "vehicle", "value": f"Synthetic-{k}", "theme": f"t{k}", "origin": "user"} for k in range(1, N_THEMES + 1)]
+        conn.execute(theme_rule.insert(), themes)
         for mic, n in counts.items():
             days = session_table(mic, START, END)["session"]
             ids = [f"{mic}:Z{i:05d}" for i in range(n)] + [BENCHMARKS[mic]]
@@ -79,7 +80,7 @@ def build(url: str) -> None:
         span = (datetime(2025, 12, 1, tzinfo=timezone.utc) - base).total_seconds()
         offsets = rng.uniform(0, span, N_EVENTS)
         conn.execute(
-            Launch.__table__.insert(),
+            launch.insert(),
             [
                 {
                     "id": f"synthetic-{i:05d}", "vehicle": f"Synthetic-{rng.integers(1, N_THEMES + 1)}", "variant": "",
@@ -100,8 +101,8 @@ def measure(url: str) -> None:
     the same plus importing the libraries (polars, SQLAlchemy, the tracker), which a fresh
     ``tracker link`` process also pays. The last line is JSON for :func:`main`'s summary."""
     started = time.perf_counter()
-    from tracker.services.bootstrap import open_database as connect
     from tracker.markets.link import LinkParams, link
+    from tracker.services.bootstrap import open_database as connect
 
     imported = time.perf_counter()
     engine = connect(url)

@@ -58,10 +58,10 @@ def test_fresh_database_holds_the_bundled_watchlist_and_rules(unopened_db_url):
 
 
 def test_seeding_again_adds_nothing_and_keeps_edits(engine, db_url):
-    from tracker.markets.models import Security
+    from tracker.markets.models import security
 
     with engine.begin() as conn:
-        conn.execute(Security.__table__.update().where(Security.security == "XSHG:600118").values(name_en="edited"))
+        conn.execute(security.update().where(security.c.security == "XSHG:600118").values(name_en="edited"))
     again = connect(db_url)
     with again.connect() as conn:
         secs = registry.securities(conn)

@@ -119,10 +119,10 @@ def test_dawn_dusk_with_the_catalogue(catalogue):
 
 
 def test_dawn_dusk_knows_when_the_catalogue_is_missing(small):
-    from tracker.db import FetchStateRow
+    from tracker.db import fetch_state
 
     assert orbits.dawn_dusk(small).catalogue_held is False
-    rows = FetchStateRow.__table__
+    rows = fetch_state
     now = datetime(2026, 8, 18, 12, tzinfo=timezone.utc)
     with small.begin() as conn:  # asked once, and failed: still not held
         conn.execute(rows.insert().values(url=ACTIVE_URL, last_attempt=now, last_status=500))
@@ -134,11 +134,11 @@ def test_dawn_dusk_knows_when_the_catalogue_is_missing(small):
 
 
 def test_catalogue_downloaded_from_another_base_url_counts(small):
-    from tracker.db import FetchStateRow
+    from tracker.db import fetch_state
 
     now = datetime(2026, 8, 18, 12, tzinfo=timezone.utc)
     with small.begin() as conn:
-        conn.execute(FetchStateRow.__table__.insert().values(
+        conn.execute(fetch_state.insert().values(
             url="http://127.0.0.1:8080/mirror/NORAD/elements/gp.php?FORMAT=csv&GROUP=active", last_success=now))
     assert orbits.catalogue_held(small) is True
 

@@ -635,7 +635,7 @@ def test_times_keep_precision_and_zone():
 def test_next_launch_and_freshness(engine):
     import polars as pl
 
-    from tracker.db import FetchStateRow
+    from tracker.db import fetch_state
     from tui import data
     from tui.widgets.status_bar import status_text
 
@@ -648,7 +648,7 @@ def test_next_launch_and_freshness(engine):
     assert data.next_launch(calendar, datetime(2027, 1, 1, tzinfo=timezone.utc)) is None
     t1, t2 = FROZEN - timedelta(hours=3), FROZEN - timedelta(hours=1)
     with engine.begin() as conn:
-        conn.execute(FetchStateRow.__table__.insert(), [
+        conn.execute(fetch_state.insert(), [
             {"url": "https://celestrak.org/NORAD/elements/gp.php?GROUP=qianfan",
              "last_success": t1, "last_attempt": t1, "last_status": 200},
             {"url": "https://celestrak.org/NORAD/elements/gp.php?NAME=HULIANWANG",

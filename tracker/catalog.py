@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from tle.elements import ElementSet, to_satrec, utc
-from tracker.constellations import label, rules_frame
-from tracker.db import ElementSetRow, Satellite, batches
+from tracker.constellations import candidates, label, membership, rules_frame
+from tracker.db import batches, element_set, satellite
 from tracker.errors import NotFound
 
 ELEMENT_COLUMNS = [
@@ -47,48 +47,14 @@ def _frame(engine: Engine, query) -> pl.DataFrame:
         return pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row")
 
 
-def latest(engine: Engine, constellation: str | None = None) -> pl.DataFrame:
+def latest(engine: Engine, constellation: str | None = None, *, among: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per satellite: identity, constellation label, first_seen (oldest epoch held) and
-    its newest element set (whose epoch is when it was last seen)."""
-    e, s = ElementSetRow.__table__, Satellite.__table__
-    newest = (
-        select(e.c.norad, func.min(e.c.epoch).label("first_seen"), func.max(e.c.epoch).label("epoch"))
-        .group_by(e.c.norad)
-        .subquery()
-    )
-    query = (
-        select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, newest.c.first_seen, *[e.c[c] for c in ELEMENT_COLUMNS])
-        .join(e, e.c.norad == s.c.norad)
-        .join(newest, (newest.c.norad == e.c.norad) & (newest.c.epoch == e.c.epoch))
-        .order_by(s.c.norad)
-    )
-    return _select_constellation(engine, _frame(engine, query), constellation)
+    its newest element set (whose epoch is when it was last seen).
 
-
-def satellites(engine: Engine, launch: str | None = None) -> pl.DataFrame:
-    """Every satellite held, or those of one launch designator: ``norad, name, cospar, launch``
-    (what constellation rules match)."""
-    s = Satellite.__table__
-    query = select(s.c.norad, s.c.name, s.c.cospar, s.c.launch).order_by(s.c.norad)
-    return _frame(engine, query if launch is None else query.where(s.c.launch == launch))
-
-
-def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
-    """Every element set held (optionally for some satellites), by satellite, oldest first.
-
-    Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
-    e, s = ElementSetRow.__table__, Satellite.__table__
-    query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
-        s, s.c.norad == e.c.norad
-    ).order_by(e.c.norad, e.c.epoch)
-    if norads is None:
-        return _frame(engine, query)
-    wanted = sorted(set(norads))
-    parts = [_frame(engine, query.where(e.c.norad.in_(batch))) for batch in batches(wanted)]
-    return pl.concat(parts) if parts else _frame(engine, query.where(e.c.norad.in_([])))
-
-
-def _select_constellation(engine: Engine, sats: pl.DataFrame, constellation: str | None) -> pl.DataFrame:
+    With ``constellation``, its members only; with ``among`` (rules, as :func:`rules_frame` gives
+    them), only the satellites matching one of them, labelled with every constellation. Either
+    way the rules are matched against the small ``satellite`` table first, and only the element
+    sets of the satellites they select are read (a whole catalogue is 16,000)."""
     rules = rules_frame(engine)
     if constellation is not None:
         wanted = constellation.strip().lower()
@@ -97,11 +63,61 @@ def _select_constellation(engine: Engine, sats: pl.DataFrame, constellation: str
             raise UnknownConstellation(
                 f"unknown constellation {constellation!r}; known: {', '.join(sorted(known)) or 'none'}"
             )
-        rules = rules.filter(pl.col("constellation") == wanted)
+        rules = among = rules.filter(pl.col("constellation") == wanted)
+    norads = None
+    if among is not None:
+        s = satellite
+        query = select(s.c.norad, s.c.name, s.c.cospar, s.c.launch)
+        where = candidates(among, engine.dialect.name)
+        norads = membership(_frame(engine, query if where is None else query.where(where)), among)["norad"].to_list()
+    sats = _newest(engine, norads)
     if sats.is_empty():
         return sats.with_columns(pl.lit(None, pl.String).alias("constellation"))
     labelled = label(sats, rules)
     return labelled.filter(pl.col("constellation").is_not_null()) if constellation else labelled
+
+
+def _newest(engine: Engine, norads: list[int] | None) -> pl.DataFrame:
+    """The newest element set of each satellite (of ``norads``; all when None), by catalog number."""
+    e, s = element_set, satellite
+
+    def query(chosen: list[int] | None):
+        newest = select(e.c.norad, func.min(e.c.epoch).label("first_seen"), func.max(e.c.epoch).label("epoch"))
+        newest = (newest if chosen is None else newest.where(e.c.norad.in_(chosen))).group_by(e.c.norad).subquery()
+        return (
+            select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, newest.c.first_seen, *[e.c[c] for c in ELEMENT_COLUMNS])
+            .join(e, e.c.norad == s.c.norad)
+            .join(newest, (newest.c.norad == e.c.norad) & (newest.c.epoch == e.c.epoch))
+            .order_by(s.c.norad)
+        )
+
+    if norads is None:
+        return _frame(engine, query(None))
+    parts = [_frame(engine, query(batch)) for batch in batches(sorted(set(norads)))]
+    return pl.concat(parts) if parts else _frame(engine, query([]))
+
+
+def satellites(engine: Engine, launch: str | None = None) -> pl.DataFrame:
+    """Every satellite held, or those of one launch designator: ``norad, name, cospar, launch``
+    (what constellation rules match)."""
+    s = satellite
+    query = select(s.c.norad, s.c.name, s.c.cospar, s.c.launch).order_by(s.c.norad)
+    return _frame(engine, query if launch is None else query.where(s.c.launch == launch))
+
+
+def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
+    """Every element set held (optionally for some satellites), by satellite, oldest first.
+
+    Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
+    e, s = element_set, satellite
+    query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
+        s, s.c.norad == e.c.norad
+    ).order_by(e.c.norad, e.c.epoch)
+    if norads is None:
+        return _frame(engine, query)
+    wanted = sorted(set(norads))
+    parts = [_frame(engine, query.where(e.c.norad.in_(batch))) for batch in batches(wanted)]
+    return pl.concat(parts) if parts else _frame(engine, query.where(e.c.norad.in_([])))
 
 
 def element_sets(frame: pl.DataFrame) -> list[ElementSet]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, LargeBinary, cast, false, func, or_, select
 from sqlalchemy.engine import Engine
 
-from tracker.db import ConstellationRule, batches
+from tracker.db import IN_BATCH, batches, constellation_rule, satellite
 
 BUILTIN_RULES: dict[str, list[tuple[str, str]]] = {
     "guowang": [("name", "HULIANWANG*"), ("name", "GUOWANG*")],
@@ -37,7 +37,7 @@ def seed_builtin_rules(engine: Engine) -> None:
     with engine.begin() as conn:
         have = {
             (r.constellation, r.kind, r.value)
-            for r in conn.execute(select(ConstellationRule).where(ConstellationRule.origin == "builtin"))
+            for r in conn.execute(select(constellation_rule).where(constellation_rule.c.origin == "builtin"))
         }
         rows = [
             {"constellation": name, "kind": kind, "value": value, "origin": "builtin"}
@@ -46,7 +46,7 @@ def seed_builtin_rules(engine: Engine) -> None:
             if (name, kind, value) not in have
         ]
         if rows:
-            conn.execute(ConstellationRule.__table__.insert(), rows)
+            conn.execute(constellation_rule.insert(), rows)
 
 
 def add_rules(conn, constellation: str, kind: str, values: list[str], origin: str = "user") -> int:
@@ -56,17 +56,12 @@ def add_rules(conn, constellation: str, kind: str, values: list[str], origin: st
     name = constellation.strip().lower()
     if not name:
         raise ValueError("constellation name must not be empty")
-    have = set(
-        conn.execute(
-            select(ConstellationRule.value).where(
-                ConstellationRule.constellation == name, ConstellationRule.kind == kind
-            )
-        ).scalars()
-    )
+    table = constellation_rule
+    have = set(conn.execute(select(table.c.value).where(table.c.constellation == name, table.c.kind == kind)).scalars())
     new = sorted({str(v) for v in values} - have)
     if new:
         conn.execute(
-            ConstellationRule.__table__.insert(),
+            table.insert(),
             [{"constellation": name, "kind": kind, "value": v, "origin": origin} for v in new],
         )
     return len(new)
@@ -76,7 +71,7 @@ def replace_rules(conn, constellation: str, kind: str, values: list[str], origin
     """Make the rules of ``origin`` for (constellation, kind) exactly ``values``, inside the
     caller's transaction; a value another origin already holds keeps its rule. Returns whether
     the rules changed."""
-    table = ConstellationRule.__table__
+    table = constellation_rule
     same = (table.c.constellation == constellation) & (table.c.kind == kind)
     held = dict(conn.execute(select(table.c.value, table.c.origin).where(same)).all())
     wanted = set(values)
@@ -95,9 +90,7 @@ def replace_rules(conn, constellation: str, kind: str, values: list[str], origin
 def rules_frame(engine: Engine) -> pl.DataFrame:
     """All rules as a frame with columns constellation, kind, value."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(ConstellationRule.constellation, ConstellationRule.kind, ConstellationRule.value)
-        ).all()
+        rows = conn.execute(select(constellation_rule.c.constellation, constellation_rule.c.kind, constellation_rule.c.value)).all()
     return pl.DataFrame(
         rows, schema={"constellation": pl.String, "kind": pl.String, "value": pl.String}, orient="row"
     )
@@ -127,6 +120,37 @@ def membership(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     if not pairs:
         return pl.DataFrame(schema={"norad": pl.Int64, "constellation": pl.String})
     return pl.concat(pairs).unique().sort("norad", "constellation")
+
+
+def candidates(rules: pl.DataFrame, dialect: str) -> ColumnElement[bool] | None:
+    """A condition on ``satellite`` rows that every satellite :func:`membership` would match to
+    ``rules`` meets (others may too), for reading fewer rows before matching exactly; None when
+    there is none (too many values to bind, or name globs on a database other than SQLite).
+
+    A name glob becomes SQLite's ``LIKE``, which ignores the case of ASCII letters only, so names
+    with any other character are all kept (polars upper-cases them as Unicode says)."""
+    conditions: list[ColumnElement[bool]] = []
+    for (kind,), group in rules.group_by(["kind"]):
+        values = group["value"].unique().sort().to_list()
+        if len(values) > IN_BATCH:
+            return None
+        if kind == "name":
+            if dialect != "sqlite":
+                return None
+            name = func.coalesce(satellite.c.name, "")
+            conditions += [name.like(_like(v.upper()), escape="\\") for v in values]
+            conditions.append(func.length(name) != func.length(cast(name, LargeBinary)))  # not ASCII
+        elif kind == "launch":
+            conditions.append(satellite.c.launch.in_(values))
+        else:
+            conditions.append(satellite.c.norad.in_([int(v) for v in values]))
+    return or_(*conditions) if conditions else false()
+
+
+def _like(glob: str) -> str:
+    """A shell-style glob (``*``, ``?``) as a LIKE pattern escaped with a backslash."""
+    escaped = glob.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
 
 
 def glob_regex(glob: str) -> str:

@@ -1,9 +1,9 @@
-"""Storage: the SQLModel tables and the engine they live in.
+"""Storage: the tables (SQLAlchemy Core, on one :data:`metadata`) and the engine they live in.
 
 SQLite (a file in the user data directory) is the embedded default, but nothing here is
 SQLite-specific: any SQLAlchemy URL works (``--db`` or ``TRACKER_DB``). Datetime columns take
-and return aware UTC datetimes (SQLModel's ``UTCDateTime``): a naive time is refused on the way
-in, so no local time can slip into the database.
+and return aware UTC datetimes (:class:`UTCDateTime`): a naive time is refused on the way in, so
+no local time can slip into the database.
 
 Every element set ever seen is kept: one row per (catalog number, epoch). Writers change the
 database inside a single transaction, so a run killed at any moment leaves it as it was before.
@@ -11,78 +11,130 @@ database inside a single transaction, so a run killed at any moment leaves it as
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint, event, inspect
-from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel, create_engine
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    Interval,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+)
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.types import TypeEngine
+
+#: Every table of the application (this module's, :mod:`tracker.launches.models`' and
+#: :mod:`tracker.markets.models`'), on one MetaData.
+metadata = MetaData()
+
+#: Text of any length (VARCHAR); MySQL and MariaDB need a length, so they get 255, as before.
+Varchar = String().with_variant(String(255), "mysql", "mariadb")
 
 
-class Satellite(SQLModel, table=True):
-    """One catalogued object, with the name and COSPAR id of its newest element set.
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out.
 
-    When it was first and last seen is not stored: it is the epoch span of its element sets.
+    A naive value is refused on the way in; values are stored in UTC (SQLite keeps them as
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text, which sorts and compares as time does) and come back
+    with ``tzinfo=UTC``. This is the type the tables were declared with before they were SQLAlchemy
+    Core tables, so every database written since keeps its format.
     """
 
-    norad: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    name: str | None = None
-    cospar: str | None = None  # 2024-240A
-    launch: str | None = Field(default=None, index=True)  # 2024-240
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
+        return Interval() if isinstance(value, timedelta) else self
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: every time stored must be aware (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:  # databases without time zones hold UTC without an offset
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
-class ElementSetRow(SQLModel, table=True):
-    """One element set (SGP4 mean elements) as published; see :class:`tle.elements.ElementSet`."""
+#: One catalogued object, with the name and COSPAR id of its newest element set. When it was
+#: first and last seen is not stored: it is the epoch span of its element sets.
+satellite = Table(
+    "satellite", metadata,
+    Column("norad", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", Varchar),
+    Column("cospar", Varchar),  # 2024-240A
+    Column("launch", Varchar, index=True),  # 2024-240
+)
 
-    __tablename__ = "element_set"
-    __table_args__ = (UniqueConstraint("norad", "epoch"),)
+#: One element set (SGP4 mean elements) as published; see :class:`tle.elements.ElementSet`.
+element_set = Table(
+    "element_set", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("norad", BigInteger, ForeignKey("satellite.norad"), nullable=False),
+    Column("epoch", UTCDateTime, nullable=False),
+    Column("mean_motion", Float, nullable=False),
+    Column("eccentricity", Float, nullable=False),
+    Column("inclination_deg", Float, nullable=False),
+    Column("raan_deg", Float, nullable=False),
+    Column("arg_perigee_deg", Float, nullable=False),
+    Column("mean_anomaly_deg", Float, nullable=False),
+    Column("bstar", Float, nullable=False),
+    Column("mean_motion_dot", Float, nullable=False),
+    Column("mean_motion_ddot", Float, nullable=False),
+    Column("element_set_no", Integer, nullable=False),
+    Column("rev_at_epoch", Integer, nullable=False),
+    Column("classification", Varchar, nullable=False),
+    Column("ephemeris_type", Integer, nullable=False),
+    Column("source", Varchar, nullable=False),  # file:line or URL it was read from
+    UniqueConstraint("norad", "epoch"),
+)
 
-    id: int | None = Field(default=None, primary_key=True)
-    norad: int = Field(sa_column=Column(BigInteger, ForeignKey("satellite.norad"), nullable=False))
-    epoch: datetime
-    mean_motion: float
-    eccentricity: float
-    inclination_deg: float
-    raan_deg: float
-    arg_perigee_deg: float
-    mean_anomaly_deg: float
-    bstar: float
-    mean_motion_dot: float
-    mean_motion_ddot: float
-    element_set_no: int
-    rev_at_epoch: int
-    classification: str
-    ephemeris_type: int
-    source: str  # file:line or URL it was read from
+#: A membership rule: satellites match by name pattern, launch designator or catalog number.
+#: ``kind`` is ``name`` (a glob such as ``HULIANWANG*``, case-insensitive), ``launch``
+#: (``2024-240``) or ``norad``. A constellation is the union of its rules.
+constellation_rule = Table(
+    "constellation_rule", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("constellation", Varchar, nullable=False, index=True),
+    Column("kind", Varchar, nullable=False),
+    Column("value", Varchar, nullable=False),
+    Column("origin", Varchar, nullable=False, default="user"),  # builtin | user | import | calendar
+    UniqueConstraint("constellation", "kind", "value"),
+)
 
+#: What the last requests to one URL returned: the memory behind the politeness rules.
+fetch_state = Table(
+    "fetch_state", metadata,
+    Column("url", Varchar, primary_key=True),
+    Column("last_success", UTCDateTime),
+    Column("last_attempt", UTCDateTime),
+    Column("last_status", Integer),
+    Column("etag", Varchar),
+    Column("last_modified", Varchar),
+)
 
-class ConstellationRule(SQLModel, table=True):
-    """A membership rule: satellites match by name pattern, launch designator or catalog number.
-
-    ``kind`` is ``name`` (a glob such as ``HULIANWANG*``, case-insensitive), ``launch``
-    (``2024-240``) or ``norad``. A constellation is the union of its rules.
-    """
-
-    __tablename__ = "constellation_rule"
-    __table_args__ = (UniqueConstraint("constellation", "kind", "value"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    constellation: str = Field(index=True)
-    kind: str
-    value: str
-    origin: str = "user"  # builtin | user | import | calendar
-
-
-class FetchStateRow(SQLModel, table=True):
-    """What the last requests to one URL returned: the memory behind the politeness rules."""
-
-    __tablename__ = "fetch_state"
-
-    url: str = Field(primary_key=True)
-    last_success: datetime | None = None
-    last_attempt: datetime | None = None
-    last_status: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
+#: Facts about the database itself, by key: the bootstrap token (schema and seed versions).
+meta = Table(
+    "meta", metadata,
+    Column("key", Varchar, primary_key=True),
+    Column("value", Varchar, nullable=False),
+)
 
 
 #: Bound parameters per IN clause: stays under every backend's limit (SQLite's is 32,766).
@@ -95,13 +147,6 @@ def batches(items: list, size: int = IN_BATCH):
         yield items[start : start + size]
 
 
-class Meta(SQLModel, table=True):
-    """Facts about the database itself, by key: the bootstrap token (schema and seed versions)."""
-
-    key: str = Field(primary_key=True)
-    value: str
-
-
 def create(url: str) -> Engine:
     """The engine for ``url``, with SQLite's pragmas; nothing is created or read yet (the
     schema and the seeds are :mod:`tracker.services.bootstrap`'s work)."""
@@ -112,11 +157,9 @@ def create(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Every table (tables that exist are left alone), and earlier versions' leftovers dropped."""
-    import tracker.launches.models  # noqa: F401  (registers the launch tables)
-    import tracker.markets.models  # noqa: F401  (registers the market tables)
-
-    SQLModel.metadata.create_all(engine)
+    """Every table of :data:`metadata` (tables that exist are left alone), and earlier versions'
+    leftovers dropped. The launch and market tables are on it once their modules are imported."""
+    metadata.create_all(engine)
     _drop_obsolete_columns(engine)
 
 

@@ -17,8 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tle.elements import ElementSet, launch_designator, utc
 from tracker.constellations import add_rules
-from tracker.db import ElementSetRow, Satellite, batches
-
+from tracker.db import batches, element_set, satellite
 
 
 @dataclass
@@ -59,7 +58,7 @@ def store_in(
     counts.duplicates += len(unique) - len(fresh)
     if fresh:
         counts.new_satellites = _upsert_satellites(conn, fresh)
-        conn.execute(ElementSetRow.__table__.insert(), [_row(es) for es in fresh])
+        conn.execute(element_set.insert(), [_row(es) for es in fresh])
         counts.new_element_sets = len(fresh)
     if constellation and norads:
         counts.constellation_members_added = add_rules(
@@ -70,7 +69,7 @@ def store_in(
 
 def _held_keys(conn: Connection, norads: list[int], first, last) -> set[tuple[int, datetime]]:
     """Keys already stored for these objects within the batch's epoch span (all that can clash)."""
-    table = ElementSetRow.__table__
+    table = element_set
     held: set[tuple[int, datetime]] = set()
     for chunk in batches(norads):
         query = select(table.c.norad, table.c.epoch).where(
@@ -91,7 +90,7 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
         newest[es.norad] = es
         named.setdefault(es.norad, {}).update({f: getattr(es, f) for f in ("name", "cospar") if getattr(es, f)})
 
-    sat, elements = Satellite.__table__, ElementSetRow.__table__
+    sat, elements = satellite, element_set
     known = {}
     for chunk in batches(sorted(newest)):
         query = (

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import polars as pl
 
 MU_KM3_S2 = 398600.4418
@@ -60,6 +59,8 @@ def metrics(elements: pl.DataFrame) -> pl.DataFrame:
 
 def sun_at_epochs(epochs: pl.Series) -> pl.DataFrame:
     """Apparent right ascension and declination of the Sun (degrees, equinox of date) at epochs."""
+    import numpy as np
+
     from tracker.propagation import Times, ephemeris
 
     if epochs.is_empty():

@@ -27,13 +27,15 @@ def positions_of(sats: pl.DataFrame, at: datetime) -> pl.DataFrame:
     times = Times.of([at])
     geo = Fleet(satrecs(sats)).geodetic(times)
     lit = sunlit(geo.ecef_km, sun_ecef_km(times))[:, 0]
+    # Lists, not arrays: polars reads an array's mask through numpy.ma, whose import costs more
+    # than converting a few columns of a few thousand values.
     return (
         sats.with_columns(
-            pl.Series("lat_deg", geo.lat_deg[:, 0]),
-            pl.Series("lon_deg", geo.lon_deg[:, 0]),
-            pl.Series("alt_km", geo.alt_km[:, 0]),
-            pl.Series("speed_km_s", geo.speed_km_s[:, 0]),
-            pl.Series("sunlit", lit, pl.Boolean),
+            pl.Series("lat_deg", geo.lat_deg[:, 0].tolist(), pl.Float64),
+            pl.Series("lon_deg", geo.lon_deg[:, 0].tolist(), pl.Float64),
+            pl.Series("alt_km", geo.alt_km[:, 0].tolist(), pl.Float64),
+            pl.Series("speed_km_s", geo.speed_km_s[:, 0].tolist(), pl.Float64),
+            pl.Series("sunlit", lit.tolist(), pl.Boolean),
             ((pl.lit(at) - pl.col("epoch")).dt.total_seconds() / 86400.0).alias("age_days"),
         )
         .with_columns(pl.col("lat_deg", "lon_deg", "alt_km", "speed_km_s").fill_nan(None))

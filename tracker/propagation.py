@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
@@ -230,12 +228,15 @@ class Fleet:
         global _FORKED
         if workers <= 1 or self.size < 2 * workers:
             return [[func(geo) for _, geo in self.iter_geodetic(times, chunk)]]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         bounds = np.linspace(0, self.size, workers + 1).astype(int)
         _FORKED = self
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                jobs = [pool.submit(_map_slice, func, a, b, times, chunk) for a, b in zip(bounds, bounds[1:])]
+                jobs = [pool.submit(_map_slice, func, a, b, times, chunk) for a, b in zip(bounds, bounds[1:], strict=False)]
                 return [job.result() for job in jobs]
         finally:
             _FORKED = None

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from tle.celestrak import DEFAULT_GROUPS, CelesTrakClient, FetchOutcome, FetchState, gp_url, query_url
 from tle.elements import ElementSet
 from tracker.constellations import CATALOGUE_ORIGIN, DAWN_DUSK, replace_rules
-from tracker.db import ConstellationRule, FetchStateRow, Satellite, batches
+from tracker.db import batches, constellation_rule, fetch_state, satellite
 from tracker.ingest import ImportCounts, store_in
 
 #: CelesTrak's active catalogue (about 16,000 objects): what the dawn-dusk classification, the
@@ -87,7 +87,7 @@ def urls_for(groups: list[str], queries: list[str], base: str, launches: Sequenc
 def followed_launches(engine: Engine, limit: int = MAX_FOLLOWED_LAUNCHES) -> Followed:
     """The launches of the ``dawn-dusk`` constellation's members (its norad rules), most members
     first, then the newest; the first ``limit`` are followed."""
-    rule, sat = ConstellationRule.__table__, Satellite.__table__
+    rule, sat = constellation_rule, satellite
     with engine.connect() as conn:
         values = conn.execute(
             select(rule.c.value).where(rule.c.constellation == DAWN_DUSK, rule.c.kind == "norad")
@@ -137,7 +137,7 @@ def intervals_for(base: str, catalogue_interval: timedelta) -> dict[str, timedel
 
 def load_states(engine: Engine, urls: list[str]) -> dict[str, FetchState]:
     with engine.connect() as conn:
-        rows = conn.execute(select(FetchStateRow).where(FetchStateRow.url.in_(urls))).all()
+        rows = conn.execute(select(fetch_state).where(fetch_state.c.url.in_(urls))).all()
     return {
         r.url: FetchState(
             url=r.url,
@@ -152,7 +152,7 @@ def load_states(engine: Engine, urls: list[str]) -> dict[str, FetchState]:
 
 
 def _save_state(conn, state: FetchState) -> None:
-    table = FetchStateRow.__table__
+    table = fetch_state
     values = {
         "last_success": state.last_success,
         "last_attempt": state.last_attempt,

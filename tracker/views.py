@@ -69,10 +69,10 @@ def members(engine: Engine, view: str | None = None) -> pl.DataFrame:
             return latest(engine, wanted)
         except UnknownConstellation as exc:
             raise UnknownConstellation(f"{exc}; views: {', '.join(VIEWS)}") from None
-    sats = latest(engine)
-    if wanted == ALL:
-        return sats
-    if wanted == DAWN_DUSK:
+    if wanted in (ALL, DAWN_DUSK):
+        sats = latest(engine)
+        if wanted == ALL:
+            return sats
         from tracker.orbits import dawn_dusk
 
         followed = membership(sats, rules_frame(engine).filter(pl.col("constellation") == DAWN_DUSK))["norad"]
@@ -81,7 +81,7 @@ def members(engine: Engine, view: str | None = None) -> pl.DataFrame:
         rules = pl.DataFrame({"constellation": "stations", "kind": "name", "value": list(STATION_NAMES)})
     else:
         rules = rules_frame(engine).filter(pl.col("constellation").is_in(list(BUILTIN_RULES)))
-    return _matching(sats, rules)
+    return _matching(latest(engine, among=rules), rules)
 
 
 def _matching(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:

@@ -156,10 +156,10 @@ class Freshness:
 
 def freshness(engine: Engine) -> Freshness:
     """From ``element_set``, the per-URL ``fetch_state`` (grouped by host) and the LL2 log."""
-    from tracker.db import ElementSetRow, FetchStateRow
-    from tracker.launches.models import Ll2Request
+    from tracker.db import element_set, fetch_state
+    from tracker.launches.models import ll2_request
 
-    e, f, r = ElementSetRow.__table__, FetchStateRow.__table__, Ll2Request.__table__
+    e, f, r = element_set, fetch_state, ll2_request
     with engine.connect() as conn:
         newest = conn.execute(select(func.max(e.c.epoch))).scalar()
         states = conn.execute(select(f.c.url, f.c.last_success, f.c.last_attempt, f.c.last_status)).all()

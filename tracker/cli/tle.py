@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from tle import ELEMENT_SUFFIXES
 from tracker.cli.common import open_db
 from tracker.errors import ExitCode
-from tracker.services.orbits import ELEMENT_SUFFIXES
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tracker.launches.models import LaunchHistory
+from tracker.launches.models import launch_history
 from tracker.launches.store import FIELDS, find_match, get_state, load, merge_fields, parse_value, set_state, write
 
 DIGEST_KEY = "bundled_calendar_sha256"
@@ -135,6 +135,6 @@ def _last_writers(conn) -> dict[tuple[str, str], str]:
 
     ``(id, "record")`` is the source that created the launch, which wrote every field it gave.
     """
-    h = LaunchHistory.__table__
+    h = launch_history
     rows = conn.execute(select(h.c.launch_id, h.c.field, h.c.origin).where(h.c.origin != "user").order_by(h.c.id))
     return {(launch_id, name): origin for launch_id, name, origin in rows}

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 from tle.download import Limits
 from tracker.launches import ll2
-from tracker.launches.models import Ll2Request
+from tracker.launches.models import ll2_request
 from tracker.launches.store import FIELDS, find_match, get_state, iso, load, merge_fields, new_id, set_state, write
 
 BUDGET = 15
@@ -69,7 +69,7 @@ class Ll2Refresh:
 
 def _budget_wait(engine: Engine, now: datetime) -> datetime | None:
     """None if a request may be sent now, else when the oldest request in the window expires."""
-    t = Ll2Request.__table__
+    t = ll2_request
     with engine.connect() as conn:
         count, oldest = conn.execute(
             select(func.count(), func.min(t.c.sent_utc)).where(t.c.sent_utc > now - WINDOW)
@@ -79,13 +79,13 @@ def _budget_wait(engine: Engine, now: datetime) -> datetime | None:
 
 def _log(engine: Engine, now: datetime, url: str) -> int:
     with engine.begin() as conn:
-        return conn.execute(Ll2Request.__table__.insert().values(sent_utc=now, url=url)).inserted_primary_key[0]
+        return conn.execute(ll2_request.insert().values(sent_utc=now, url=url)).inserted_primary_key[0]
 
 
 def _log_answer(engine: Engine, request_id: int, answer: ll2.Answer) -> None:
     """Record the answer's status; a request that never left this machine is taken off the
     budget (it was logged first only so that a run killed mid-request still counts it)."""
-    t = Ll2Request.__table__
+    t = ll2_request
     where = t.c.id == request_id
     with engine.begin() as conn:
         conn.execute(t.update().where(where).values(status=answer.status) if answer.sent else t.delete().where(where))

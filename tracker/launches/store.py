@@ -30,7 +30,8 @@ from typing import Any
 from sqlalchemy import select
 
 from tle.elements import utc
-from tracker.launches.models import Launch, LaunchHistory, LaunchState
+from tracker.launches.models import launch as launch_table
+from tracker.launches.models import launch_history, launch_state
 from tracker.launches.vehicles import full
 from tracker.launches.vocab import CONSTELLATIONS, FLOWN, ORBIT_OUTCOMES, PRE_LAUNCH, PRECISIONS, RECOVERIES, STATUSES
 
@@ -231,7 +232,7 @@ def _to_row(rec: dict[str, Any]) -> dict[str, Any]:
 
 def load(conn, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Records by id (all, or those in ``ids``)."""
-    table = Launch.__table__
+    table = launch_table
     query = select(table)
     if ids is not None:
         query = query.where(table.c.id.in_(ids))
@@ -240,7 +241,7 @@ def load(conn, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
 
 def write(conn, rec: dict[str, Any], before: dict[str, Any] | None, origin: str, now: datetime) -> list[str]:
     """Insert or update ``rec`` and record each changed field; returns the fields changed."""
-    table = Launch.__table__
+    table = launch_table
     if before is None:
         conn.execute(table.insert().values(**_to_row(rec)))
         changed = ["record"]
@@ -257,7 +258,7 @@ def write(conn, rec: dict[str, Any], before: dict[str, Any] | None, origin: str,
 
 def delete(conn, rec: dict[str, Any], now: datetime) -> None:
     """Remove ``rec``; its history keeps a snapshot of the last state (JSON, export fields)."""
-    table = Launch.__table__
+    table = launch_table
     conn.execute(table.delete().where(table.c.id == rec["id"]))
     snapshot = json.dumps(plain(rec), ensure_ascii=False)
     _history(conn, rec["id"], "user", now, [{"field": "record", "old": snapshot, "new": "deleted"}])
@@ -267,7 +268,7 @@ def delete(conn, rec: dict[str, Any], now: datetime) -> None:
 def _history(conn, launch_id: str, origin: str, now: datetime, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(
-            LaunchHistory.__table__.insert(),
+            launch_history.insert(),
             [{"launch_id": launch_id, "time": now, "origin": origin, **h} for h in rows],
         )
 
@@ -285,18 +286,18 @@ def _link(conn, rec: dict[str, Any] | None, before: dict[str, Any] | None) -> No
     corrected, or the launch deleted, the rule it made goes unless another launch still needs it.
     """
     from tracker.constellations import add_rules
-    from tracker.db import ConstellationRule
+    from tracker.db import constellation_rule
 
     new, old = _designator(rec), _designator(before)
     if new:
         add_rules(conn, new[0], "launch", [new[1]], origin="calendar")
     if old and old != new:
-        t = Launch.__table__
+        t = launch_table
         still = conn.execute(
             select(t.c.id).where(t.c.constellation == old[0], t.c.cospar_launch == old[1]).limit(1)
         ).first()
         if still is None:
-            r = ConstellationRule.__table__
+            r = constellation_rule
             conn.execute(r.delete().where(
                 r.c.constellation == old[0], r.c.kind == "launch", r.c.value == old[1], r.c.origin == "calendar"
             ))
@@ -309,7 +310,7 @@ def mark_user(rec: dict[str, Any], fields: list[str]) -> None:
 
 def changes(conn, launch_id: str) -> list[dict[str, Any]]:
     """The history of one launch, oldest first (kept after a deletion)."""
-    h = LaunchHistory.__table__
+    h = launch_history
     rows = conn.execute(
         select(h.c.time, h.c.field, h.c.old, h.c.new, h.c.origin)
         .where(h.c.launch_id == launch_id)
@@ -335,7 +336,7 @@ def find_match(candidates: Iterable[dict[str, Any]], rec: dict[str, Any]) -> dic
 
 def known_vehicles(conn) -> list[str]:
     """Full names of vehicles already in the calendar (LL2 may have brought new ones)."""
-    t = Launch.__table__
+    t = launch_table
     return [full(f, v) for f, v in conn.execute(select(t.c.vehicle, t.c.variant).distinct())]
 
 
@@ -351,13 +352,13 @@ def new_id(rec: dict[str, Any]) -> str:
 
 def get_state(conn, key: str) -> tuple[str, datetime] | None:
     """The value stored under ``key`` and when it was stored, or None."""
-    t = LaunchState.__table__
+    t = launch_state
     row = conn.execute(select(t.c.value, t.c.updated_utc).where(t.c.key == key)).first()
     return None if row is None else (row.value, row.updated_utc)
 
 
 def set_state(conn, key: str, value: str, now: datetime) -> None:
-    t = LaunchState.__table__
+    t = launch_state
     if conn.execute(select(t.c.key).where(t.c.key == key)).first() is None:
         conn.execute(t.insert().values(key=key, value=value, updated_utc=now))
     else:

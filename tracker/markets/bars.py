@@ -1,6 +1,6 @@
 """Daily bars in the database: merge new bars in, read them out as one polars frame.
 
-Bars are held in yearly chunks (:class:`tracker.markets.models.PriceChunk`). Merging is by
+Bars are held in yearly chunks (:data:`tracker.markets.models.price_chunk`). Merging is by
 (security, date): a bar not held is added; a bar equal to the stored one changes nothing (so
 re-importing a file is a no-op); a bar that *contradicts* the stored one is reported and the
 stored bar kept, unless the caller asks to replace it. The caller owns the transaction, so an
@@ -19,7 +19,7 @@ import polars as pl
 from sqlalchemy import func, select, tuple_
 
 from tracker.db import IN_BATCH, batches
-from tracker.markets.models import PriceChunk
+from tracker.markets.models import price_chunk
 
 PRICES = ("open", "high", "low", "close")
 COLUMNS = ("date", *PRICES, "volume")
@@ -103,17 +103,17 @@ def read(
 ) -> pl.DataFrame:
     """Bars of ``securities`` (all when None) between ``start`` and ``end`` inclusive, with the
     columns ``security``, ``date`` and ``fields`` (reading fewer columns is proportionally faster)."""
-    table = PriceChunk.__table__
+    table = price_chunk
     chosen = []
     if securities is not None:
-        chosen.append(PriceChunk.security.in_(securities))
+        chosen.append(table.c.security.in_(securities))
     if start:
-        chosen.append(PriceChunk.year >= start.year)
+        chosen.append(table.c.year >= start.year)
     if end:
-        chosen.append(PriceChunk.year <= end.year)
+        chosen.append(table.c.year <= end.year)
     total = conn.execute(select(func.coalesce(func.sum(table.c.n), 0)).where(*chosen)).scalar()
     query = select(table.c.security, table.c.n, table.c.date, *(table.c[f] for f in fields)).where(*chosen)
-    result = conn.execute(query.order_by(PriceChunk.security, PriceChunk.year).execution_options(yield_per=2000))
+    result = conn.execute(query.order_by(table.c.security, table.c.year).execution_options(yield_per=2000))
     frame = _unpack(result.partitions(), total, fields)
     if start:
         frame = frame.filter(pl.col("date") >= start)
@@ -126,7 +126,7 @@ def _held(conn, keys: list[tuple[str, int]]):
     """The stored chunks for (security, year) keys; in batches, as SQL limits bound parameters."""
     rows = []
     for batch in batches(keys, IN_BATCH // 2):  # two parameters per key
-        rows += conn.execute(select(PriceChunk).where(tuple_(PriceChunk.security, PriceChunk.year).in_(batch))).all()
+        rows += conn.execute(select(price_chunk).where(tuple_(price_chunk.c.security, price_chunk.c.year).in_(batch))).all()
     return rows
 
 
@@ -177,7 +177,7 @@ def _write(conn, held: pl.DataFrame, taken: pl.DataFrame, sources: dict, source:
     kept = held.join(taken.select("security", "date"), on=["security", "date"], how="anti")
     touched = taken.select("security", "year").unique()
     merged = pl.concat([kept.join(touched, on=["security", "year"], how="semi"), taken], how="vertical_relaxed")
-    table = PriceChunk.__table__
+    table = price_chunk
     inserts = []
     for (security, year), chunk in merged.sort("security", "year", "date").group_by(["security", "year"], maintain_order=True):
         was = sources.get((security, year))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from markets import returns, sessions
 from tracker.constellations import glob_regex
-from tracker.launches.models import Launch
+from tracker.launches.models import launch as launch_table
 from tracker.launches.vocab import FLOWN
 from tracker.markets import bars, registry
 
@@ -67,12 +67,12 @@ class LinkParams:
 
 def events(conn, params: LinkParams) -> pl.DataFrame:
     """Flown launches as events: id, fields, the time the event is placed at and its precision."""
+    t = launch_table.c
     rows = conn.execute(
         select(
-            Launch.id, Launch.vehicle, Launch.variant, Launch.serial, Launch.provider, Launch.mission,
-            Launch.constellation, Launch.orbit_outcome, Launch.booster_recovery, Launch.net_utc,
-            Launch.net_precision, Launch.announced_utc,
-        ).where(Launch.status.in_(FLOWN))
+            t.id, t.vehicle, t.variant, t.serial, t.provider, t.mission, t.constellation, t.orbit_outcome,
+            t.booster_recovery, t.net_utc, t.net_precision, t.announced_utc,
+        ).where(t.status.in_(FLOWN))
     ).all()
     schema = {
         "event_id": pl.Utf8, "family": pl.Utf8, "variant": pl.Utf8, "serial": pl.Utf8, "provider": pl.Utf8,
@@ -225,6 +225,7 @@ def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.Dat
     t0 = rows["t0"].drop_nulls()
     if t0.is_empty():
         return rows, pl.DataFrame(schema={"symbol": pl.Utf8, "date": pl.Date, "close": pl.Float64})
-    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - timedelta(days=days), t0.max() + timedelta(days=days), fields=("close",))
+    span = timedelta(days=days)
+    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - span, t0.max() + span, fields=("close",))
     symbols = rows.select("security", "symbol").unique()
     return rows, held.join(symbols, on="security").select("symbol", "date", "close").sort("symbol", "date")

@@ -11,64 +11,55 @@ code that packs and unpacks them.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Boolean, Column, Float, Integer, LargeBinary, Table, UniqueConstraint
 
+from tracker.db import Varchar, metadata
 
-class Security(SQLModel, table=True):
-    """One security or benchmark index, keyed by its canonical id ``MIC:code`` (``XSHG:600118``).
+#: One security or benchmark index, keyed by its canonical id ``MIC:code`` (``XSHG:600118``).
+#:
+#: ``limit_pct`` is the daily price limit in percent of the previous close (None: no limit, as
+#: in Hong Kong and the US); ``themes`` a JSON list; ``benchmark`` the canonical id of the index
+#: its abnormal returns are measured against. ``yahoo``/``eastmoney`` are the vendor symbols
+#: (derived from the id unless a person set them).
+security = Table(
+    "security", metadata,
+    Column("security", Varchar, primary_key=True),
+    Column("yahoo", Varchar, nullable=False),
+    Column("eastmoney", Varchar, nullable=False),
+    Column("name_en", Varchar, nullable=False),
+    Column("name_zh", Varchar),
+    Column("currency", Varchar, nullable=False),
+    Column("board", Varchar),
+    Column("limit_pct", Float),
+    Column("role", Varchar, nullable=False, default="security"),  # security | benchmark
+    Column("benchmark", Varchar),
+    Column("themes", Varchar, nullable=False, default="[]"),
+    Column("notes", Varchar),
+    Column("origin", Varchar, nullable=False, default="user"),  # bundled | user
+)
 
-    ``limit_pct`` is the daily price limit in percent of the previous close (None: no limit, as
-    in Hong Kong and the US); ``themes`` a JSON list; ``benchmark`` the canonical id of the index
-    its abnormal returns are measured against. ``yahoo``/``eastmoney`` are the vendor symbols
-    (derived from the id unless a person set them).
-    """
+#: A launch matching (``kind``, ``value``) links to every security carrying ``theme``.
+#:
+#: Kinds: ``vehicle`` (full name, ``Long March 12A``), ``constellation``, ``orbit-outcome``,
+#: ``booster-recovery``, ``mission`` (a case-insensitive glob) and ``launch`` (a launch id).
+theme_rule = Table(
+    "theme_rule", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", Varchar, nullable=False),
+    Column("value", Varchar, nullable=False),
+    Column("theme", Varchar, nullable=False, index=True),
+    Column("origin", Varchar, nullable=False, default="user"),  # bundled | user
+    # A removed bundled rule is disabled, not deleted, so seeding skips it.
+    Column("enabled", Boolean, nullable=False, default=True),
+    UniqueConstraint("kind", "value", "theme"),
+)
 
-    security: str = Field(primary_key=True)
-    yahoo: str
-    eastmoney: str
-    name_en: str
-    name_zh: str | None = None
-    currency: str
-    board: str | None = None
-    limit_pct: float | None = None
-    role: str = "security"  # security | benchmark
-    benchmark: str | None = None
-    themes: str = "[]"
-    notes: str | None = None
-    origin: str = "user"  # bundled | user
-
-
-class ThemeRule(SQLModel, table=True):
-    """A launch matching (``kind``, ``value``) links to every security carrying ``theme``.
-
-    Kinds: ``vehicle`` (full name, ``Long March 12A``), ``constellation``, ``orbit-outcome``,
-    ``booster-recovery``, ``mission`` (a case-insensitive glob) and ``launch`` (a launch id).
-    """
-
-    __tablename__ = "theme_rule"
-    __table_args__ = (UniqueConstraint("kind", "value", "theme"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    value: str
-    theme: str = Field(index=True)
-    origin: str = "user"  # bundled | user
-    enabled: bool = True  # a removed bundled rule is disabled, not deleted, so seeding skips it
-
-
-class PriceChunk(SQLModel, table=True):
-    """The daily bars of one security in one calendar year, packed (see the module docstring)."""
-
-    __tablename__ = "price_chunk"
-
-    security: str = Field(primary_key=True)
-    year: int = Field(primary_key=True)
-    n: int
-    date: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    open: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    high: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    low: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    close: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    volume: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    sources: str = "[]"  # JSON list of the files and URLs its bars came from
+#: The daily bars of one security in one calendar year, packed (see the module docstring).
+price_chunk = Table(
+    "price_chunk", metadata,
+    Column("security", Varchar, primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    *(Column(name, LargeBinary, nullable=False) for name in ("date", "open", "high", "low", "close", "volume")),
+    Column("sources", Varchar, nullable=False, default="[]"),  # JSON list of the files and URLs its bars came from
+)

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from markets.symbols import CALENDARS, UnknownSymbol, split, to_eastmoney, to_yahoo
-from tracker.markets.models import Security, ThemeRule
+from tracker.markets.models import security as security_table
+from tracker.markets.models import theme_rule
 
 SECURITY_FIELDS = (
     "security", "yahoo", "eastmoney", "name_en", "name_zh", "currency", "board", "limit_pct",
@@ -73,20 +74,20 @@ def seed(engine: Engine) -> None:
     """Add the bundled securities and rules that the database does not hold."""
     doc = bundled()
     with engine.begin() as conn:
-        have = set(conn.execute(select(Security.security)).scalars())
+        have = set(conn.execute(select(security_table.c.security)).scalars())
         for item in doc["securities"]:
             if item["security"] not in have:
-                conn.execute(Security.__table__.insert().values(**new_security(**{**item, "origin": "bundled"})))
-        rules = {tuple(r) for r in conn.execute(select(ThemeRule.kind, ThemeRule.value, ThemeRule.theme))}
+                conn.execute(security_table.insert().values(**new_security(**{**item, "origin": "bundled"})))
+        rules = {tuple(r) for r in conn.execute(select(theme_rule.c.kind, theme_rule.c.value, theme_rule.c.theme))}
         for rule in doc["theme_rules"]:
             key = (rule["kind"], rule["value"], rule["theme"])
             if key not in rules:
-                conn.execute(ThemeRule.__table__.insert().values(kind=key[0], value=key[1], theme=key[2], origin="bundled"))
+                conn.execute(theme_rule.insert().values(kind=key[0], value=key[1], theme=key[2], origin="bundled"))
 
 
 def securities(conn) -> pl.DataFrame:
     """The registry as a frame, with each security's trading calendar and themes as a list."""
-    rows = conn.execute(select(*(getattr(Security, f) for f in SECURITY_FIELDS))).all()
+    rows = conn.execute(select(*(security_table.c[f] for f in SECURITY_FIELDS))).all()
     schema = {f: pl.Utf8 for f in SECURITY_FIELDS} | {"limit_pct": pl.Float64}
     frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
     return frame.with_columns(
@@ -98,7 +99,7 @@ def securities(conn) -> pl.DataFrame:
 def rules(conn) -> pl.DataFrame:
     """Every rule, disabled ones included (``enabled`` says which apply)."""
     rows = conn.execute(
-        select(ThemeRule.id, ThemeRule.kind, ThemeRule.value, ThemeRule.theme, ThemeRule.origin, ThemeRule.enabled)
+        select(*(theme_rule.c[f] for f in ("id", "kind", "value", "theme", "origin", "enabled")))
     ).all()
     schema = {"id": pl.Int64, "kind": pl.Utf8, "value": pl.Utf8, "theme": pl.Utf8, "origin": pl.Utf8, "enabled": pl.Boolean}
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row").sort("kind", "value", "theme")
@@ -106,11 +107,9 @@ def rules(conn) -> pl.DataFrame:
 
 def resolve(conn, text: str) -> str:
     """A canonical id from what a person typed: ``XSHG:600118``, ``600118.SS`` or ``1.600118``."""
-    text = text.strip()
+    text, s = text.strip(), security_table.c
     found = conn.execute(
-        select(Security.security).where(
-            (Security.security == text.upper()) | (Security.yahoo == text.upper()) | (Security.eastmoney == text)
-        )
+        select(s.security).where((s.security == text.upper()) | (s.yahoo == text.upper()) | (s.eastmoney == text))
     ).scalar()
     if found:
         return found

@@ -73,7 +73,7 @@ def _stored_token(engine: Engine) -> str | None:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    table = db.Meta.__table__
+    table = db.meta
     try:
         with engine.connect() as conn:
             return conn.execute(select(table.c.value).where(table.c.key == TOKEN_KEY)).scalar()
@@ -83,6 +83,8 @@ def _stored_token(engine: Engine) -> str | None:
 
 def _bootstrap(engine: Engine, token: str) -> None:
     """Create what is missing, seed what is new, then remember the token."""
+    import tracker.launches.models  # noqa: F401  (puts the launch tables on db.metadata)
+    import tracker.markets.models  # noqa: F401  (puts the market tables on db.metadata)
     from tracker.constellations import seed_builtin_rules
     from tracker.launches import bundled
     from tracker.markets import registry
@@ -91,7 +93,7 @@ def _bootstrap(engine: Engine, token: str) -> None:
     seed_builtin_rules(engine)
     bundled.seed(engine)
     registry.seed(engine)
-    table = db.Meta.__table__
+    table = db.meta
     with engine.begin() as conn:
         conn.execute(table.delete().where(table.c.key == TOKEN_KEY))
         conn.execute(table.insert().values(key=TOKEN_KEY, value=token))

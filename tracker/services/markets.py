@@ -37,7 +37,8 @@ from sqlalchemy.exc import IntegrityError
 from markets.symbols import UnknownSymbol
 from tracker.errors import BadInput, ExitCode, NotFound, Refused, UsageError
 from tracker.markets import registry
-from tracker.markets.models import Security, ThemeRule
+from tracker.markets.models import security as _SECURITY
+from tracker.markets.models import theme_rule as _RULE
 from tracker.markets.vocab import RULE_KINDS
 from tracker.times import instant
 
@@ -56,8 +57,6 @@ LIST_COLUMNS = (
 )
 #: Rule kinds whose values are compared in lower case (and stored so).
 _LOWER_CASE_KINDS = ("constellation", "orbit-outcome", "booster-recovery")
-_SECURITY = Security.__table__  # type: ignore[attr-defined]
-_RULE = ThemeRule.__table__  # type: ignore[attr-defined]
 
 
 class SecurityFields(TypedDict, total=False):

@@ -8,8 +8,8 @@ a bad value :class:`~tracker.errors.UsageError`, a file that is not element data
 :class:`~tracker.errors.BadInput` (and nothing is imported). Which satellites a constellation
 name stands for is decided by :func:`tracker.views.members`, for the UI as well.
 
-Heavy modules (polars, SQLAlchemy, SGP4) are imported inside the functions, so that the command
-line can import this module (for :data:`ELEMENT_SUFFIXES`) while it builds its help.
+Heavy modules (polars, SQLAlchemy, SGP4) are imported inside the functions, so that importing
+this module costs little.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tle import ELEMENT_SUFFIXES  # the files a directory given to import_elements is searched for
 from tracker.errors import BadInput, ExitCode, NotFound, UsageError
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ __all__ = [
     "catalogue_held", "constellations", "dawn_dusk", "groups", "history", "import_elements", "satellites",
 ]
 
-#: Files a directory given to :func:`import_elements` is searched for.
-ELEMENT_SUFFIXES = (".2le", ".3le", ".csv", ".json", ".tle", ".txt", ".xml")
 #: More satellites than this held means a whole catalogue was imported (CelesTrak's active
 #: catalogue has about 16,000; the default groups together a few hundred).
 CATALOGUE_MIN_SATELLITES = 5000
@@ -93,19 +92,18 @@ def catalogue_held(engine: Engine) -> bool:
     ``fetch_state`` row of the ``GROUP=active`` URL, at any base URL, with a last success) or
     imported (more than :data:`CATALOGUE_MIN_SATELLITES` satellites held)."""
     from sqlalchemy import func, select
-    from sqlmodel import col
 
     from tle.celestrak import gp_url
-    from tracker.db import FetchStateRow, Satellite
+    from tracker.db import fetch_state, satellite
     from tracker.refresh import CATALOGUE
 
     base = "https://celestrak.invalid"
     query = gp_url(base, CATALOGUE).removeprefix(base)  # /NORAD/elements/gp.php?FORMAT=csv&GROUP=active
-    url, last_success = col(FetchStateRow.url), col(FetchStateRow.last_success)
+    url, last_success = fetch_state.c.url, fetch_state.c.last_success
     with engine.connect() as conn:
         if conn.execute(select(url).where(url.endswith(query, autoescape=True), last_success.is_not(None)).limit(1)).first():
             return True
-        held = conn.execute(select(func.count()).select_from(Satellite)).scalar_one()
+        held = conn.execute(select(func.count()).select_from(satellite)).scalar_one()
     return held > CATALOGUE_MIN_SATELLITES
 
 

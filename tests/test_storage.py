@@ -1,0 +1,131 @@
+"""The tables as stored: a database made by the SQLModel version opens and works, the schema the
+tables make is the one that version made, and times keep their stored format (aware UTC)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import StatementError
+
+from tests.conftest import shared_path
+from tracker.services.bootstrap import open_database
+
+#: A database the SQLModel version wrote (how it was made is at the top of the file).
+OLD_DATABASE = Path(__file__).parent / "data" / "sqlmodel_database.sql"
+
+#: How SQLite holds a time: text that sorts and compares as time does.
+STORED_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
+
+
+def _old_database(tmp_path: Path) -> str:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_DATABASE.read_text())
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+def _schema(url: str) -> set[str]:
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        return {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")}
+    finally:
+        conn.close()
+
+
+def test_a_new_database_has_the_schema_the_sqlmodel_version_made(tmp_path, db_url):
+    old = _schema(_old_database(tmp_path))
+    open_database(db_url)
+    assert _schema(db_url) == old
+    assert len(old) == 22  # 12 tables, 10 indexes
+
+
+def test_a_database_of_the_sqlmodel_version_opens_and_works(tmp_path):
+    from tracker.db import element_set, fetch_state
+    from tracker.markets.models import price_chunk
+    from tracker.refresh import load_states
+    from tracker.services import launches, markets, orbits
+
+    url = _old_database(tmp_path)
+    before = _schema(url)
+    engine = open_database(url)  # bootstraps: seeds the calendar, watchlist and rules it lacks
+    assert _schema(url) == before
+
+    # What the old version stored reads back, times aware UTC.
+    name, history = orbits.history(engine, 48274)
+    assert name == "CSS (TIANHE)" and history.height == 1
+    assert str(history["epoch"].dtype) == "Datetime(time_unit='us', time_zone='UTC')"
+    listed = launches.list_launches(engine, constellation="qianfan")
+    mine = listed.filter(listed["id"] == "2026-09-30-long-march-8a-y9").row(0, named=True)
+    assert mine["net_utc"] == datetime(2026, 9, 30, 12, tzinfo=timezone.utc)
+    assert len(listed) > 1  # the bundled calendar was seeded beside it
+    state = load_states(engine, ["https://celestrak.org/NORAD/elements/gp.php?FORMAT=csv&GROUP=stations"])
+    assert next(iter(state.values())).last_success == datetime(2026, 8, 18, 6, 30, tzinfo=timezone.utc)
+    assert markets.bars(engine, "688523.SS").height == 36
+    css = orbits.constellations(engine).filter(orbits.constellations(engine)["constellation"] == "css")
+    assert css["members"].to_list() == [2]  # TIANHE by number, WENTIAN by name
+
+    # Writing: the same element sets again are recognised as held (their stored times compare
+    # equal), the others are added in the same text format.
+    report = orbits.import_elements(engine, [shared_path("data/celestrak/gp-2026-08-18/stations.csv")])
+    assert (report.counts.duplicates, report.counts.new_element_sets) == (5, 17)
+    with engine.connect() as conn:
+        raw = conn.exec_driver_sql("SELECT epoch FROM element_set").scalars().all()
+        assert len(raw) == 22 and all(STORED_TIME.match(t) for t in raw)
+        newest = conn.execute(select(element_set.c.epoch).order_by(element_set.c.epoch.desc()).limit(1)).scalar()
+        assert newest.tzinfo is timezone.utc
+        assert conn.execute(select(price_chunk.c.n)).scalars().all() == [36]
+    with engine.begin() as conn:
+        conn.execute(fetch_state.update().values(last_attempt=datetime(2026, 8, 19, 8, tzinfo=timezone.utc)))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT last_attempt FROM fetch_state").scalar() == "2026-08-19 08:00:00.000000"
+
+
+def test_naive_times_are_refused_and_other_zones_stored_as_utc(db_url):
+    from tracker.db import fetch_state
+
+    engine = open_database(db_url)
+    with pytest.raises(StatementError, match="naive"), engine.begin() as conn:
+        conn.execute(fetch_state.insert().values(url="u", last_attempt=datetime(2026, 8, 19, 8)))
+    beijing = timezone(timedelta(hours=8))
+    with engine.begin() as conn:
+        conn.execute(fetch_state.insert().values(url="u", last_attempt=datetime(2026, 8, 19, 16, tzinfo=beijing)))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT last_attempt FROM fetch_state").scalar() == "2026-08-19 08:00:00.000000"
+        assert conn.execute(select(fetch_state.c.last_attempt)).scalar() == datetime(2026, 8, 19, 8, tzinfo=timezone.utc)
+
+
+#: Names that catch a SQL pre-filter out: case, letters outside ASCII (whose upper case SQLite
+#: does not know, one of them two letters long), LIKE's own wildcards, a newline, no name at all.
+TRICKY_NAMES = [
+    "HULIANWANG DIGUI-01", "hulianwang digui-02", "GUOWANG-X", "ÄRA-1", "äRA-2", "ﬁre-3", "FIRE-4", "straße",
+    "STRASSE", "A_B%C", "AXB%C", "A_BXC", "X\nY", "XZY", None, "100% ISS", "QIANFAN-7",
+]
+TRICKY_GLOBS = ["HULIANWANG*", "ära*", "FI*", "strasse", "A_B%*", "X?Y", "*ISS", "qianfan-?"]
+
+
+@pytest.mark.parametrize("globs", [[g] for g in TRICKY_GLOBS] + [TRICKY_GLOBS, ["*"], []])
+def test_rules_read_the_satellites_they_match_and_maybe_more(db_url, globs):
+    """:func:`tracker.constellations.candidates` narrows what is read, never what matches."""
+    import polars as pl
+
+    from tracker.catalog import _frame
+    from tracker.constellations import candidates, membership
+    from tracker.db import satellite
+
+    engine = open_database(db_url)
+    with engine.begin() as conn:
+        conn.execute(satellite.insert(), [{"norad": i, "name": n, "launch": f"2026-{i:03d}"} for i, n in enumerate(TRICKY_NAMES, 1)])
+    rules = pl.DataFrame(
+        {"constellation": "c", "kind": ["name"] * len(globs) + ["launch", "norad"], "value": [*globs, "2026-001", "3"]}
+    )
+    query = select(satellite.c.norad, satellite.c.name, satellite.c.cospar, satellite.c.launch)
+    everything = _frame(engine, query)
+    read = _frame(engine, query.where(candidates(rules, "sqlite")))
+    assert membership(read, rules).equals(membership(everything, rules))
+    assert read.height < everything.height or globs in (TRICKY_GLOBS, ["*"])
