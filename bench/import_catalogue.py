@@ -27,8 +27,8 @@ def sgp4_parse_seconds() -> float:
 
 def import_seconds() -> tuple[float, float, int]:
     from tle.formats import parse_file
-    from tracker.services.bootstrap import open_database as connect
     from tracker.ingest import store
+    from tracker.services.bootstrap import open_database as connect
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = connect(f"sqlite:///{Path(tmp) / 'bench.db'}")

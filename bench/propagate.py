@@ -56,9 +56,9 @@ def main() -> None:
     print(f"1. {fleet.size} objects at one instant (with sunlit): {t1 * 1e3:.1f} ms (target < 200 ms)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        from tracker.services.bootstrap import open_database as connect
         from tracker.ingest import store
         from tracker.positions import positions
+        from tracker.services.bootstrap import open_database as connect
 
         engine = connect(f"sqlite:///{Path(tmp) / 'bench.db'}")
         store(engine, parse_file(ACTIVE).records)

@@ -147,8 +147,8 @@ def main() -> None:
     require_shared()
     from tle.formats import parse_file
     from tracker.constellations import add_rules
-    from tracker.services.bootstrap import open_database as connect
     from tracker.ingest import store
+    from tracker.services.bootstrap import open_database as connect
     from tui.land import raster
 
     raster()  # build the land cache if this machine has none yet (a first start does it once)

@@ -47,7 +47,7 @@ def sat_history(norad: int, launch: str | None, altitudes: list[float], days: li
             "eccentricity": 0.0001,
             "inclination_deg": 86.5,
         }
-        for alt, d in zip(altitudes, days)
+        for alt, d in zip(altitudes, days, strict=True)
     ]
 
 
@@ -111,7 +111,7 @@ def test_rate_is_least_squares_slope_on_irregular_epochs():
     days = [0.0, 0.6, 2.25, 5.0, 9.5, 13.0]
     alts = [500.0, 503.1, 511.0, 524.0, 548.5, 566.0]
     mean_d, mean_a = sum(days) / len(days), sum(alts) / len(alts)
-    slope = sum((d - mean_d) * (a - mean_a) for d, a in zip(days, alts)) / sum((d - mean_d) ** 2 for d in days)
+    slope = sum((d - mean_d) * (a - mean_a) for d, a in zip(days, alts, strict=True)) / sum((d - mean_d) ** 2 for d in days)
     got = member_rates(history_frame(sat_history(7, "2099-007", alts, days)))
     assert got["rate_km_per_day"][0] == pytest.approx(slope, abs=1e-6)
     assert got["alt_km"][0] == pytest.approx(566.0, abs=1e-6)

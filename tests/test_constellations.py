@@ -178,7 +178,7 @@ def test_label_joins_memberships_with_plus():
     out = label(frame, rule_frame)
     assert out.columns == ["norad", "name", "launch", "constellation"]
     assert out["norad"].to_list() == [62323, 60379, 25544, 40697]  # rows and order kept
-    assert dict(zip(out["norad"], out["constellation"])) == {
+    assert dict(zip(out["norad"], out["constellation"], strict=True)) == {
         62323: "alpha+guowang+watch",  # sorted, each once
         60379: "qianfan",
         25544: "watch",

@@ -145,7 +145,7 @@ def day_after(es: ElementSet) -> tuple[float, float]:
 
 
 def distance_m(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
-    return sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5 * 1000.0
+    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5 * 1000.0
 
 
 def test_checksum_helper_agrees_with_published_lines():
@@ -669,7 +669,7 @@ def test_real_csv_propagates_like_sgp4_omm():
     with REAL_CSV.open(newline="") as file:
         rows = list(omm.parse_csv(file))
     assert len(result.records) == len(rows) == 191
-    for es, fields in zip(result.records, rows):
+    for es, fields in zip(result.records, rows, strict=True):
         assert es.norad == int(fields["NORAD_CAT_ID"])
         reference = Satrec()
         omm.initialize(reference, fields)

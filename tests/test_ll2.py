@@ -21,10 +21,10 @@ from sqlalchemy import text
 
 from tests.conftest import shared_path
 from tests.httpserver import LocalServer, Reply
-from tracker.services.bootstrap import open_database as connect
 from tracker.launches import ll2
 from tracker.launches.refresh import BUDGET, LOCATIONS_MAX_AGE, refresh_launches
 from tracker.launches.store import load, mark_user, write
+from tracker.services.bootstrap import open_database as connect
 
 PATH = "/2.3.0/launches/"
 LOCATIONS = "/2.3.0/locations/"

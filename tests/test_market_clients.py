@@ -235,7 +235,7 @@ def test_eastmoney_a_share_sample(http_server, em_client):
     assert got.frame.height == 10 and got.frame["date"][0] == date(2024, 12, 18)
     assert rows(got.frame, "open", "high", "low", "close", "volume")[0] == (6.11, 6.28, 6.10, 6.18, 84274300.0)
     turnover = [float(line.split(",")[10]) / 100 for line in json.loads(text)["data"]["klines"]]
-    for shares, fraction in zip(got.frame["volume"], turnover):
+    for shares, fraction in zip(got.frame["volume"], turnover, strict=True):
         assert 8.0e9 < shares / fraction < 8.3e9
 
 
@@ -245,7 +245,7 @@ def test_eastmoney_jsonp_us_weekly_sample(http_server, em_client):
     frame = parse_klines(text, "XNAS:APP")
     assert frame.height == 6
     amounts = [float(line.split(",")[6]) for line in json.loads(text[text.index("(") + 1 : text.rindex(")")])["data"]["klines"]]
-    for (low, high, shares), amount in zip(rows(frame, "low", "high", "volume"), amounts):
+    for (low, high, shares), amount in zip(rows(frame, "low", "high", "volume"), amounts, strict=True):
         assert low <= amount / shares <= high  # volume already counts shares
     assert rows(frame, "date", "open", "high", "low", "close", "volume")[0] == (date(2021, 4, 16), 70.0, 71.51, 58.65, 61.0, 15643711.0)
 

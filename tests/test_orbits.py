@@ -399,7 +399,7 @@ def test_dawn_dusk_finds_every_object_that_qualifies_by_hand(dawn_dusk_result, b
     ts, eph = skyfield_objects()
     ra, _, _ = eph["earth"].at(ts.from_datetimes(epochs)).observe(eph["sun"]).apparent().radec(epoch="date")
     expected = set()
-    for (norad, h), ra_sun in zip(band, np.atleast_1d(ra.hours * 15.0)):
+    for (norad, h), ra_sun in zip(band, np.atleast_1d(ra.hours * 15.0), strict=True):
         ltan = (12.0 + (float(h["row"]["RA_OF_ASC_NODE"]) - ra_sun) / 15.0) % 24.0
         if _hours_off_terminator(ltan) <= 0.98:
             expected.add(norad)

@@ -377,7 +377,7 @@ def test_failed_satellites_give_nan_rows_and_leave_others_alone():
 
     # the errors SGP4 itself reports, per satellite, straight from sgp4 (not via Fleet)
     expected_error = np.array(
-        [[to_satrec(es).sgp4(j, f)[0] for j, f in zip(times.jd, times.fr)] for es in (good_a, subsurface, dragged, good_b)]
+        [[to_satrec(es).sgp4(j, f)[0] for j, f in zip(times.jd, times.fr, strict=True)] for es in (good_a, subsurface, dragged, good_b)]
     )
     assert (expected_error[1] != 0).all()
     assert (expected_error[2] != 0).any() and (expected_error[2] == 0).any()

@@ -13,10 +13,9 @@ import polars as pl
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.widgets.sized_table import SizedTable
-
 from tui.data import launch_name
 from tui.times import net_text
+from tui.widgets.sized_table import SizedTable
 
 ORBIT = {
     "success": ("✔ orbit", "bold green"),

@@ -68,7 +68,7 @@ class PriceChart(Widget):
         out = Text()
         for row in range(height):
             floor = (height - 1 - row) * 8
-            for level, is_t0 in zip(eighths, marked):
+            for level, is_t0 in zip(eighths, marked, strict=True):
                 out.append(_BLOCKS[max(0, min(8, level - floor))], style="bold yellow" if is_t0 else "cyan")
             out.append("\n")
         first, last = closes["date"][0], closes["date"][-1]

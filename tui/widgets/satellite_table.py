@@ -189,7 +189,7 @@ class SatelliteTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Text], base: Style) -> Strip:
         line = Text()
-        for cell, width in zip(cells, self._widths):
+        for cell, width in zip(cells, self._widths, strict=True):
             cell.truncate(width, pad=True)
             line.append(" ")
             line.append(cell)

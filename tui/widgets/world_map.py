@@ -124,7 +124,7 @@ class WorldMap(Widget, can_focus=True):
     def _strip(codes: np.ndarray, styles: np.ndarray) -> Strip:
         text = braille.text(codes)
         cuts = [0, *(np.flatnonzero(np.diff(styles)) + 1).tolist(), len(text)]
-        return Strip([Segment(text[a:b], STYLES[styles[a]]) for a, b in zip(cuts, cuts[1:])], len(text))
+        return Strip([Segment(text[a:b], STYLES[styles[a]]) for a, b in zip(cuts, cuts[1:], strict=False)], len(text))
 
     def render_line(self, y: int) -> Strip:
         if y < len(self._strips):
