@@ -108,7 +108,7 @@ def parse_klines(body: str | dict[str, Any], security: str, url: str = "", *, sh
             raise FetchError(f"{where}: {reprlib.repr(parts[0])} is not a YYYY-MM-DD date", url) from None
         open_, close, high, low, volume = (_number(p, where, url) for p in parts[1:6])
         rows.append((day, open_, high, low, close, None if volume is None else volume * shares_per_unit))
-    return bars(security, rows)
+    return bars(security, rows, url)
 
 
 class EastmoneyClient(SourceClient):

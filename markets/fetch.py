@@ -43,6 +43,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import polars as pl
 
+from markets.bounds import first_problem
 from tle import download
 from tle.celestrak import package_version
 from tle.download import Limits
@@ -110,17 +111,24 @@ class Fetched:
 Row = tuple[date, float | None, float | None, float | None, float | None, float | None]
 
 
-def bars(security: str, rows: Iterable[Row]) -> pl.DataFrame:
+def bars(security: str, rows: Iterable[Row], url: str = "") -> pl.DataFrame:
     """``(date, open, high, low, close, volume)`` rows as a bar frame.
 
     A bar lacking any price is dropped: a null close is a placeholder for a day without trade or a
     live bar not yet priced, and a bar missing open/high/low cannot be checked against the price
     limits (only volume may be null). When a date comes twice the last row wins (Yahoo repeats the
-    live bar). Sorted by date.
+    live bar). Sorted by date. A bar breaking the rules of :mod:`markets.bounds` (the same as
+    for price files) is a :class:`FetchError` naming ``url``, the bar's date and the field.
     """
     frame = pl.DataFrame([(security, *row) for row in rows], schema=SCHEMA, orient="row")
     frame = frame.drop_nulls(["open", "high", "low", "close"])
-    return frame.unique(subset="date", keep="last", maintain_order=True).sort("date")
+    frame = frame.unique(subset="date", keep="last", maintain_order=True).sort("date")
+    problem = first_problem(frame)
+    if problem is not None:
+        row, name, message = problem
+        raise FetchError(f"bar of {frame['date'][row]}, field {name}: {message} (the bar rules of "
+                         "markets.bounds, as for price files)", url)
+    return frame
 
 
 def check_base(base_url: str, source: str) -> str:

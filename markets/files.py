@@ -12,8 +12,9 @@ The layout is told from the header, never from the file name:
 
 A file is all or nothing, unlike element sets (:mod:`tle.formats`): one wrong bar corrupts every
 return computed across it, so any bad row raises :class:`PriceFileError` naming file, line
-(header = 1) and field, and the caller imports nothing. Every row needs finite prices > 0,
-low <= min(open, close), high >= max(open, close), volume >= 0 or empty, and a valid date after
+(header = 1) and field, and the caller imports nothing. Every row obeys the rules of
+:mod:`markets.bounds` (which vendors' bars obey too: finite prices > 0, low <= min(open, close),
+high >= max(open, close), volume >= 0 or empty, a date in 1957..2100) and has a valid date after
 the previous row's of the same security (newest-first files are refused, not silently reordered).
 Columns the bars do not need (前收盘价, 涨幅%) are cross-checked against the closes rather than
 trusted; a disagreement is a warning, never an error, because no bar depends on them.
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
+from markets.bounds import bar_checks
 from markets.symbols import UnknownSymbol, canonical, from_yahoo, parse
 
 __all__ = ["PriceFile", "PriceFileError", "a_share", "parse_file", "security_from_name"]
@@ -139,6 +141,7 @@ def _read(text: str, name: str) -> tuple[str, pl.DataFrame, dict[str, str]]:
         line = int(wide[0])
         raise _error(name, line + 1 + skipped, f"#{counts[0] + 2}",
                      f"{counts[line] + 1} fields where the header has {counts[0] + 1}") from None
+    raw = raw.rename({c: c.strip() for c in raw.columns if c != c.strip() and c.strip() not in raw.columns})
     labels = {c.strip().lower().replace("(", "（").replace(")", "）"): c.strip() for c in raw.columns}
     fmt = next((f for key, f in (("日期", "broker"), ("symbol", "long"), ("date", "per-symbol"))
                 if key in labels), None)
@@ -187,18 +190,10 @@ def _row_checks(labels: dict[str, str]) -> list[tuple[str, pl.Expr, pl.Expr]]:
     for c in _PRICES:
         checks += [(c, blank(c), pl.lit("missing")),
                    (c, ~val(c).is_finite().fill_null(False),
-                    pl.format("not a number: '{}'", raw(c))),
-                   (c, val(c) <= 0, pl.format("{} is not a positive price", raw(c)))]
+                    pl.format("not a number: '{}'", raw(c)))]
     checks += [("volume", ~blank("volume") & ~val("volume").is_finite().fill_null(False),
-                pl.format("not a number: '{}'", raw("volume"))),
-               ("volume", val("volume") < 0, pl.format("{} is negative", raw("volume")))]
-    opn, cls = val("open"), val("close")
-    for c, word, pick_open, limit in (("high", "below", opn >= cls, pl.max_horizontal(opn, cls)),
-                                      ("low", "above", opn <= cls, pl.min_horizontal(opn, cls))):
-        which = (pl.when(pick_open).then(pl.lit(labels["open"] + " ") + raw("open"))
-                 .otherwise(pl.lit(labels["close"] + " ") + raw("close")))
-        bad = val(c) < limit if c == "high" else val(c) > limit
-        checks.append((c, bad, pl.format(f"{{}} is {word} {{}}", raw(c), which)))
+                pl.format("not a number: '{}'", raw("volume")))]
+    checks += bar_checks(val, raw, labels)  # the rules vendors' bars obey too
     return checks + [
         ("date", val("date") == pl.col("_prev_date"),
          pl.format("duplicate date {} (already on line {})", val("date"), pl.col("_prev_line"))),

@@ -189,7 +189,8 @@ def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.
             raise FetchError(f"{what}: {where} does not have one value per timestamp ({len(stamps)})", url)
         numbers = _numbers(values, where, url, what)
         columns[name] = numbers if name == "volume" else _traded(numbers)
-    return bars(security, zip(days, columns["open"], columns["high"], columns["low"], columns["close"], columns["volume"], strict=True))
+    rows = zip(days, columns["open"], columns["high"], columns["low"], columns["close"], columns["volume"], strict=True)
+    return bars(security, rows, url)
 
 
 class YahooClient(SourceClient):

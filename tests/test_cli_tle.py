@@ -750,8 +750,8 @@ def test_a_held_lock_makes_refresh_exit_4(
 ) -> None:
     from tracker.lock import exclusive
 
-    # The lock the CLI takes for a SQLite database: refresh.lock beside the database file.
-    with exclusive(db_file(db_url).parent / "refresh.lock"):
+    # The lock the CLI takes for a SQLite database: <file>.refresh.lock beside the database file.
+    with exclusive(db_file(db_url).with_name(db_file(db_url).name + ".refresh.lock")):
         commands = (["refresh"], ["tle", "refresh"], ["launches", "refresh"], ["markets", "refresh"])
         locked = [cli(*command, env=refresh_env) for command in commands]
 

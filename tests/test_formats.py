@@ -490,7 +490,7 @@ def test_csv_line_number_is_where_a_multi_line_row_starts():
         (".00180742", "1.0", "eccentricity must be in [0, 1): 1.0"),
         (".00180742", "-.1", "eccentricity must be in [0, 1): -0.1"),
         ("86.5081", "180.5", "inclination must be in [0, 180] deg: 180.5"),
-        ("13.39545679", "0", "mean motion must be > 0 rev/day: 0.0"),
+        ("13.39545679", "0", "mean motion must be > 0 and <= 20 rev/day: 0.0"),
         ("343.2734", "nan", "not a finite number among mean motion, angles and drag terms"),
         ("2026-08-18T07:53:08.013408", "soon", "field EPOCH: not an ISO 8601 time: 'soon'"),
         (",57288,", ",57288.0,", "field NORAD_CAT_ID: not an integer: '57288.0'"),

@@ -304,7 +304,7 @@ def test_export_errors(engine, tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="cannot write .*missing/x.csv"):
         launches.export_launches(engine, out / "missing" / "x.csv")
     (out / "dir.csv").mkdir()
-    with pytest.raises(BadInput, match="cannot write"):
+    with pytest.raises(Refused, match="is a directory, not a regular file"):
         launches.export_launches(engine, out / "dir.csv", force=True)
     assert [p.name for p in out.iterdir()] == ["dir.csv"]  # no temporary file left
 

@@ -156,10 +156,47 @@ def _text(value: object) -> str | None:
     return (str(value).strip() or None) if value is not None else None
 
 
+#: The supported range of epochs: from the year of the first satellite (Sputnik 1, October 1957)
+#: to the end of 2100. An epoch outside it is a typo or garbage (OMM allows years 0001..9999), and
+#: SGP4's time arithmetic is meaningless that far from now.
+EPOCH_RANGE = (datetime(1957, 1, 1, tzinfo=timezone.utc), datetime(2101, 1, 1, tzinfo=timezone.utc))
+
+#: The most revolutions per day an element set may claim. A circular orbit at the Earth's surface
+#: makes about 17.1 rev/day; 20 leaves room for decaying objects and rounding, nothing real is faster.
+MAX_MEAN_MOTION = 20.0
+
+#: BSTAR (1/earth radii) is fitted, not measured: most values are below 0.01, but CelesTrak
+#: publishes objects with fitted values near -3.6 (2026-08-18 catalogue). 10 keeps every real
+#: value and refuses garbage such as a misread exponent.
+MAX_BSTAR = 10.0
+
+#: ELEMENT_SET_NO and REV_AT_EPOCH are stored as 32-bit signed integers.
+MAX_COUNTER = 2**31 - 1
+
+
 def _checked(es: ElementSet) -> ElementSet:
-    """Reject elements that are physically meaningless: SGP4 would fail or produce nonsense."""
-    if not 0 <= es.norad <= _MAX_NORAD:
-        raise _RecordError(f"catalog number out of range: {es.norad}")
+    """Reject elements that are physically meaningless: SGP4 would fail or produce nonsense.
+
+    The bounds, the same for every format and source (files and CelesTrak alike):
+
+    =====================  ===============  =============================================
+    catalog number         1..999,999,999   OMM's nine digits; 0 is no object
+    epoch                  1957..2100       :data:`EPOCH_RANGE`
+    mean motion            0 < n <= 20      rev/day, :data:`MAX_MEAN_MOTION`
+    eccentricity           0 <= e < 1       closed orbits only (SGP4)
+    inclination            0..180 deg       by definition
+    RAAN, arg. of perigee, 0..360 deg       angles as published (TLE columns allow < 1000)
+    mean anomaly
+    BSTAR                  abs < 10         :data:`MAX_BSTAR`
+    n-dot, n-ddot          finite
+    ELEMENT_SET_NO,        0..2**31-1       stored as 32-bit integers
+    REV_AT_EPOCH
+    =====================  ===============  =============================================
+    """
+    if not 1 <= es.norad <= _MAX_NORAD:
+        raise _RecordError(f"catalog number out of range 1..{_MAX_NORAD}: {es.norad}")
+    if not EPOCH_RANGE[0] <= es.epoch < EPOCH_RANGE[1]:
+        raise _RecordError(f"epoch {es.epoch:%Y-%m-%d} outside the supported range 1957-01-01..2100-12-31")
     # The sum of finite floats is finite (short of overflowing 1e308, garbage as well), so one
     # test covers NaN and infinity in all of these; the range tests below reject NaN themselves.
     unbounded = (
@@ -173,12 +210,21 @@ def _checked(es: ElementSet) -> ElementSet:
     )
     if not math.isfinite(sum(unbounded)):
         raise _RecordError("not a finite number among mean motion, angles and drag terms")
-    if not es.mean_motion > 0:
-        raise _RecordError(f"mean motion must be > 0 rev/day: {es.mean_motion}")
+    if not 0 < es.mean_motion <= MAX_MEAN_MOTION:
+        raise _RecordError(f"mean motion must be > 0 and <= {MAX_MEAN_MOTION:g} rev/day: {es.mean_motion}")
     if not 0 <= es.eccentricity < 1:
         raise _RecordError(f"eccentricity must be in [0, 1): {es.eccentricity}")
     if not 0 <= es.inclination_deg <= 180:
         raise _RecordError(f"inclination must be in [0, 180] deg: {es.inclination_deg}")
+    for label, angle in (("RAAN", es.raan_deg), ("argument of perigee", es.arg_perigee_deg),
+                         ("mean anomaly", es.mean_anomaly_deg)):
+        if not 0 <= angle <= 360:
+            raise _RecordError(f"{label} must be in [0, 360] deg: {angle}")
+    if not abs(es.bstar) < MAX_BSTAR:
+        raise _RecordError(f"BSTAR must be below {MAX_BSTAR:g} in magnitude: {es.bstar}")
+    for label, count in (("ELEMENT_SET_NO", es.element_set_no), ("REV_AT_EPOCH", es.rev_at_epoch)):
+        if not 0 <= count <= MAX_COUNTER:
+            raise _RecordError(f"{label} must be in 0..{MAX_COUNTER}: {count}")
     return es
 
 

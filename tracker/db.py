@@ -152,7 +152,8 @@ def create(url: str) -> Engine:
     schema and the seeds are :mod:`tracker.services.bootstrap`'s work)."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        read_only = "mode=ro" in url or "immutable=1" in url
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
     return engine
 
 
@@ -187,3 +188,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_read_only_pragmas(dbapi_conn, _record) -> None:
+    """A read-only file (``mode=ro``/``immutable=1``): nothing may be written, not even the
+    journal mode, so only the foreign keys are switched on."""
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")

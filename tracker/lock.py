@@ -37,7 +37,28 @@ def exclusive(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def refresh_lock(data_dir: Path):
-    """The lock every refresh of a database takes (each refresh command, cron, the TUI's ``r``),
-    in its data directory (beside a SQLite file): one refresh at a time."""
-    return exclusive(data_dir / "refresh.lock")
+def lock_path(db_url: str) -> Path:
+    """The refresh lock file of the database at ``db_url``: one lock per database, not per
+    directory, so two databases in one folder can refresh at once.
+
+    A SQLite file gets ``<file>.refresh.lock`` beside it (``tracker.db.refresh.lock``); any other
+    database (a server, in-memory SQLite) a file in the user data directory named after a hash of
+    its URL, so that every process refreshing the same database takes the same lock.
+    """
+    import hashlib
+
+    from tracker.settings import APP_NAME, sqlite_path
+
+    path = sqlite_path(db_url)
+    if path is not None:
+        return path.with_name(path.name + ".refresh.lock")
+    from platformdirs import user_data_path
+
+    digest = hashlib.sha256(db_url.encode()).hexdigest()[:16]
+    return user_data_path(APP_NAME) / f"refresh-{digest}.lock"
+
+
+def refresh_lock(db_url: str):
+    """The lock every refresh of a database takes (each refresh command, cron, the TUI's ``r``):
+    one refresh of that database at a time (:func:`lock_path`)."""
+    return exclusive(lock_path(db_url))

@@ -28,7 +28,10 @@ def instant(value: str | date | datetime | None, option: str = "--at") -> dateti
             raise UsageError(f"{option} {value!r} is not an ISO 8601 time (e.g. 2026-08-18T12:00:00Z)") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # year 1 with an offset east of UTC, year 9999 west of it
+        raise UsageError(f"{option} {value!r} is out of range: give a time between years 1 and 9999 UTC") from None
 
 
 def time_range(

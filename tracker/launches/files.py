@@ -41,11 +41,14 @@ def parse_file(text: str, fmt: str, now: datetime) -> list[dict[str, Any]]:
             raise InvalidLaunch("expected a JSON list of launch objects")
         first_row = 1
     else:
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidLaunch(f"header: missing column(s) {', '.join(missing)}")
-        rows = list(reader)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
+            if missing:
+                raise InvalidLaunch(f"header: missing column(s) {', '.join(missing)}")
+            rows = list(reader)
+        except csv.Error as exc:  # a stray carriage return or NUL inside a cell
+            raise InvalidLaunch(f"line {reader.line_num}: not CSV: {exc}") from None
         first_row = 2  # line 1 is the header
     records = []
     for number, row in enumerate(rows, first_row):

@@ -74,6 +74,7 @@ from tle.celestrak import USER_AGENT
 from tle.download import Limits
 from tle.elements import utc
 from tracker.launches import vehicles
+from tracker.launches.store import TIME_RANGE
 from tracker.launches.vocab import FLOWN
 
 DEFAULT_BASE = "https://ll.thespacedevs.com"
@@ -260,14 +261,24 @@ class _Fields:
                 pass
         raise self._wrong(path, value, "a finite number")
 
+    def distance(self, parent: dict[str, Any], key: str, path: str) -> float | None:
+        """A finite number >= 0 (km), or None."""
+        number = self.number(parent, key, path)
+        if number is not None and number < 0:
+            raise self._wrong(path, number, "a distance >= 0")
+        return number
+
     def time(self, parent: dict[str, Any], key: str, path: str) -> datetime | None:
         text = self.text(parent, key, path)
         if not text:
             return None
         try:
-            return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))  # no offset: UTC, as LL2 means
+            value = utc(datetime.fromisoformat(text.replace("Z", "+00:00")))  # no offset: UTC, as LL2 means
         except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
             raise self._wrong(path, text, "an ISO 8601 time") from None
+        if not TIME_RANGE[0] <= value < TIME_RANGE[1]:
+            raise self._wrong(path, text, "a time between 1957-01-01 and 2100-12-31")
+        return value
 
     def objects(self, parent: dict[str, Any], key: str, path: str) -> list[dict[str, Any]] | None:
         value = self._read(parent, key, path, lambda v: isinstance(v, list), "a list")
@@ -297,7 +308,7 @@ def _landing(read: _Fields, stages: list[dict[str, Any]] | None, flown: bool) ->
         "booster_recovery": outcome,
         "landing_type": read.text(read.obj(first, "type", f"{where}.type"), "abbrev", f"{where}.type.abbrev"),
         "landing_location": read.text(read.obj(first, "location", f"{where}.location"), "name", f"{where}.location.name"),
-        "landing_downrange_km": read.number(first, "downrange_distance", f"{where}.downrange_distance"),
+        "landing_downrange_km": read.distance(first, "downrange_distance", f"{where}.downrange_distance"),
     }
 
 

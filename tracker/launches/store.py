@@ -14,6 +14,8 @@ Rules a record must satisfy (:func:`validate`), stated so users can judge them:
   refused);
 * booster recovery ``attempted-succeeded`` on an orbit failure is *allowed*: the booster can land
   while the upper stage fails (Falcon 9 Starlink 9-3, July 2024);
+* every time (NET, window, announced) lies in :data:`TIME_RANGE`, 1957-01-01 .. 2100-12-31;
+* a landing's downrange distance is a finite number of km >= 0 (:func:`check_downrange`);
 * a launch window does not end before it starts. (That NET lies inside the window is checked
   only for edits by a person, :func:`window_problem`: a stale window from LL2 must not make an
   export impossible to import again.)
@@ -22,6 +24,7 @@ Rules a record must satisfy (:func:`validate`), stated so users can judge them:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta, timezone
@@ -54,6 +57,26 @@ CHOICES = {
     "constellation": CONSTELLATIONS,
     "origin": ("bundled", "user", "ll2"),
 }
+#: The supported range of launch times (NET, window, announced), the same as element epochs'
+#: (:data:`tle.formats.EPOCH_RANGE`): from the year of Sputnik 1 to the end of 2100. A time
+#: outside it is a typo or garbage, from a file or from Launch Library 2 alike.
+TIME_RANGE = (datetime(1957, 1, 1, tzinfo=timezone.utc), datetime(2101, 1, 1, tzinfo=timezone.utc))
+
+
+def check_time(value: datetime, field: str) -> datetime:
+    """``value`` if it lies in :data:`TIME_RANGE`; else :class:`InvalidLaunch` naming ``field``."""
+    if not TIME_RANGE[0] <= value < TIME_RANGE[1]:
+        raise InvalidLaunch(f"{field}: {iso(value)} is outside the supported range 1957-01-01..2100-12-31")
+    return value
+
+
+def check_downrange(value: float, field: str = "landing_downrange_km") -> float:
+    """A landing's downrange distance: finite and >= 0 km (a distance, not a signed offset)."""
+    if not (math.isfinite(value) and value >= 0):
+        raise InvalidLaunch(f"{field}: {value!r} is not a distance >= 0 km")
+    return value
+
+
 #: Fields whose changes are not history: bookkeeping, not facts about the launch.
 _UNTRACKED = ("id", "user_fields", "origin")
 _COSPAR = re.compile(r"^\d{4}-\d{3}$")
@@ -74,7 +97,10 @@ def parse_time(text: str, field: str = "net_utc") -> datetime:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidLaunch(f"{field}: {text!r} is not an ISO 8601 time (e.g. 2025-12-03T04:00:00Z)") from None
-    return utc(value)
+    try:
+        return check_time(utc(value), field)
+    except OverflowError:  # year 1 with an offset east of UTC
+        raise InvalidLaunch(f"{field}: {text!r} is outside the supported range 1957-01-01..2100-12-31") from None
 
 
 def iso(value: datetime | None) -> str | None:
@@ -105,9 +131,10 @@ def parse_value(field: str, raw: Any) -> Any:
         return parse_time(str(raw), field)
     if field == "landing_downrange_km":
         try:
-            return float(raw)
-        except (TypeError, ValueError):
+            number = float(raw)
+        except (TypeError, ValueError, OverflowError):
             raise InvalidLaunch(f"{field}: {raw!r} is not a number") from None
+        return check_downrange(number, field)
     return str(raw)
 
 
@@ -154,6 +181,11 @@ def validate(rec: dict[str, Any], now: datetime) -> None:
         )
     if rec["status"] in FLOWN and rec["orbit_outcome"] in FLOWN and rec["status"] != rec["orbit_outcome"]:
         raise InvalidLaunch(f"orbit_outcome: {rec['orbit_outcome']!r} contradicts status {rec['status']!r}")
+    for field in TIME_FIELDS:
+        if rec.get(field) is not None:
+            check_time(rec[field], field)
+    if rec.get("landing_downrange_km") is not None:
+        check_downrange(rec["landing_downrange_km"])
     start, end = rec.get("window_start"), rec.get("window_end")
     if start is not None and end is not None and end < start:
         raise InvalidLaunch(f"window_end: {iso(end)} is before window_start {iso(start)}")

@@ -11,7 +11,10 @@ watchlist, the next command brings the database up to date, once.
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import Engine
 
@@ -36,7 +39,7 @@ def open_database(db_url: str) -> Engine:
     try:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = db.create(db_url)
+        engine = db.create(_read_only_url(path) or db_url)
     except OSError as exc:
         raise DatabaseError(f"cannot create the directory of {db_url}: {exc.strerror}") from None
     except ModuleNotFoundError as exc:
@@ -47,6 +50,9 @@ def open_database(db_url: str) -> Engine:
     if _stored_token(engine) != token:
         try:
             _bootstrap(engine, token)
+        except DatabaseError:
+            engine.dispose()
+            raise
         except Exception as exc:
             from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,7 +61,39 @@ def open_database(db_url: str) -> Engine:
             engine.dispose()
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise DatabaseError(f"cannot open {_safe(db_url)}: {detail}") from None
+    _explain_errors(engine, db_url)
     return engine
+
+
+def _read_only_url(path: Path | None) -> str | None:
+    """A read-only SQLite URL for a database file this process may not write, else None.
+
+    SQLite opening such a file read-write fails at the first write, and in WAL mode even a reader
+    needs to create the ``-wal``/``-shm`` files beside it. ``mode=ro`` reads a read-only file in
+    a writable directory; in a directory we may not write either, ``immutable=1`` reads the file
+    without any lock or side file (nothing can change it while we read: nobody here may write).
+    """
+    if path is None or not path.is_file() or os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        return None
+    mode = "mode=ro" if os.access(path.parent, os.W_OK) else "immutable=1"
+    return f"sqlite:///file:{quote(str(path))}?{mode}&uri=true"
+
+
+def _explain_errors(engine: Engine, db_url: str) -> None:
+    """Turn the database failing under a command (read-only, corrupt, full disk, locked, a table
+    that is not ours) into a one-line :class:`~tracker.errors.DatabaseError` naming the database.
+    Constraint violations (IntegrityError) stay as they are: services handle those."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    def handle(context) -> DatabaseError | None:
+        error = context.sqlalchemy_exception
+        if not isinstance(error, DBAPIError) or isinstance(error, IntegrityError):
+            return None  # our own bugs (a naive datetime refused on the way in) stay loud
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+        return DatabaseError(f"database {_safe(db_url)}: {detail}")
+
+    event.listen(engine, "handle_error", handle)
 
 
 def _token() -> str:
@@ -90,6 +128,7 @@ def _bootstrap(engine: Engine, token: str) -> None:
     from tracker.markets import registry
 
     db.create_schema(engine)
+    _check_schema(engine)
     seed_builtin_rules(engine)
     bundled.seed(engine)
     registry.seed(engine)
@@ -97,6 +136,21 @@ def _bootstrap(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(table.delete().where(table.c.key == TOKEN_KEY))
         conn.execute(table.insert().values(key=TOKEN_KEY, value=token))
+
+
+def _check_schema(engine: Engine) -> None:
+    """Refuse a database whose tables of our names lack our columns (another program's file):
+    create_all leaves existing tables alone, so without this the first query would fail."""
+    from sqlalchemy import inspect
+
+    held = inspect(engine)
+    for table in db.metadata.sorted_tables:
+        have = {c["name"] for c in held.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in have]
+        if missing:
+            raise DatabaseError(
+                f"{_safe(str(engine.url))}: table {table.name} lacks column(s) {', '.join(missing)}: "
+                "not a china-space-tracker database (give another --db)")
 
 
 def _safe(db_url: str) -> str:

@@ -225,29 +225,15 @@ def export_launches(engine: Engine, path: str | Path, fmt: str = "csv", *, force
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    from tracker.files import check_target, write_atomically
+
     path = Path(path)
-    if path.exists() and not force:
-        raise Refused(f"{path} exists; pass --force to overwrite it")
+    check_target(path, force)
     with engine.connect() as conn:
         records = list(store.load(conn).values())
-    _replace(path, export_text(records, fmt))
+    text = export_text(records, fmt)
+    write_atomically(path, lambda part: part.write_text(text, encoding="utf-8"), force=force)
     return len(records)
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` by way of a temporary file in the same folder."""
-    import os
-
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        try:
-            with part.open("x", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(part, path)
-        finally:
-            part.unlink(missing_ok=True)
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 # -- writing -----------------------------------------------------------------------------------

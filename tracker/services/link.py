@@ -19,7 +19,7 @@ from typing import NamedTuple, TypedDict, Unpack
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from tracker.errors import BadInput, Refused, UsageError
+from tracker.errors import UsageError
 from tracker.markets.link import FILTERS, LinkParams
 from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
@@ -156,16 +156,18 @@ def export(frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], f
     """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters and
     definitions (Parquet also carries them in its metadata, key ``tracker``); return the path.
 
-    Both files are written under temporary names and renamed into place. Neither is overwritten
-    unless ``force`` (:class:`~tracker.errors.Refused`)."""
+    Both files are written by :func:`tracker.files.write_atomically` (temporary file, renamed).
+    Neither is overwritten unless ``force``, and never when it is not a regular file
+    (:class:`~tracker.errors.Refused`)."""
+    from tracker.files import check_target, write_atomically
     from tracker.output import emit
 
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
     path = Path(path)
     meta_path = path.with_name(path.name + ".meta.json")
-    if not force and (path.exists() or meta_path.exists()):
-        raise Refused(f"{path if path.exists() else meta_path} exists; use --force to overwrite")
+    check_target(path, force)
+    check_target(meta_path, force)
     meta = {
         "written_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "rows": frame.height,
@@ -173,19 +175,15 @@ def export(frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], f
         "parameters": params.describe(),
         "definitions": DEFINITIONS,
     }
-    parts = [p.with_name(p.name + ".part") for p in (path, meta_path)]
-    try:
+
+    def write_frame(part: Path) -> None:
         if fmt == "parquet":
-            frame.write_parquet(parts[0], metadata={"tracker": json.dumps(meta)})
+            frame.write_parquet(part, metadata={"tracker": json.dumps(meta)})
         else:
-            with open(parts[0], "w", encoding="utf-8", newline="") as out:
+            with open(part, "w", encoding="utf-8", newline="") as out:
                 emit(frame, fmt, out=out)
-        parts[1].write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        parts[0].replace(path)
-        parts[1].replace(meta_path)
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        for part in parts:
-            part.unlink(missing_ok=True)
+
+    write_atomically(path, write_frame, force=force)
+    write_atomically(meta_path, lambda part: part.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"),
+                     force=True)
     return path

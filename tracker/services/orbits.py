@@ -236,7 +236,8 @@ def import_elements(
     content) and directories (searched for :data:`ELEMENT_SUFFIXES`), all in one transaction.
 
     Every file is parsed before anything is written: a file that is not element data at all (or
-    cannot be read) is :class:`~tracker.errors.BadInput` and nothing is imported. Bad records are
+    cannot be read), or whose every record is rejected, is :class:`~tracker.errors.BadInput` and
+    nothing is imported. Bad records are
     skipped and listed in the report. With ``constellation``, every imported object becomes a
     member of it (a catalog-number rule)."""
     from tle.formats import FormatError, parse_file
@@ -252,6 +253,11 @@ def import_elements(
             raise BadInput(f"{exc}; nothing was imported") from None
         except OSError as exc:
             raise BadInput(f"{path}: {exc.strerror or exc}; nothing was imported") from None
+        if results[-1].rejected and not results[-1].records:  # not one usable record: a bad file
+            shown = "; ".join(str(r) for r in results[-1].rejected[:3])
+            more = len(results[-1].rejected) - 3
+            raise BadInput(f"{path}: every record was rejected ({shown}{f'; {more} more' if more > 0 else ''}); "
+                           "nothing was imported")
     counts = store(engine, [r for result in results for r in result.records], constellation=wanted)
     rejected = tuple(str(rej) for result in results for rej in result.rejected)
     return ImportReport(tuple(files), counts, rejected, wanted)
