@@ -22,9 +22,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from tests.httpserver import LocalServer, serve
+
+# Property-based tests: the suite (and so CI) runs the same examples every time, so a landing
+# never depends on luck; `HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py` (repeat
+# it for a few minutes) explores new random inputs.
+hypothesis.settings.register_profile("suite", derandomize=True, database=None)
+hypothesis.settings.register_profile("fuzz", derandomize=False, database=None)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 #: ``../shared`` beside the repository: real published data for tests; may be absent.
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -123,6 +123,8 @@ def render_net(net: datetime, precision: str) -> str:
 def parse_value(field: str, raw: Any) -> Any:
     """A value read from a file (text, or JSON types) to its Python type; raises naming ``field``."""
     if field in LIST_FIELDS:
+        if raw is not None and not isinstance(raw, (list, str)):
+            raise InvalidLaunch(f"{field}: expected a list or space-separated text, got {type(raw).__name__}")
         items = raw if isinstance(raw, list) else (raw or "").split()
         return [str(v) for v in items]
     if raw is None or raw == "":

@@ -72,13 +72,22 @@ def plan(conn, securities: list[str] | None, now: datetime, since: date | None) 
     held = bars.coverage(conn).select("security", "last")
     secs = secs.join(held, on="security", how="left")
     closed = {c: last_closed(c, now) for c in secs["calendar"].unique()}
+    first = pl.coalesce(pl.col("last") + timedelta(days=1), pl.lit((now - FIRST_LOOKBACK).date()))
     return secs.with_columns(
-        start=pl.lit(since, dtype=pl.Date) if since else pl.coalesce(pl.col("last") + timedelta(days=1), pl.lit((now - FIRST_LOOKBACK).date())),
+        start=pl.lit(since, dtype=pl.Date) if since else first,
         end=pl.col("calendar").replace_strict(closed, return_dtype=pl.Date),
     )
 
 
-def refresh_prices(engine: Engine, now: datetime, bases: Mapping[str, str | None], *, securities: list[str] | None = None, source: str | None = None, since: date | None = None) -> PriceRefresh:
+def refresh_prices(
+    engine: Engine,
+    now: datetime,
+    bases: Mapping[str, str | None],
+    *,
+    securities: list[str] | None = None,
+    source: str | None = None,
+    since: date | None = None,
+) -> PriceRefresh:
     """Fetch and store what is missing for each security; see the module docstring for the rules."""
     report = PriceRefresh()
     with engine.connect() as conn:
