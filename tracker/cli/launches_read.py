@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import open_db
+from tracker.cli.common import open_db, rounded
 from tracker.errors import ExitCode
 
 
@@ -55,8 +55,9 @@ def show_launch(args: argparse.Namespace) -> int:
         for name, value in detail.differences:
             print(visible(f"  {name:>22}: the calendar says {value}"))
     emit(detail.history, "table", title="history (UTC)")
-    emit(detail.satellites, "table", title=f"satellites of launch {rec['cospar_launch'] or '(no designator)'}",
-         digits={"alt_km": 1, "rate_km_per_day": 2})
+    digits = {"alt_km": 1, "rate_km_per_day": 2}
+    emit(rounded(detail.satellites, digits), "table", title=f"satellites of launch {rec['cospar_launch'] or '(no designator)'}",
+         digits=digits)
     return ExitCode.OK
 
 

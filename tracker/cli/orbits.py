@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db
+from tracker.cli.common import add_format, open_db, plural, rounded
 from tracker.errors import ExitCode
 
 #: Said on stderr when dawn-dusk objects were looked for without the active catalogue.
@@ -60,8 +60,8 @@ def dawn_dusk(args: argparse.Namespace) -> ExitCode:
     found = find_dawn_dusk(open_db(args), min_alt=args.min_alt, max_alt=args.max_alt)
     title = (f"{found.frame.height} dawn-dusk sun-synchronous objects at {args.min_alt:g}-{args.max_alt:g} km "
              "(LTAN in hours, local mean solar time)")
-    emit(found.frame, args.format, title=title,
-         digits={"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3})
+    digits = {"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3}
+    emit(rounded(found.frame, digits), args.format, title=title, digits=digits)
     if not found.catalogue_held:
         print(NO_CATALOGUE, file=sys.stderr)
     return ExitCode.OK
@@ -72,8 +72,9 @@ def groups(args: argparse.Namespace) -> ExitCode:
     from tracker.services.orbits import groups as launch_groups
 
     rows = launch_groups(open_db(args), constellation=args.constellation, straggler_km=args.straggler_km)
-    emit(rows, args.format, title=f"{rows.height} launch batches (rate: median km/day over the element sets held)",
-         digits={"alt_km": 1, "rate_km_per_day": 3})
+    digits = {"alt_km": 1, "rate_km_per_day": 3}
+    emit(rounded(rows, digits), args.format, title=f"{rows.height} launch batches (rate: median km/day over the element sets held)",
+         digits=digits)
     return ExitCode.OK
 
 
@@ -82,6 +83,7 @@ def history(args: argparse.Namespace) -> ExitCode:
     from tracker.services.orbits import history as element_history
 
     name, rows = element_history(open_db(args), args.norad)
-    emit(rows, args.format, title=f"{name} ({args.norad}): {rows.height} element sets (epochs UTC)",
-         digits={"alt_km": 3, "perigee_km": 3, "apogee_km": 3})
+    digits = {"alt_km": 3, "perigee_km": 3, "apogee_km": 3}
+    emit(rounded(rows, digits), args.format, title=f"{name} ({args.norad}): {plural(rows.height, 'element set')} (epochs UTC)",
+         digits=digits)
     return ExitCode.OK
