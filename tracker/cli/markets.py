@@ -189,8 +189,8 @@ def show_bars(args: argparse.Namespace) -> None:
     from tracker.services.markets import bars, resolve
 
     engine = open_db(args)
+    frame = bars(engine, args.symbol, args.since, args.until)  # checks the range before the symbol
     ident = resolve(engine, args.symbol)
-    frame = bars(engine, ident, args.since, args.until)
     if frame.is_empty():
         print(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
     emit(frame, args.format, title=f"Daily bars of {ident} (exchange-local dates)")
@@ -198,11 +198,15 @@ def show_bars(args: argparse.Namespace) -> None:
 
 def refresh_command(args: argparse.Namespace) -> int:
     from tracker.cli.refresh import run
+    from tracker.errors import UsageError
     from tracker.services.markets import names, resolve
     from tracker.services.refresh import PriceOptions
     from tracker.times import instant
 
     engine = open_db(args)
-    chosen = [resolve(engine, s) for s in names(args.symbols)] if args.symbols else None
     since = instant(args.since, "--since").date() if args.since else None
+    today = instant(None).date()
+    if since is not None and since > today:
+        raise UsageError(f"--since {args.since} is after today {today} (UTC): there are no sessions to fetch")
+    chosen = [resolve(engine, s) for s in names(args.symbols)] if args.symbols else None
     return run(args, ("prices",), prices=PriceOptions(chosen, args.source, since))
