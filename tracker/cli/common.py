@@ -32,11 +32,6 @@ def render_refresh(report, verbose: bool) -> int:
     return int(report.exit_code)
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``1 new rule``, ``2 new rules``: the count and the noun in the number it takes."""
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
-
-
 def rounded(frame, digits: dict[str, int]):
     """``frame`` with the float columns of ``digits`` rounded for display, a negative zero (a
     small negative number rounded, e.g. ``-0.0``) made plain zero."""

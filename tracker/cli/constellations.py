@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import add_format, open_db, plural
+from tracker.cli.common import add_format, open_db
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 #: How many rules a table row shows (CSV and JSON show every rule).
 TABLE_RULES = 5
@@ -106,7 +107,7 @@ def list_rules(args: argparse.Namespace) -> ExitCode:
     from tracker.services.constellations import rules
 
     frame = rules(open_db(args), args.constellation)
-    emit(frame, args.format, title=f"{frame.height} constellation rules (origin user/import: yours, removable)")
+    emit(frame, args.format, title=f"{plural(frame.height, 'constellation rule')} (origin user/import: yours, removable)")
     return ExitCode.OK
 
 

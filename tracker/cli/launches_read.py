@@ -11,6 +11,7 @@ import argparse
 
 from tracker.cli.common import open_db, rounded
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 
 def list_launches(args: argparse.Namespace) -> int:
@@ -29,7 +30,7 @@ def list_launches(args: argparse.Namespace) -> int:
         frame = frame.with_columns(
             pl.Series("net_utc", net, pl.String), pl.col("sources").list.len().alias("sources")
         ).drop("net_precision")
-        emit(frame, "table", title=f"{frame.height} launches, newest first (times UTC; sources: count)")
+        emit(frame, "table", title=f"{plural(frame.height, 'launch', 'launches')}, newest first (times UTC; sources: count)")
     else:
         if args.format == "csv":
             frame = frame.with_columns(pl.col("sources").list.join(" "))
@@ -65,5 +66,5 @@ def export_launches(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     count = launches.export_launches(open_db(args), args.output, args.format, force=args.force)
-    print(f"wrote {count} launches to {args.output}")
+    print(f"wrote {plural(count, 'launch', 'launches')} to {args.output}")
     return ExitCode.OK

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tracker.cli.common import open_db, rounded
+from tracker.text import plural
 
 _DIGITS = {
     c: 4 for c in ("ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1", "car_0_5",
@@ -75,7 +76,7 @@ def link_command(args: argparse.Namespace) -> None:
     params, frame = link(open_db(args), **_selection(args))
     if args.output:
         export(frame, params, args.output, args.format, force=args.force)
-        print(f"wrote {frame.height} rows to {args.output} and its parameters to {args.output}.meta.json")
+        print(f"wrote {plural(frame.height, 'row')} to {args.output} and its parameters to {args.output}.meta.json")
         return
     if frame.is_empty():
         print("no (launch, security) pairs: check the filters, `tracker markets rules list` and `tracker markets list`", file=sys.stderr)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tracker.cli.common import add_format, open_db
+from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -177,7 +178,7 @@ def import_bars(args: argparse.Namespace) -> int:
     for line in report.conflicts:
         print(line, file=sys.stderr)
     print(
-        f"imported {report.new} new bars from {len(report.files)} file(s); {report.unchanged} already held"
+        f"imported {plural(report.new, 'new bar')} from {plural(len(report.files), 'file')}; {report.unchanged} already held"
         + (f"; {report.replaced} replaced" if report.replaced else "")
         + (f"; {len(report.conflicts)} contradicting bars reported" if report.partial else "")
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, plural, rounded
+from tracker.cli.common import add_format, open_db, rounded
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from importlib import metadata, resources
 
-from tracker.cli.common import plural
+from tracker.text import plural
 
 DISTRIBUTION = "china-space-tracker"
 
