@@ -23,7 +23,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="add a security (board, limit, currency, benchmark derived from its exchange and code)",
         description="Add a security by canonical id (XSHG:600118) or Yahoo symbol (600118.SS, 0941.HK, "
         "JKS with --mic XNAS for NASDAQ). Board and daily limit follow the code (688/689 STAR and "
-        "300/301 ChiNext 20%%, other A-shares 10%%, none in Hong Kong and the US) unless given.",
+        "300/301 ChiNext 20%, other A-shares 10%, none in Hong Kong and the US) unless given.",
     )
     add.add_argument("symbol", metavar="SYMBOL")
     add.add_argument("--name", required=True, help="English name")
