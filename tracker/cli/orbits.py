@@ -43,7 +43,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "altitude change per day over the element sets held, status, and stragglers (members "
         "more than --straggler-km below the batch's shell that are not raising).",
     )
-    gr.add_argument("--constellation", metavar="NAME", help="only batches of NAME: guowang, qianfan or your own, or a view: dawn-dusk, stations, all (default: all)")
+    gr.add_argument(
+        "--constellation", metavar="NAME",
+        help="only batches of NAME: guowang, qianfan or your own, or a view: dawn-dusk, stations, all (default: all)",
+    )
     gr.add_argument("--straggler-km", type=float, default=50.0, metavar="KM", help="how far below the shell a straggler is (default 50)")
     add_format(gr)
     gr.set_defaults(handler=groups)
