@@ -101,7 +101,7 @@ def test_user_constellation_by_name_launch_and_norad(cli):
     by launch designator, TIANHE by catalog number; MENGTIAN matches none."""
     cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv"))
     added = cli("constellations", "add", " CSS ", "--name", "css (wen*", "--launch", "2026-102", "--norad", "48274")
-    assert added.returncode == 0 and added.stdout.startswith("css: 3 new rule(s)")
+    assert added.returncode == 0 and added.stdout.startswith("css: now has 3 new rules; 3 satellites held became members")
     rows = _rows(cli("sats", "--constellation", "css", "--at", "2026-08-19T00:00:00Z", "--format", "csv"))
     assert sorted(r["norad"] for r in rows) == ["48274", "53239", "69049"]
     listed = {c["constellation"]: c for c in json.loads(cli("constellations", "list", "--format", "json").stdout)}
@@ -117,3 +117,42 @@ def test_constellation_names_and_rules_are_checked(cli):
         assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "must not be empty" in cli("constellations", "add", "  ", "--norad", "1").stderr
     assert cli("tle", "import", "--constellation", " ", "x.csv").returncode == 2
+
+
+def test_constellations_remove_extend_and_rules(cli):
+    """A person's constellation and rules can be removed, built-in ones cannot; extending a
+    built-in one needs --extend and says what it gained; rules are listed whole."""
+    cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv"))
+    one = cli("constellations", "add", "css", "--norad", "48274")
+    assert one.stdout.startswith("css: now has 1 new rule; 1 satellite held became members (1 in all)")
+    refused = cli("constellations", "add", "qianfan", "--norad", "48274")
+    assert refused.returncode == 1 and "--extend" in refused.stderr and "built-in" in refused.stderr
+    extended = cli("constellations", "add", "Qianfan", "--norad", "48274", "--extend")
+    assert extended.returncode == 0
+    assert extended.stdout.startswith("qianfan: extended with 1 new rule; 1 satellite held became members")
+    assert cli("constellations", "add", "css", "--norad", "1", "--extend").returncode == 2  # not built in
+
+    rules = _rows(cli("constellations", "rules", "list", "--format", "csv"))
+    assert list(rules[0]) == ["id", "constellation", "kind", "value", "origin"]
+    mine = {r["constellation"]: r for r in rules if r["origin"] == "user"}
+    builtin = next(r for r in rules if r["origin"] == "builtin")
+    assert set(mine) == {"css", "qianfan"}
+    assert "constellation" in cli("constellations", "rules").stdout  # `rules` alone lists them
+    only = _rows(cli("constellations", "rules", "list", "--constellation", "CSS", "--format", "csv"))
+    assert [r["value"] for r in only] == ["48274"]
+
+    not_mine = cli("constellations", "rules", "remove", builtin["id"])
+    assert not_mine.returncode == 1 and "only rules a person added" in not_mine.stderr
+    assert cli("constellations", "rules", "remove", "999999").returncode == 1
+    gone = cli("constellations", "rules", "remove", mine["qianfan"]["id"])
+    assert gone.returncode == 0 and "qianfan norad:48274" in gone.stdout
+
+    builtin_removal = cli("constellations", "remove", "guowang")
+    assert builtin_removal.returncode == 1 and "built in and cannot be removed" in builtin_removal.stderr
+    removed = cli("constellations", "remove", "css")
+    assert removed.returncode == 0 and "removed with its 1 rule" in removed.stdout
+    assert cli("constellations", "remove", "css").returncode == 1  # no longer held
+    listed = json.loads(cli("constellations", "list", "--format", "json").stdout)
+    assert "css" not in {c["constellation"] for c in listed}
+    for row in listed:  # every rule, whole
+        assert row["rules"].count(":") == row["n_rules"]

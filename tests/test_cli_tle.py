@@ -316,7 +316,7 @@ def test_import_directories_builds_history(cli: Cli, db_url: str) -> None:
     result = cli("tle", "import", history, capture)
 
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.startswith(f"{len(files)} file(s): ")
+    assert result.stdout.startswith(f"{len(files)} file{'' if len(files) == 1 else 's'}: ")
     assert (
         f"{len(per_norad)} new satellites, {len(unique)} new element sets, "
         f"{len(keys) - len(unique)} duplicates, 0 rejected"

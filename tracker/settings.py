@@ -46,6 +46,8 @@ CATALOGUE_ENV = "TRACKER_CATALOGUE_HOURS"
 CATALOGUE_MIN_HOURS = 2.0
 CATALOGUE_DEFAULT_HOURS = 24.0
 APP_NAME = "china-space-tracker"
+#: What a database setting should look like, for the messages that refuse one.
+EXPECTED_URL = "expected e.g. sqlite:////path/tracker.db, postgresql+psycopg://user@host/db, or a plain file path"
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,11 @@ def database_url(value: str | None, origin: str) -> str:
         raise UsageError(f"{origin} is empty: give a SQLAlchemy URL (postgresql+psycopg://host/db) or a file path")
     if "://" not in text:
         return f"sqlite:///{Path(text).expanduser().absolute()}"
-    scheme = text.split("://", 1)[0]
-    if not scheme or not all(c.isalnum() or c in "+-." for c in scheme):
-        raise UsageError(
-            f"{origin} {value!r} is not a database URL: expected e.g. sqlite:////path/tracker.db, "
-            "postgresql+psycopg://user@host/db, or a plain file path"
-        )
+    scheme, rest = text.split("://", 1)
+    if not scheme or not all(c.isalnum() or c in "+-." for c in scheme) or (scheme != "sqlite" and not rest):
+        raise UsageError(f"{origin} {value!r} is not a database URL: {EXPECTED_URL}")
+    if not _dialect_known(scheme):
+        raise UsageError(f"{origin} {value!r}: SQLAlchemy knows no database {scheme!r}: {EXPECTED_URL}")
     if scheme == "sqlite" and text not in ("sqlite://", "sqlite:///:memory:"):
         path = text.removeprefix("sqlite:///")
         if not path.startswith("/"):
@@ -111,6 +112,19 @@ def database_url(value: str | None, origin: str) -> str:
                 f"use an absolute one (sqlite:////abs/path.db) or a plain path ({path})"
             )
     return text
+
+
+def _dialect_known(scheme: str) -> bool:
+    """Whether SQLAlchemy has a dialect (built in, or registered by an installed plugin) for the
+    scheme of a URL (``postgresql+psycopg``); the database's driver is not imported."""
+    from sqlalchemy.dialects import registry
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        registry.load(scheme.replace("+", "."))
+    except NoSuchModuleError:
+        return False
+    return True
 
 
 def sqlite_path(db_url: str) -> Path | None:

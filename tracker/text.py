@@ -9,6 +9,7 @@ This is the one escaping path between such text and a screen or a spreadsheet:
   in a name is shown as typed.
 * :func:`csv_safe_expr` neutralises spreadsheet formulas in CSV cells (``=``, ``+``, ``-``,
   ``@``, tab, carriage return at the start get a leading apostrophe, as OWASP recommends).
+* :func:`plural` words a count for a message (``1 new rule``, ``2 new rules``).
 * :func:`display_width_expr` measures text as a terminal shows it (East Asian wide characters
   take two cells), so that tables of Chinese names stay aligned.
 """
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["csv_safe_expr", "display_width_expr", "visible", "visible_expr"]
+__all__ = ["csv_safe_expr", "display_width_expr", "plural", "visible", "visible_expr"]
 
 #: C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text.
 _CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
@@ -34,6 +35,12 @@ _WIDE = (
     r"\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
 )
 _FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 new rule``, ``2 new rules``: the count and the noun in the number it takes
+    (``nouns``: an irregular plural, e.g. ``launches``)."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def visible(text: object) -> str:

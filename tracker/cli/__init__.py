@@ -62,6 +62,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
+    parser.add_argument("--version", action=_Version, help="show the version and the bundled data's versions, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     word = None if argv is None else _command_word(argv)
     for name in [word] if word in CORE else CORE:
@@ -71,6 +72,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for register in extension_commands():
         register(commands, common)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the package's and the bundled data's versions (computed only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from tracker.cli.version import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 def extension_commands() -> list[Callable[..., None]]:

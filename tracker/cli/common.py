@@ -30,3 +30,12 @@ def render_refresh(report, verbose: bool) -> int:
             stream = sys.stdout if message.severity == "information" else sys.stderr
             print(visible(message.text), file=stream)
     return int(report.exit_code)
+
+
+def rounded(frame, digits: dict[str, int]):
+    """``frame`` with the float columns of ``digits`` rounded for display, a negative zero (a
+    small negative number rounded, e.g. ``-0.0``) made plain zero."""
+    import polars as pl
+
+    columns = [pl.col(name).round(places) for name, places in digits.items() if name in frame.columns]
+    return frame.with_columns(pl.when(column == 0).then(0.0).otherwise(column).name.keep() for column in columns)

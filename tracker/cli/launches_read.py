@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import open_db
+from tracker.cli.common import open_db, rounded
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 
 def list_launches(args: argparse.Namespace) -> int:
@@ -29,7 +30,7 @@ def list_launches(args: argparse.Namespace) -> int:
         frame = frame.with_columns(
             pl.Series("net_utc", net, pl.String), pl.col("sources").list.len().alias("sources")
         ).drop("net_precision")
-        emit(frame, "table", title=f"{frame.height} launches, newest first (times UTC; sources: count)")
+        emit(frame, "table", title=f"{plural(frame.height, 'launch', 'launches')}, newest first (times UTC; sources: count)")
     else:
         if args.format == "csv":
             frame = frame.with_columns(pl.col("sources").list.join(" "))
@@ -55,8 +56,9 @@ def show_launch(args: argparse.Namespace) -> int:
         for name, value in detail.differences:
             print(visible(f"  {name:>22}: the calendar says {value}"))
     emit(detail.history, "table", title="history (UTC)")
-    emit(detail.satellites, "table", title=f"satellites of launch {rec['cospar_launch'] or '(no designator)'}",
-         digits={"alt_km": 1, "rate_km_per_day": 2})
+    digits = {"alt_km": 1, "rate_km_per_day": 2}
+    emit(rounded(detail.satellites, digits), "table", title=f"satellites of launch {rec['cospar_launch'] or '(no designator)'}",
+         digits=digits)
     return ExitCode.OK
 
 
@@ -64,5 +66,5 @@ def export_launches(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     count = launches.export_launches(open_db(args), args.output, args.format, force=args.force)
-    print(f"wrote {count} launches to {args.output}")
+    print(f"wrote {plural(count, 'launch', 'launches')} to {args.output}")
     return ExitCode.OK

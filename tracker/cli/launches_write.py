@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.cli.common import open_db
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 #: The options holding ISO 8601 times, by field (the option's name goes into error messages).
 _TIME_OPTIONS = {"net_utc": "--net", "window_start": "--window-start", "window_end": "--window-end", "announced_utc": "--announced"}
@@ -63,7 +64,7 @@ def import_launches(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     report = launches.import_launches(open_db(args), args.file)
-    print(f"{report.path}: {len(report.ids)} launches ({len(report.added)} new, {len(report.changed)} changed)")
+    print(f"{report.path}: {plural(len(report.ids), 'launch', 'launches')} ({len(report.added)} new, {len(report.changed)} changed)")
     return ExitCode.OK
 
 

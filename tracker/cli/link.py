@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import open_db
+from tracker.cli.common import open_db, rounded
+from tracker.text import plural
 
 _DIGITS = {
     c: 4 for c in ("ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1", "car_0_5",
@@ -75,12 +76,12 @@ def link_command(args: argparse.Namespace) -> None:
     params, frame = link(open_db(args), **_selection(args))
     if args.output:
         export(frame, params, args.output, args.format, force=args.force)
-        print(f"wrote {frame.height} rows to {args.output} and its parameters to {args.output}.meta.json")
+        print(f"wrote {plural(frame.height, 'row')} to {args.output} and its parameters to {args.output}.meta.json")
         return
     if frame.is_empty():
         print("no (launch, security) pairs: check the filters, `tracker markets rules list` and `tracker markets list`", file=sys.stderr)
     digits = _DIGITS if args.format == "table" else None
-    emit(frame, args.format, digits=digits, title="Launches and market reactions (times UTC; t0 exchange-local)")
+    emit(rounded(frame, digits or {}), args.format, digits=digits, title="Launches and market reactions (times UTC; t0 exchange-local)")
 
 
 def summary_command(args: argparse.Namespace) -> None:
@@ -89,4 +90,5 @@ def summary_command(args: argparse.Namespace) -> None:
 
     table = summary(open_db(args), args.by, **_selection(args))
     digits = {name: 4 for name, dtype in table.schema.items() if dtype.is_float()} if args.format == "table" else None
-    emit(table, args.format, digits=digits, title=f"Abnormal returns by {args.by} (fractions; t: cross-sectional t-statistic)")
+    title = f"Abnormal returns by {args.by} (fractions; t: cross-sectional t-statistic)"
+    emit(rounded(table, digits or {}), args.format, digits=digits, title=title)

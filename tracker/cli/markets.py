@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tracker.cli.common import add_format, open_db
+from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -22,7 +23,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="add a security (board, limit, currency, benchmark derived from its exchange and code)",
         description="Add a security by canonical id (XSHG:600118) or Yahoo symbol (600118.SS, 0941.HK, "
         "JKS with --mic XNAS for NASDAQ). Board and daily limit follow the code (688/689 STAR and "
-        "300/301 ChiNext 20%%, other A-shares 10%%, none in Hong Kong and the US) unless given.",
+        "300/301 ChiNext 20%, other A-shares 10%, none in Hong Kong and the US) unless given.",
     )
     add.add_argument("symbol", metavar="SYMBOL")
     add.add_argument("--name", required=True, help="English name")
@@ -177,7 +178,7 @@ def import_bars(args: argparse.Namespace) -> int:
     for line in report.conflicts:
         print(line, file=sys.stderr)
     print(
-        f"imported {report.new} new bars from {len(report.files)} file(s); {report.unchanged} already held"
+        f"imported {plural(report.new, 'new bar')} from {plural(len(report.files), 'file')}; {report.unchanged} already held"
         + (f"; {report.replaced} replaced" if report.replaced else "")
         + (f"; {len(report.conflicts)} contradicting bars reported" if report.partial else "")
     )
@@ -189,8 +190,8 @@ def show_bars(args: argparse.Namespace) -> None:
     from tracker.services.markets import bars, resolve
 
     engine = open_db(args)
+    frame = bars(engine, args.symbol, args.since, args.until)  # checks the range before the symbol
     ident = resolve(engine, args.symbol)
-    frame = bars(engine, ident, args.since, args.until)
     if frame.is_empty():
         print(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
     emit(frame, args.format, title=f"Daily bars of {ident} (exchange-local dates)")
@@ -198,11 +199,15 @@ def show_bars(args: argparse.Namespace) -> None:
 
 def refresh_command(args: argparse.Namespace) -> int:
     from tracker.cli.refresh import run
+    from tracker.errors import UsageError
     from tracker.services.markets import names, resolve
     from tracker.services.refresh import PriceOptions
     from tracker.times import instant
 
     engine = open_db(args)
-    chosen = [resolve(engine, s) for s in names(args.symbols)] if args.symbols else None
     since = instant(args.since, "--since").date() if args.since else None
+    today = instant(None).date()
+    if since is not None and since > today:
+        raise UsageError(f"--since {args.since} is after today {today} (UTC): there are no sessions to fetch")
+    chosen = [resolve(engine, s) for s in names(args.symbols)] if args.symbols else None
     return run(args, ("prices",), prices=PriceOptions(chosen, args.source, since))

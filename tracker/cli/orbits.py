@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db
+from tracker.cli.common import add_format, open_db, rounded
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 #: Said on stderr when dawn-dusk objects were looked for without the active catalogue.
 NO_CATALOGUE = (
@@ -23,7 +24,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "dawn-dusk",
         parents=[common],
         help="sun-synchronous objects with LTAN within 1 h of 06:00/18:00 in an altitude band",
-        description="Objects whose J2 nodal drift is within 2%% of the Sun's 0.9856 deg/day "
+        description="Objects whose J2 nodal drift is within 2% of the Sun's 0.9856 deg/day "
         "(sun-synchronous), whose local time of ascending node is within 1 hour of 06:00 or "
         "18:00, and whose mean altitude (a - 6378.137 km) is in the band: the orbit planned for "
         "Beijing's space data centre. sunlit_fraction: share of each revolution in sunlight. "
@@ -42,7 +43,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "altitude change per day over the element sets held, status, and stragglers (members "
         "more than --straggler-km below the batch's shell that are not raising).",
     )
-    gr.add_argument("--constellation", metavar="NAME", help="only batches of NAME: a constellation or a view (default: all)")
+    gr.add_argument(
+        "--constellation", metavar="NAME",
+        help="only batches of NAME: guowang, qianfan or your own, or a view: dawn-dusk, stations, all (default: all)",
+    )
     gr.add_argument("--straggler-km", type=float, default=50.0, metavar="KM", help="how far below the shell a straggler is (default 50)")
     add_format(gr)
     gr.set_defaults(handler=groups)
@@ -58,10 +62,10 @@ def dawn_dusk(args: argparse.Namespace) -> ExitCode:
     from tracker.services.orbits import dawn_dusk as find_dawn_dusk
 
     found = find_dawn_dusk(open_db(args), min_alt=args.min_alt, max_alt=args.max_alt)
-    title = (f"{found.frame.height} dawn-dusk sun-synchronous objects at {args.min_alt:g}-{args.max_alt:g} km "
+    title = (f"{plural(found.frame.height, 'dawn-dusk sun-synchronous object')} at {args.min_alt:g}-{args.max_alt:g} km "
              "(LTAN in hours, local mean solar time)")
-    emit(found.frame, args.format, title=title,
-         digits={"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3})
+    digits = {"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3}
+    emit(rounded(found.frame, digits), args.format, title=title, digits=digits)
     if not found.catalogue_held:
         print(NO_CATALOGUE, file=sys.stderr)
     return ExitCode.OK
@@ -72,8 +76,9 @@ def groups(args: argparse.Namespace) -> ExitCode:
     from tracker.services.orbits import groups as launch_groups
 
     rows = launch_groups(open_db(args), constellation=args.constellation, straggler_km=args.straggler_km)
-    emit(rows, args.format, title=f"{rows.height} launch batches (rate: median km/day over the element sets held)",
-         digits={"alt_km": 1, "rate_km_per_day": 3})
+    digits = {"alt_km": 1, "rate_km_per_day": 3}
+    title = f"{plural(rows.height, 'launch batch', 'launch batches')} (rate: median km/day over the element sets held)"
+    emit(rounded(rows, digits), args.format, title=title, digits=digits)
     return ExitCode.OK
 
 
@@ -82,6 +87,7 @@ def history(args: argparse.Namespace) -> ExitCode:
     from tracker.services.orbits import history as element_history
 
     name, rows = element_history(open_db(args), args.norad)
-    emit(rows, args.format, title=f"{name} ({args.norad}): {rows.height} element sets (epochs UTC)",
-         digits={"alt_km": 3, "perigee_km": 3, "apogee_km": 3})
+    digits = {"alt_km": 3, "perigee_km": 3, "apogee_km": 3}
+    emit(rounded(rows, digits), args.format, title=f"{name} ({args.norad}): {plural(rows.height, 'element set')} (epochs UTC)",
+         digits=digits)
     return ExitCode.OK

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db
+from tracker.cli.common import add_format, open_db, rounded
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -40,7 +41,7 @@ def show(args: argparse.Namespace) -> ExitCode:
     digits = {"lat_deg": 4, "lon_deg": 4, "alt_km": 2, "speed_km_s": 3, "age_days": 2}
     if args.format != "table":
         digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
-    emit(frame, args.format, title=f"{frame.height} satellites at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
+    emit(rounded(frame, digits), args.format, title=f"{plural(frame.height, 'satellite')} at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
     if args.constellation is None:
         print(f"tracker: showing the built-in constellations ({', '.join(BUILTIN_RULES)}); "
               "`--constellation all` shows every satellite held", file=sys.stderr)

@@ -9,6 +9,7 @@ from pathlib import Path
 from tle import ELEMENT_SUFFIXES
 from tracker.cli.common import open_db
 from tracker.errors import ExitCode
+from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -56,8 +57,9 @@ def import_files(args: argparse.Namespace) -> ExitCode:
     counts = report.counts
     member = f", {counts.constellation_members_added} added to {report.constellation}" if report.constellation else ""
     print(
-        f"{len(report.files)} file(s): {counts.new_satellites} new satellites, {counts.new_element_sets} new "
-        f"element sets, {counts.duplicates} duplicates, {len(report.rejected)} rejected{member}"
+        f"{plural(len(report.files), 'file')}: {plural(counts.new_satellites, 'new satellite')}, "
+        f"{plural(counts.new_element_sets, 'new element set')}, {plural(counts.duplicates, 'duplicate')}, "
+        f"{len(report.rejected)} rejected{member}"
     )
     return report.exit_code
 

@@ -14,7 +14,7 @@ this module costs little.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING
 
 from tle import ELEMENT_SUFFIXES  # the files a directory given to import_elements is searched for
 from tracker.errors import BadInput, ExitCode, NotFound, UsageError
+
+# Constellations and their rules live in their own module; these stay importable from here.
+from tracker.services.constellations import add_constellation_rules, constellation_name, constellations
 
 if TYPE_CHECKING:
     import polars as pl
@@ -147,65 +150,6 @@ def history(engine: Engine, norad: int) -> tuple[str | None, pl.DataFrame]:
     return rows["name"][-1], frame
 
 
-# -- constellations ----------------------------------------------------------------------------
-
-
-def constellations(engine: Engine) -> pl.DataFrame:
-    """Every constellation: ``constellation, rules`` (its first five rules as ``kind:value``),
-    ``n_rules, members`` (satellites held that match), by name."""
-    import polars as pl
-
-    from tracker.catalog import satellites as held_satellites
-    from tracker.constellations import membership, rules_frame
-
-    rules = rules_frame(engine)
-    members = membership(held_satellites(engine), rules).group_by("constellation").len("members")
-    return (
-        rules.group_by("constellation")
-        .agg((pl.col("kind") + ":" + pl.col("value")).sort().head(5).str.join(" ").alias("rules"), pl.len().alias("n_rules"))
-        .join(members, on="constellation", how="left")
-        .with_columns(pl.col("members").fill_null(0).cast(pl.Int64))
-        .sort("constellation")
-    )
-
-
-def add_constellation_rules(
-    engine: Engine, name: str, *, names: Iterable[str] = (), launches: Iterable[str] = (), norads: Iterable[int] = ()
-) -> int:
-    """Add membership rules to constellation ``name`` (created if new; trimmed, lower case):
-    name globs, launch designators (``2024-240``), catalog numbers. Returns how many were new."""
-    from tle.elements import launch_designator
-    from tracker.constellations import add_rules
-
-    constellation = _constellation_name(name)
-    globs, designators, numbers = [g.strip() for g in names], [l.strip() for l in launches], list(norads)
-    if not (globs or designators or numbers):
-        raise UsageError("give at least one --name, --launch or --norad")
-    if "" in globs:
-        raise UsageError("--name must not be empty")
-    bad = [l for l in designators if launch_designator(l) != l]
-    if bad:
-        raise UsageError(f"--launch {bad[0]!r} is not a launch designator like 2024-240")
-    if any(n <= 0 for n in numbers):
-        raise UsageError(f"--norad {min(numbers)} is not a catalog number")
-    rules = (("name", globs), ("launch", designators), ("norad", [str(n) for n in numbers]))
-    with engine.begin() as conn:
-        return sum(add_rules(conn, constellation, kind, values) for kind, values in rules if values)
-
-
-def _constellation_name(name: str) -> str:
-    """A constellation name as stored (trimmed, lower case); empty names and the names of the
-    views that are not constellations are usage errors."""
-    from tracker.views import NOT_CONSTELLATIONS
-
-    wanted = name.strip().lower()
-    if not wanted:
-        raise UsageError("a constellation name must not be empty")
-    if wanted in NOT_CONSTELLATIONS:
-        raise UsageError(f"{wanted!r} is a built-in view, not a constellation name: choose another")
-    return wanted
-
-
 # -- importing element sets --------------------------------------------------------------------
 
 
@@ -243,7 +187,7 @@ def import_elements(
     from tle.formats import FormatError, parse_file
     from tracker.ingest import store
 
-    wanted = None if constellation is None else _constellation_name(constellation)
+    wanted = None if constellation is None else constellation_name(constellation)
     files = element_files([Path(p) for p in paths])
     results = []
     for path in files:

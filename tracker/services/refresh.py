@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tracker.errors import ExitCode, UsageError
 from tracker.settings import SOURCES as ENV
 from tracker.settings import Settings
+from tracker.text import plural
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -203,7 +204,8 @@ def _celestrak_lines(r: TleRefresh, report: RefreshReport) -> list[Message]:
     lines += _dawn_dusk_lines(r, line)
     c = r.counts
     skipped = sum(o.kind == "skipped" for o in r.outcomes)
-    text = f"stored {c.new_element_sets} new element sets ({c.new_satellites} new satellites, {c.duplicates} already held)"
+    stored, new = plural(c.new_element_sets, "new element set"), plural(c.new_satellites, "new satellite")
+    text = f"stored {stored} ({new}, {c.duplicates} already held)"
     if skipped:
         text += f"; {skipped} {'query' if skipped == 1 else 'queries'} not due yet"
     lines.append(line("information", text, detail=not c.new_element_sets, summary=True))
@@ -216,7 +218,7 @@ def _dawn_dusk_lines(r: TleRefresh, line: Callable[..., Message]) -> list[Messag
 
     lines = []
     if (found := r.dawn_dusk) is not None:
-        text = f"dawn-dusk: {found.members} objects from {found.launches} launches in the active catalogue"
+        text = f"dawn-dusk: {plural(found.members, 'object')} from {plural(found.launches, 'launch', 'launches')} in the active catalogue"
         if found.launches > MAX_FOLLOWED_LAUNCHES:
             text += (f"; the next refreshes follow {MAX_FOLLOWED_LAUNCHES} of these launches by INTDES"
                      f" (most members first), the other {found.launches - MAX_FOLLOWED_LAUNCHES} come with the catalogue only")
@@ -241,7 +243,8 @@ def _ll2_lines(r: Ll2Refresh, _report: RefreshReport) -> list[Message]:
     lines += [line("warning", f"rejected  {p}") for p in r.rejected]
     lines += [line("information", f"added     {i}") for i in r.added]
     lines += [line("information", f"updated   {i}: {', '.join(f)}") for i, f in r.updated.items()]
-    lines.append(line("information", f"{len(r.added)} launches added, {len(r.updated)} updated", detail=True, summary=True))
+    added = plural(len(r.added), "launch", "launches")
+    lines.append(line("information", f"{added} added, {len(r.updated)} updated", detail=True, summary=True))
     return lines
 
 
@@ -251,7 +254,7 @@ def _price_lines(r: PriceRefresh, _report: RefreshReport) -> list[Message]:
 
     lines = []
     for security, counts in r.stored.items():
-        text = f"prices    {security}: {counts.new} new bars, {counts.unchanged} already held"
+        text = f"prices    {security}: {plural(counts.new, 'new bar')}, {counts.unchanged} already held"
         lines.append(line("information", text, detail=not counts.new))
         lines += [line("warning", f"conflict  {c}") for c in counts.conflicts]
     lines += [line("information", f"prices    {s}: up to date (no request)", detail=True) for s in r.up_to_date]
@@ -263,7 +266,8 @@ def _price_lines(r: PriceRefresh, _report: RefreshReport) -> list[Message]:
     if r.stopped:
         lines.append(line("error", r.stopped))
     new = sum(c.new for c in r.stored.values())
-    lines.append(line("information", f"{new} new daily bars for {len(r.stored)} securities; {len(r.up_to_date)} up to date",
+    stored = plural(len(r.stored), "security", "securities")
+    lines.append(line("information", f"{plural(new, 'new daily bar')} for {stored}; {len(r.up_to_date)} up to date",
                       detail=True, summary=True))
     return lines
 
