@@ -20,7 +20,7 @@ TRACKER_CATALOGUE_HOURS    minimum hours between downloads of CelesTrak's active
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,20 +71,6 @@ class Settings:
     def url(self, source: str) -> str | None:
         """The base URL of ``source`` (a key of :data:`SOURCES`), None when it is off."""
         return self.urls[source]
-
-    def with_db(self, db_url: str) -> Settings:
-        return replace(self, db_url=database_url(db_url, "db"))
-
-    @property
-    def data_dir(self) -> Path:
-        """Where files that belong with the database go (the refresh lock): beside a SQLite
-        file, else the user data directory."""
-        path = sqlite_path(self.db_url)
-        if path is not None:
-            return path.parent
-        from platformdirs import user_data_path
-
-        return user_data_path(APP_NAME)
 
 
 def database_url(value: str | None, origin: str) -> str:
