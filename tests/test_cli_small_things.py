@@ -135,7 +135,7 @@ def test_printed_numbers_have_no_negative_zero(cli):
 # -- 6. every command's help, and the README's command table ---------------------------------------
 
 #: Options every command takes, described once above the README's table, not in each row.
-SHARED_OPTIONS = {"--help", "--db", "--format"}
+SHARED_OPTIONS = {"--help", "--db", "--format", "--raw-csv"}
 
 
 def _commands() -> dict[tuple[str, ...], list[str]]:

@@ -1,7 +1,8 @@
 """Printing rows: an aligned text table for people, CSV and JSON (fixed column names) for tools.
 
 CSV and JSON carry full columns with ``true``/``false`` booleans, ISO 8601 UTC times (``Z``) and
-empty/null for values that cannot be computed; CSV cells cannot start a spreadsheet formula.
+empty/null for values that cannot be computed; CSV cells cannot start a spreadsheet formula
+(unless ``raw_csv``: the commands' ``--raw-csv``).
 Tables round numbers for reading and state the time zone in the title. Every string passes
 through :mod:`tracker.text` (control characters made visible, no markup), and a table is built
 by polars expressions over whole columns, so printing 16,000 rows costs about what CSV does.
@@ -27,14 +28,17 @@ def _iso_utc(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def emit(
-    frame: pl.DataFrame, fmt: str, *, title: str | None = None, digits: dict[str, int] | None = None, out: TextIO | None = None
+    frame: pl.DataFrame, fmt: str, *, title: str | None = None, digits: dict[str, int] | None = None, out: TextIO | None = None,
+    raw_csv: bool = False,
 ) -> None:
-    """Write ``frame`` to ``out`` (stdout) as ``fmt``; ``digits`` rounds float columns."""
+    """Write ``frame`` to ``out`` (stdout) as ``fmt``; ``digits`` rounds float columns; ``raw_csv``
+    writes CSV string cells as they are (no apostrophe before a would-be formula)."""
     out = out or sys.stdout
     if digits:
         frame = frame.with_columns(pl.col(c).round(d) for c, d in digits.items() if c in frame.columns)
     if fmt == "csv":
-        out.write(_iso_utc(frame).with_columns(csv_safe_expr(pl.col(pl.String))).write_csv())
+        frame = _iso_utc(frame)
+        out.write((frame if raw_csv else frame.with_columns(csv_safe_expr(pl.col(pl.String)))).write_csv())
     elif fmt == "json":
         out.write(_iso_utc(frame).write_json() + "\n")
     elif fmt == "table":

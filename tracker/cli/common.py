@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 
 
-def add_format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "csv", "json"), default: str = "table") -> None:
+    parser.add_argument("--format", choices=choices, default=default, help=f"output format (default: {default})")
+    add_raw_csv(parser)
+
+
+def add_raw_csv(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw-csv", action="store_true",
+        help="CSV cells as stored: do not put an apostrophe before a cell starting with = + - @ (a spreadsheet formula)",
+    )
 
 
 def open_db(args: argparse.Namespace):

@@ -50,7 +50,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
     rules = sub.add_parser("rules", parents=[common], help="the membership rules: list them, remove one you added")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="COMMAND")
-    rules.set_defaults(handler=list_rules, constellation=None, format="table")
+    rules.set_defaults(handler=list_rules, constellation=None, format="table", raw_csv=False)
     rl = rules_sub.add_parser("list", parents=[common], help="every rule: id, constellation, kind, value, origin")
     rl.add_argument("--constellation", metavar="NAME", help="only the rules of NAME")
     add_format(rl)
@@ -78,7 +78,7 @@ def list_constellations(args: argparse.Namespace) -> ExitCode:
             .alias("rules")
         )
         title = f"constellations (up to {TABLE_RULES} rules a row: every rule with `--format csv` or `tracker constellations rules`)"
-    emit(frame, args.format, title=title)
+    emit(frame, args.format, raw_csv=args.raw_csv, title=title)
     return ExitCode.OK
 
 
@@ -107,7 +107,8 @@ def list_rules(args: argparse.Namespace) -> ExitCode:
     from tracker.services.constellations import rules
 
     frame = rules(open_db(args), args.constellation)
-    emit(frame, args.format, title=f"{plural(frame.height, 'constellation rule')} (origin user/import: yours, removable)")
+    emit(frame, args.format,
+         raw_csv=args.raw_csv, title=f"{plural(frame.height, 'constellation rule')} (origin user/import: yours, removable)")
     return ExitCode.OK
 
 

@@ -34,7 +34,7 @@ def list_launches(args: argparse.Namespace) -> int:
     else:
         if args.format == "csv":
             frame = frame.with_columns(pl.col("sources").list.join(" "))
-        emit(frame, args.format)
+        emit(frame, args.format, raw_csv=args.raw_csv)
     return ExitCode.OK
 
 

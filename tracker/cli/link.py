@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import open_db, rounded
+from tracker.cli.common import add_format, open_db, rounded
 from tracker.text import plural
 
 _DIGITS = {
@@ -41,7 +41,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "market-model abnormal returns, CARs, limit and no-trade flags. Returns are fractions; what "
         "cannot be computed is empty. `tracker link summary --by ...` aggregates.",
     )
-    link.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    add_format(link, ("table", "csv", "json", "parquet"))
     link.add_argument("--output", "-o", metavar="FILE", help="write to FILE (with FILE.meta.json recording the parameters)")
     link.add_argument("--force", action="store_true", help="overwrite FILE")
     link.set_defaults(handler=link_command)
@@ -52,7 +52,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="mean/median abnormal return and CAR per class, with counts and t-statistics",
     )
     summary.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
-    summary.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_format(summary)
     summary.set_defaults(handler=summary_command)
 
 
@@ -75,13 +75,14 @@ def link_command(args: argparse.Namespace) -> None:
         raise UsageError("--format parquet needs --output FILE")
     params, frame = link(open_db(args), **_selection(args))
     if args.output:
-        export(frame, params, args.output, args.format, force=args.force)
+        export(frame, params, args.output, args.format, force=args.force, raw_csv=args.raw_csv)
         print(f"wrote {plural(frame.height, 'row')} to {args.output} and its parameters to {args.output}.meta.json")
         return
     if frame.is_empty():
         print("no (launch, security) pairs: check the filters, `tracker markets rules list` and `tracker markets list`", file=sys.stderr)
     digits = _DIGITS if args.format == "table" else None
-    emit(rounded(frame, digits or {}), args.format, digits=digits, title="Launches and market reactions (times UTC; t0 exchange-local)")
+    emit(rounded(frame, digits or {}), args.format,
+         raw_csv=args.raw_csv, digits=digits, title="Launches and market reactions (times UTC; t0 exchange-local)")
 
 
 def summary_command(args: argparse.Namespace) -> None:
@@ -91,4 +92,4 @@ def summary_command(args: argparse.Namespace) -> None:
     table = summary(open_db(args), args.by, **_selection(args))
     digits = {name: 4 for name, dtype in table.schema.items() if dtype.is_float()} if args.format == "table" else None
     title = f"Abnormal returns by {args.by} (fractions; t: cross-sectional t-statistic)"
-    emit(rounded(table, digits or {}), args.format, digits=digits, title=title)
+    emit(rounded(table, digits or {}), args.format, raw_csv=args.raw_csv, digits=digits, title=title)

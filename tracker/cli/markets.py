@@ -129,7 +129,7 @@ def list_securities(args: argparse.Namespace) -> None:
     from tracker.services.markets import securities
 
     frame = securities(open_db(args)).with_columns(pl.col("themes").list.join(";"))
-    emit(frame, args.format, title="Securities (bars: daily bars held, first/last: exchange-local dates)")
+    emit(frame, args.format, raw_csv=args.raw_csv, title="Securities (bars: daily bars held, first/last: exchange-local dates)")
 
 
 def add_security(args: argparse.Namespace) -> None:
@@ -150,7 +150,8 @@ def list_rules(args: argparse.Namespace) -> None:
     from tracker.output import emit
     from tracker.services.markets import theme_rules
 
-    emit(theme_rules(open_db(args)), args.format, title="Theme rules: a launch matching kind=value links to securities with theme")
+    emit(theme_rules(open_db(args)), args.format,
+         raw_csv=args.raw_csv, title="Theme rules: a launch matching kind=value links to securities with theme")
 
 
 def add_rule(args: argparse.Namespace) -> None:
@@ -194,7 +195,7 @@ def show_bars(args: argparse.Namespace) -> None:
     ident = resolve(engine, args.symbol)
     if frame.is_empty():
         print(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
-    emit(frame, args.format, title=f"Daily bars of {ident} (exchange-local dates)")
+    emit(frame, args.format, raw_csv=args.raw_csv, title=f"Daily bars of {ident} (exchange-local dates)")
 
 
 def refresh_command(args: argparse.Namespace) -> int:

@@ -65,7 +65,7 @@ def dawn_dusk(args: argparse.Namespace) -> ExitCode:
     title = (f"{plural(found.frame.height, 'dawn-dusk sun-synchronous object')} at {args.min_alt:g}-{args.max_alt:g} km "
              "(LTAN in hours, local mean solar time)")
     digits = {"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3}
-    emit(rounded(found.frame, digits), args.format, title=title, digits=digits)
+    emit(rounded(found.frame, digits), args.format, raw_csv=args.raw_csv, title=title, digits=digits)
     if not found.catalogue_held:
         print(NO_CATALOGUE, file=sys.stderr)
     return ExitCode.OK
@@ -78,7 +78,7 @@ def groups(args: argparse.Namespace) -> ExitCode:
     rows = launch_groups(open_db(args), constellation=args.constellation, straggler_km=args.straggler_km)
     digits = {"alt_km": 1, "rate_km_per_day": 3}
     title = f"{plural(rows.height, 'launch batch', 'launch batches')} (rate: median km/day over the element sets held)"
-    emit(rounded(rows, digits), args.format, title=title, digits=digits)
+    emit(rounded(rows, digits), args.format, raw_csv=args.raw_csv, title=title, digits=digits)
     return ExitCode.OK
 
 
@@ -88,6 +88,7 @@ def history(args: argparse.Namespace) -> ExitCode:
 
     name, rows = element_history(open_db(args), args.norad)
     digits = {"alt_km": 3, "perigee_km": 3, "apogee_km": 3}
-    emit(rounded(rows, digits), args.format, title=f"{name} ({args.norad}): {plural(rows.height, 'element set')} (epochs UTC)",
+    emit(rounded(rows, digits), args.format,
+         raw_csv=args.raw_csv, title=f"{name} ({args.norad}): {plural(rows.height, 'element set')} (epochs UTC)",
          digits=digits)
     return ExitCode.OK

@@ -41,7 +41,8 @@ def show(args: argparse.Namespace) -> ExitCode:
     digits = {"lat_deg": 4, "lon_deg": 4, "alt_km": 2, "speed_km_s": 3, "age_days": 2}
     if args.format != "table":
         digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
-    emit(rounded(frame, digits), args.format, title=f"{plural(frame.height, 'satellite')} at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
+    emit(rounded(frame, digits), args.format,
+         raw_csv=args.raw_csv, title=f"{plural(frame.height, 'satellite')} at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
     if args.constellation is None:
         print(f"tracker: showing the built-in constellations ({', '.join(BUILTIN_RULES)}); "
               "`--constellation all` shows every satellite held", file=sys.stderr)

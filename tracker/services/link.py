@@ -152,13 +152,15 @@ def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataF
     return aggregate(link(engine, **selection).frame, by.replace("-", "_"))
 
 
-def export(frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], fmt: str, force: bool = False) -> Path:
+def export(
+    frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], fmt: str, force: bool = False, raw_csv: bool = False
+) -> Path:
     """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters and
     definitions (Parquet also carries them in its metadata, key ``tracker``); return the path.
 
     Both files are written by :func:`tracker.files.write_atomically` (temporary file, renamed).
     Neither is overwritten unless ``force``, and never when it is not a regular file
-    (:class:`~tracker.errors.Refused`)."""
+    (:class:`~tracker.errors.Refused`). CSV cells cannot start a formula unless ``raw_csv``."""
     from tracker.files import check_target, write_atomically
     from tracker.output import emit
 
@@ -181,7 +183,7 @@ def export(frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], f
             frame.write_parquet(part, metadata={"tracker": json.dumps(meta)})
         else:
             with open(part, "w", encoding="utf-8", newline="") as out:
-                emit(frame, fmt, out=out)
+                emit(frame, fmt, out=out, raw_csv=raw_csv)
 
     write_atomically(path, write_frame, force=force)
     write_atomically(meta_path, lambda part: part.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"),
