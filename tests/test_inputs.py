@@ -4,12 +4,22 @@ in other encodings, large imports, outside text in the TUI."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import io
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
 
 import polars as pl
+import pytest
 
 from tracker.cli import build_parser
+from tracker.errors import BadInput
+from tracker.launches.store import load
 from tracker.output import emit
+from tracker.services import launches
+from tracker.services.bootstrap import open_database
 
 # -- CSV: formulas neutralised unless --raw-csv ----------------------------------------------------
 
@@ -46,3 +56,78 @@ def test_launches_list_csv_formula_and_raw_csv(cli) -> None:
     raw = cli("launches", "list", "--since", "2027-01-01", "--format", "csv", "--raw-csv")
     assert "'=HYPERLINK" in safe.stdout and "'=HYPERLINK" not in raw.stdout
     assert '"=HYPERLINK(""x"")"' in raw.stdout
+
+
+# -- launch files: UTF-8 only (a BOM allowed), clear type errors, imports beyond SQLite's limits ---
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+GOOD = {"id": "new-1", "vehicle": "Zhuque-3", "net_utc": "2027-01-01", "net_precision": "day", "status": "scheduled",
+        "orbit_outcome": "pending", "booster_recovery": "unknown"}
+CSV_TEXT = "id,vehicle,net_utc,net_precision,status,orbit_outcome,booster_recovery,mission\n" \
+    "new-1,Zhuque-3,2027-01-01,day,scheduled,pending,unknown,千帆极轨 01\n"
+
+
+@pytest.fixture
+def calendar(db_url: str):
+    engine = open_database(db_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_csv_utf8_file_from_excel_with_a_bom_is_imported(calendar, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(codecs.BOM_UTF8 + CSV_TEXT.encode("utf-8"))
+    report = launches.import_launches(calendar, path, now=NOW)
+    assert report.added == ["new-1"]
+    with calendar.connect() as conn:
+        assert load(conn, ["new-1"])["new-1"]["mission"] == "千帆极轨 01"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (CSV_TEXT.encode("gbk"), "not UTF-8 text"),
+        (CSV_TEXT.encode("utf-16"), "not UTF-8 but UTF-16 text"),  # with its byte-order mark: refused, not guessed at
+        (CSV_TEXT.encode("utf-16-le"), "not text|not UTF-8"),
+        (bytes(range(256)) * 4, "not UTF-8 text"),
+        (b"id,vehicle\x00\x00\n", "not text"),
+    ],
+    ids=["gbk", "utf-16", "utf-16-le-no-bom", "binary", "nul"],
+)
+def test_other_encodings_are_one_line_bad_input_naming_the_file(calendar, tmp_path: Path, content: bytes, says: str) -> None:
+    path = tmp_path / "launches.csv"
+    path.write_bytes(content)
+    with pytest.raises(BadInput) as raised:
+        launches.import_launches(calendar, path, now=NOW)
+    message = str(raised.value)
+    assert "\n" not in message and str(path) in message and "must be UTF-8" in message, message
+    assert re.search(says, message), message
+    with calendar.connect() as conn:
+        assert "new-1" not in load(conn, ["new-1"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("vehicle", ["Zhuque-3"], "vehicle: expected text, got a list"),
+        ("mission", {"en": "x"}, "mission: expected text, got an object"),
+        ("status", 5, r"status: expected text, got a number \(5\)"),
+        ("net_utc", 1767225600, "net_utc: expected text, got a number"),
+        ("landing_downrange_km", True, r"landing_downrange_km: True is not a number \(got true/false\)"),
+        ("sources", [1, 2], "sources: expected a list of texts, got a list holding a number"),
+        ("sources", {"a": 1}, "sources: expected a list of texts or space-separated text, got an object"),
+    ],
+)
+def test_wrong_json_types_name_the_record_and_field(calendar, tmp_path: Path, field: str, value, says: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([GOOD, dict(GOOD, id="new-2", **{field: value})]))
+    with pytest.raises(BadInput, match=rf"bad.json: record 2 \(id 'new-2'\): {says}.*nothing imported"):
+        launches.import_launches(calendar, path, now=NOW)
+
+
+def test_loading_more_ids_than_sqlite_takes_in_one_statement(calendar) -> None:
+    """An import asks for every id it holds; one IN list of more than SQLite's limit (32,766, or
+    250,000 as Debian's and Python's builds set it) fails with "too many SQL variables"."""
+    ids = [f"synthetic-{n}" for n in range(260_000)] + ["2025-12-03-zhuque-3-y1"]
+    with calendar.connect() as conn:
+        assert list(load(conn, ids)) == ["2025-12-03-zhuque-3-y1"]

@@ -8,6 +8,7 @@ its id, with the field at fault.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -28,6 +29,20 @@ def export_text(records: list[dict[str, Any]], fmt: str) -> str:
     for row in rows:
         writer.writerow({k: " ".join(v or []) if k in LIST_FIELDS else "" if v is None else v for k, v in row.items()})
     return buffer.getvalue()
+
+
+def decode(raw: bytes) -> str:
+    """The text of a launch file's bytes: UTF-8, with or without a byte-order mark (Excel's "CSV
+    UTF-8" starts with one). Anything else (UTF-16, GBK, a binary file) raises saying so."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InvalidLaunch("not UTF-8 but UTF-16 text; a launch file must be UTF-8 (in Excel: save as \"CSV UTF-8\")")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidLaunch("not UTF-8 text (GBK or another encoding, or not text); a launch file must be UTF-8") from None
+    if "\0" in text:
+        raise InvalidLaunch("not text (holds NUL bytes); a launch file must be UTF-8 text")
+    return text
 
 
 def parse_file(text: str, fmt: str, now: datetime) -> list[dict[str, Any]]:

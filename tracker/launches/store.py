@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tle.elements import utc
+from tracker.db import batches
 from tracker.launches.models import launch as launch_table
 from tracker.launches.models import launch_history, launch_state
 from tracker.launches.vehicles import full
@@ -124,20 +125,36 @@ def parse_value(field: str, raw: Any) -> Any:
     """A value read from a file (text, or JSON types) to its Python type; raises naming ``field``."""
     if field in LIST_FIELDS:
         if raw is not None and not isinstance(raw, (list, str)):
-            raise InvalidLaunch(f"{field}: expected a list or space-separated text, got {type(raw).__name__}")
+            raise InvalidLaunch(f"{field}: expected a list of texts or space-separated text, got {_json_type(raw)}")
         items = raw if isinstance(raw, list) else (raw or "").split()
-        return [str(v) for v in items]
+        wrong = [v for v in items if not isinstance(v, str)]
+        if wrong:
+            raise InvalidLaunch(f"{field}: expected a list of texts, got a list holding {_json_type(wrong[0])}")
+        return list(items)
     if raw is None or raw == "":
         return "" if field == "variant" else None
-    if field in TIME_FIELDS:
-        return parse_time(str(raw), field)
     if field == "landing_downrange_km":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise InvalidLaunch(f"{field}: {raw!r} is not a number (got {_json_type(raw)})")
         try:
             number = float(raw)
         except (TypeError, ValueError, OverflowError):
             raise InvalidLaunch(f"{field}: {raw!r} is not a number") from None
         return check_downrange(number, field)
-    return str(raw)
+    if not isinstance(raw, str):
+        raise InvalidLaunch(f"{field}: expected text, got {_json_type(raw)}")
+    if field in TIME_FIELDS:
+        return parse_time(raw, field)
+    return raw
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in JSON's words (``a number``, ``true/false``, ``an object``)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    return {dict: "an object", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def plain(rec: dict[str, Any]) -> dict[str, Any]:
@@ -265,12 +282,12 @@ def _to_row(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(conn, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Records by id (all, or those in ``ids``)."""
+    """Records by id (all, or those in ``ids``, asked for in batches: an import may name more ids
+    than SQLite takes as parameters of one statement)."""
     table = launch_table
-    query = select(table)
-    if ids is not None:
-        query = query.where(table.c.id.in_(ids))
-    return {row.id: _from_row(row) for row in conn.execute(query)}
+    if ids is None:
+        return {row.id: _from_row(row) for row in conn.execute(select(table))}
+    return {row.id: _from_row(row) for chunk in batches(list(ids)) for row in conn.execute(select(table).where(table.c.id.in_(chunk)))}
 
 
 def write(conn, rec: dict[str, Any], before: dict[str, Any] | None, origin: str, now: datetime) -> list[str]:

@@ -330,18 +330,22 @@ def delete_launch(engine: Engine, launch_id: str, now: datetime | None = None) -
 def import_launches(engine: Engine, path: str | Path, *, now: datetime | None = None) -> ImportReport:
     """Store the launches of an export file (CSV, or JSON when it starts with ``[``): all or none.
 
+    The file must be UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes, is allowed).
+
     The file is checked whole first; a file that cannot be read, or any bad row (named by line
     or position, id and field), is :class:`~tracker.errors.BadInput` and nothing is stored.
     """
-    from tracker.launches.files import parse_file
+    from tracker.launches.files import decode, parse_file
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"cannot read {path}: not UTF-8 text; nothing imported") from None
+    try:
+        text = decode(raw)
+    except store.InvalidLaunch as exc:
+        raise BadInput(f"cannot read {path}: {exc}; nothing imported") from None
     now = instant(now, "now")
     try:
         records = parse_file(text, "json" if text.lstrip().startswith("[") else "csv", now)
