@@ -256,7 +256,7 @@ async def test_help_choose_view_toggle_zone_and_quit(engine, db_url):
         assert table.columns["net"].label.plain == "NET UTC"
         await pilot.press("t")
         assert table.columns["net"].label.plain == "NET CST"
-        assert table.get_row(GROUP_01)[0] == "2024-12-16 18:00"  # 10:00 UTC
+        assert table.get_row(GROUP_01)[0].plain == "2024-12-16 18:00"  # 10:00 UTC
         await pilot.press("q")
         assert not app.is_running
 
@@ -679,3 +679,46 @@ def test_tui_subcommand_is_registered_through_the_entry_point():
 
     args = build_parser().parse_args(["tui", "--constellation", "qianfan", "--db", "sqlite://"])
     assert args.constellation == "qianfan" and args.handler.__module__ == "tui.command"
+
+
+async def test_outside_text_is_shown_escaped_and_never_read_as_markup(engine, db_url):
+    """Names and missions come from CelesTrak, LL2 and files: an escape sequence in one is shown
+    as ``\\x1b`` and never reaches the terminal; ``[bold red]`` or ``[/]`` is shown as typed."""
+    from sqlalchemy import text
+
+    from tui.palette import SatelliteCommands, candidates, highlight
+    from tui.widgets.launch_table import LaunchTable
+    from tui.widgets.satellite_table import SatelliteTable
+
+    evil, markup = "EVIL\x1b]0;pwned\x07SAT", "[bold red]X[/]"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE satellite SET name = :name WHERE norad = 99001"), {"name": evil})
+        conn.execute(text("UPDATE satellite SET name = :name WHERE norad = 99002"), {"name": markup})
+        conn.execute(text("UPDATE launch SET mission = '[/]', serial = '[b]Y6' WHERE id = :id"), {"id": GROUP_01})
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.query_one(SatelliteTable)
+        lines = [table.render_line(y).text for y in range(1, table.size.height)]
+        assert any("EVIL\\x1b]0;pwned\\x07SAT" in line for line in lines), lines
+        assert any("[bold red]X[/]" in line for line in lines), lines
+        assert not any("\x1b" in line or "\x07" in line for line in lines)
+        launches = app.query_one(LaunchTable)
+        row = launches.get_row(GROUP_01)
+        assert (row[1].plain, row[5].plain) == ("Long March 5B [b]Y6", "[/]")
+        launches.select(GROUP_01)
+        await settle(pilot)
+        assert "Long March 5B [b]Y6" in app.query_one("#market")._border_title.plain  # the getter gives it as markup
+        app.goto_satellite(99001, app.view)
+        await settle(pilot)
+        detail = str(app.query_one("#map-detail").render())
+        assert "EVIL\\x1b]0;pwned\\x07SAT 99001" in detail and "\x1b" not in detail
+
+        found = candidates(app.catalogue, SatelliteCommands.text(None), "evil")
+        assert found["_text"].to_list() == ["EVIL\\x1b]0;pwned\\x07SAT  99001  2024-240A"]
+        from textual.fuzzy import Matcher
+
+        shown = highlight(Matcher("bx"), "[bold red]X[/]  99002")
+        assert shown.plain == "[bold red]X[/]  99002" and shown.spans  # matched letters styled, markup kept as text
+        app.notify("[/] from a vendor", markup=False)  # Textual 8.2.8 takes markup=False; this would raise otherwise
+        await pilot.pause()

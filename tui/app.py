@@ -30,9 +30,11 @@ from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tracker.settings import Settings
+from tracker.text import visible
 from tui import data
 from tui.palette import LaunchCommands, SatelliteCommands, SecurityCommands
 from tui.sky import Sky, Snapshot
+from tui.text import shown
 from tui.times import countdown_text, zone_name
 from tui.widgets.launch_table import LaunchTable
 from tui.widgets.market import MarketReaction
@@ -219,7 +221,7 @@ class TrackerApp(App):
         finally:
             progress(STEPS)
         for notice in notices:
-            self._deliver(partial(self.notify, notice.text, title=notice.source, severity=notice.severity, timeout=10))
+            self._deliver(partial(self.notify, notice.text, title=notice.source, severity=notice.severity, timeout=10, markup=False))
         self._deliver(self.load_calendar)
         self._deliver(lambda: self.load_view(self.view))
         self._deliver(self.load_catalogue)
@@ -238,7 +240,7 @@ class TrackerApp(App):
         """A failed worker becomes a notification; the app goes on with what it has."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{event.worker.group}: {error}", title="Error", severity="error", timeout=10)
+            self.notify(visible(f"{event.worker.group}: {error}"), title="Error", severity="error", timeout=10, markup=False)
 
     # -- results -----------------------------------------------------------------------------
 
@@ -255,12 +257,12 @@ class TrackerApp(App):
         elif self.selected not in self._fleet_index:
             self.selected = None
         self._highlight()
-        self.query_one("#map").border_title = f"Map · {view} · {members.height:,} satellites"
+        self.query_one("#map").border_title = shown(f"Map · {view} · {members.height:,} satellites")
         self._message(self.empty_reason if members.is_empty() else f"Computing orbit metrics of {members.height:,} satellites…")
         self.tick()
 
     def _show_table(self, view: str, table: pl.DataFrame) -> None:
-        self.query_one("#satellites").border_title = f"Satellites · {view} ({table.height:,})"
+        self.query_one("#satellites").border_title = shown(f"Satellites · {view} ({table.height:,})")
         self._message(self.empty_reason if table.is_empty() else None)
         self._fill_satellites(table)
 
@@ -280,7 +282,7 @@ class TrackerApp(App):
 
     def _message(self, text: str | None) -> None:
         box = self.query_one("#satellites-message", Static)
-        box.update(text or "")
+        box.update(shown(text or ""))
         box.display = text is not None
 
     # -- live --------------------------------------------------------------------------------
@@ -329,14 +331,14 @@ class TrackerApp(App):
     def _detail(self, snap: Snapshot, index: int | None) -> None:
         detail = self.query_one("#map-detail", Static)
         if self.fleet.is_empty():
-            detail.update(Text(self.empty_reason, style="bold yellow"), layout=False)
+            detail.update(shown(self.empty_reason, style="bold yellow"), layout=False)
             return
         if index is None:
             detail.update(Text("Select a satellite (table, palette or click) to see its next orbit.", style="dim"), layout=False)
             return
         row = self.fleet.row(index, named=True)
         lat, lon = snap.lat_deg[index], snap.lon_deg[index]
-        text = Text.assemble((f"{SELECTED_GLYPH} {row['name']}", "bold"), f" {row['norad']} {row['cospar'] or ''}  ")
+        text = Text.assemble((f"{SELECTED_GLYPH} {visible(row['name'])}", "bold"), f" {row['norad']} {visible(row['cospar'] or '')}  ")
         if np.isfinite(lat):
             text.append(f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}  ")
             text.append(f"{snap.alt_km[index]:,.0f} km  {snap.speed_km_s[index]:.2f} km/s  ")
@@ -392,7 +394,7 @@ class TrackerApp(App):
             return
         self.launch = launch_id
         self._highlight()
-        self.query_one("#market").border_title = f"Market · {data.launch_name(self._launch_record(launch_id))}"
+        self.query_one("#market").border_title = shown(f"Market · {data.launch_name(self._launch_record(launch_id))}")
         self.load_market(launch_id)
         self._draw()
 
@@ -431,7 +433,7 @@ class TrackerApp(App):
         self.sky, self.snapshot, self.fleet, self._sun_state = None, None, pl.DataFrame(), None
         self.query_one(SatelliteTable).clear()
         self._message(f"Loading {view}…")
-        self.query_one("#satellites").border_title = f"Satellites · {view}"
+        self.query_one("#satellites").border_title = shown(f"Satellites · {view}")
         self.load_view(view)
 
     # -- actions -----------------------------------------------------------------------------
@@ -501,7 +503,7 @@ class TrackerApp(App):
         self.show_local = not self.show_local
         self._show_launches()
         now = self.clock()
-        self.notify(f"Launch times in {zone_name(now, self.zone)}", timeout=3)
+        self.notify(f"Launch times in {zone_name(now, self.zone)}", timeout=3, markup=False)
 
     def action_refresh(self) -> None:
         if any(w.group == "refresh" and w.is_running for w in self.workers):

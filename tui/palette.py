@@ -14,6 +14,10 @@ from functools import partial
 
 import polars as pl
 from textual.command import Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from tracker.text import visible_expr
 
 #: Rows scored per search: the palette shows far fewer.
 LIMIT = 60
@@ -22,7 +26,21 @@ LIMIT = 60
 def candidates(frame: pl.DataFrame, text: pl.Expr, query: str) -> pl.DataFrame:
     """Rows of ``frame`` whose ``text`` holds the query's characters in order (any case)."""
     pattern = "(?i)" + ".*".join(re.escape(c) for c in query if not c.isspace())
-    return frame.with_columns(text.alias("_text")).filter(pl.col("_text").str.contains(pattern)).head(LIMIT)
+    return frame.with_columns(visible_expr(text).alias("_text")).filter(pl.col("_text").str.contains(pattern)).head(LIMIT)
+
+
+def highlight(matcher: Matcher, candidate: str) -> Content:
+    """``candidate`` with the matched characters styled, as :meth:`Matcher.highlight` does but
+    read as plain text: that one parses the candidate as markup, and a name holding ``[/]`` would
+    break the palette (or ``[bold red]`` style it)."""
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    if not score:
+        return content
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class _FrameProvider(Provider):
@@ -48,7 +66,7 @@ class _FrameProvider(Provider):
         for row in candidates(self.frame(), self.text(), query).iter_rows(named=True):
             score = matcher.match(row["_text"])
             if score > 0:
-                yield Hit(score, matcher.highlight(row["_text"]), partial(self.chosen, row), row["_text"], self.kind)
+                yield Hit(score, highlight(matcher, row["_text"]), partial(self.chosen, row), row["_text"], self.kind)
 
 
 class SatelliteCommands(_FrameProvider):

@@ -16,7 +16,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from tracker.text import visible
 from tui.data import BARS_SCHEMA, REACTION_SCHEMA
+from tui.text import shown
 from tui.widgets.sized_table import SizedTable
 
 NO_LAUNCH = "Select a launch to see how its linked securities moved."
@@ -55,7 +57,7 @@ class PriceChart(Widget):
         height, width = self.size.height - 1, self.size.width
         closes = self._closes.drop_nulls("close")
         if height < 1 or closes.is_empty():
-            return Text(f"{self._symbol}: no closes around t0", style="dim")
+            return shown(f"{self._symbol}: no closes around t0", style="dim")
         dates = closes["date"]
         at = dates.search_sorted(self._t0) if self._t0 is not None else len(dates) // 2
         start = max(0, min(at - width // 2, len(dates) - width))
@@ -72,7 +74,7 @@ class PriceChart(Widget):
                 out.append(_BLOCKS[max(0, min(8, level - floor))], style="bold yellow" if is_t0 else "cyan")
             out.append("\n")
         first, last = closes["date"][0], closes["date"][-1]
-        out.append(f"{self._symbol} {first:%Y-%m-%d}..{last:%Y-%m-%d}  close {low:,.2f}..{high:,.2f}", style="dim")
+        out.append(f"{visible(self._symbol)} {first:%Y-%m-%d}..{last:%Y-%m-%d}  close {low:,.2f}..{high:,.2f}", style="dim")
         if self._t0 is not None:
             out.append(f"  t0 {self._t0:%Y-%m-%d}", style="bold yellow")
         return out
@@ -161,7 +163,7 @@ class MarketReaction(Vertical):
 
     def _set_empty(self, message: str | None) -> None:
         box = self.query_one("#market-message", Static)
-        box.update(message or "")
+        box.update(shown(message or ""))
         box.display = message is not None
         self.query_one(ReactionTable).display = message is None
         self.query_one(PriceChart).display = message is None

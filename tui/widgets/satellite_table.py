@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tracker.text import visible_expr
+
 #: (header, key) of each column; the keys name the text columns :func:`cell_texts` makes.
 COLUMNS = (
     ("Name", "name"),
@@ -41,7 +43,7 @@ def cell_texts(satellites: pl.DataFrame) -> pl.DataFrame:
     stale = pl.when(pl.col("stale")).then(pl.lit(" STALE")).otherwise(pl.lit(""))
     straggler = pl.when(pl.col("straggler")).then(pl.lit(" straggler")).otherwise(pl.lit(""))
     return satellites.select(
-        pl.coalesce("name", "cospar", pl.lit("")).alias("name"),
+        visible_expr(pl.coalesce("name", "cospar", pl.lit(""))).alias("name"),
         pl.col("norad").cast(pl.String).alias("norad"),
         pl.col("alt_km").round(0).cast(pl.Int64).cast(pl.String).fill_null("—").alias("alt"),
         pl.col("inclination_deg").round(1).cast(pl.String).fill_null("—").alias("inc"),

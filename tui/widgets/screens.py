@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tracker.text import visible
+
 VIEW_HELP = {
     "guowang": "China's national SatNet network (CelesTrak HULIANWANG) and its launches",
     "qianfan": "Shanghai's Thousand Sails (QIANFAN) and its launches",
@@ -31,7 +33,7 @@ class ViewPicker(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(Text.assemble((name, "bold"), "  ", (VIEW_HELP.get(name, "your constellation"), "dim")), id=name)
+            Option(Text.assemble((visible(name), "bold"), "  ", (VIEW_HELP.get(name, "your constellation"), "dim")), id=name)
             for name in self._views
         ]
         picker = OptionList(*options, id="view-options")

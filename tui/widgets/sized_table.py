@@ -14,6 +14,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
+from tui.text import shown
+
 
 def width(cell: object) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
@@ -31,8 +33,9 @@ class SizedTable(DataTable):
         self.fill([])
 
     def fill(self, rows: Iterable[tuple[str, tuple]], labels: Mapping[str, str] | None = None) -> None:
-        """Replace every row with ``rows`` of (row key, cells); ``labels`` renames columns by key."""
-        rows = list(rows)
+        """Replace every row with ``rows`` of (row key, cells); ``labels`` renames columns by key.
+        A cell given as a string is outside text: shown escaped, its markup not read."""
+        rows = [(key, tuple(shown(c) if isinstance(c, str) else c for c in cells)) for key, cells in rows]
         self.clear(columns=True)
         for index, (label, key) in enumerate(self.COLUMNS):
             label = (labels or {}).get(key, label)
