@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import csv
 import io
 import json
 import re
@@ -44,9 +45,8 @@ def test_every_command_with_csv_output_takes_raw_csv() -> None:
                     yield from walk(child, (*path, name))
 
     found = dict(walk(build_parser(), ()))
-    assert {("sats",), ("launches", "list"), ("markets", "list"), ("link",), ("link", "summary")} <= set(found)
-    # `launches export` writes the import format, cells exactly as stored (so that files round-trip)
-    assert [path for path, has in found.items() if not has] == [("launches", "export")]
+    assert {("sats",), ("launches", "list"), ("launches", "export"), ("markets", "list"), ("link",), ("link", "summary")} <= set(found)
+    assert [path for path, has in found.items() if not has] == []
 
 
 def test_launches_list_csv_formula_and_raw_csv(cli) -> None:
@@ -131,3 +131,28 @@ def test_loading_more_ids_than_sqlite_takes_in_one_statement(calendar) -> None:
     ids = [f"synthetic-{n}" for n in range(260_000)] + ["2025-12-03-zhuque-3-y1"]
     with calendar.connect() as conn:
         assert list(load(conn, ids)) == ["2025-12-03-zhuque-3-y1"]
+
+
+def test_launch_export_neutralises_formulas_and_import_restores_them(calendar, tmp_path: Path) -> None:
+    missions = {"f-1": "=HYPERLINK(1)", "f-2": "'=already", "f-3": "''+x", "f-4": "-", "f-5": "plain 'quoted"}
+    for launch_id, mission in missions.items():
+        launches.import_launches(calendar, _launch_file(tmp_path / f"{launch_id}.json", launch_id, mission), now=NOW)
+    safe, raw, again = tmp_path / "safe.csv", tmp_path / "raw.csv", tmp_path / "again.csv"
+    launches.export_launches(calendar, safe)
+    launches.export_launches(calendar, raw, raw_csv=True)
+    cells = {row["id"]: row["mission"] for row in csv.DictReader(io.StringIO(safe.read_text(encoding="utf-8")))}
+    assert [cells[i] for i in missions] == ["'=HYPERLINK(1)", "''=already", "'''+x", "'-", "plain 'quoted"]
+    raw_cells = {row["id"]: row["mission"] for row in csv.DictReader(io.StringIO(raw.read_text(encoding="utf-8")))}
+    assert [raw_cells[i] for i in missions] == list(missions.values())
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    launches.import_launches(fresh, safe, now=NOW)
+    with fresh.connect() as conn:
+        assert {i: r["mission"] for i, r in load(conn, list(missions)).items()} == missions
+    launches.export_launches(fresh, again)
+    assert again.read_bytes() == safe.read_bytes()
+    fresh.dispose()
+
+
+def _launch_file(path: Path, launch_id: str, mission: str) -> Path:
+    path.write_text(json.dumps([dict(GOOD, id=launch_id, mission=mission)]), encoding="utf-8")
+    return path

@@ -34,7 +34,8 @@ _WIDE = (
     r"[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF"
     r"\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
 )
-_FORMULA_START = r"^[=+\-@\t\r]"
+#: What starts a spreadsheet formula (a regular expression).
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -57,7 +58,7 @@ def csv_safe_expr(expr: pl.Expr) -> pl.Expr:
     """A string column whose cells cannot start a spreadsheet formula."""
     import polars as pl
 
-    return pl.when(expr.str.contains(_FORMULA_START)).then(pl.lit("'") + expr).otherwise(expr).name.keep()
+    return pl.when(expr.str.contains(FORMULA_START)).then(pl.lit("'") + expr).otherwise(expr).name.keep()
 
 
 def display_width_expr(expr: pl.Expr) -> pl.Expr:

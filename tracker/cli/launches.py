@@ -11,7 +11,7 @@ import argparse
 
 from tracker.cli import launches_read as read
 from tracker.cli import launches_write as write
-from tracker.cli.common import add_format
+from tracker.cli.common import add_format, add_raw_csv
 from tracker.launches.vocab import CONSTELLATIONS, ORBIT_OUTCOMES, PRECISIONS, RECOVERIES, STATUSES
 
 _EDIT_EXIT_CODES = "Exit codes: 0 ok, 1 bad input or refused (nothing written), 2 usage."
@@ -87,6 +87,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     exp.add_argument("--format", choices=("csv", "json"), default="csv")
     exp.add_argument("--output", "-o", required=True, metavar="FILE")
     exp.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    add_raw_csv(exp)
 
     ref = command(
         "refresh", write.refresh_command, "update the calendar from Launch Library 2 (15 requests/hour budget)",

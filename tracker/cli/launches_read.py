@@ -65,6 +65,6 @@ def show_launch(args: argparse.Namespace) -> int:
 def export_launches(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
-    count = launches.export_launches(open_db(args), args.output, args.format, force=args.force)
+    count = launches.export_launches(open_db(args), args.output, args.format, force=args.force, raw_csv=args.raw_csv)
     print(f"wrote {plural(count, 'launch', 'launches')} to {args.output}")
     return ExitCode.OK

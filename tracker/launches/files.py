@@ -1,7 +1,10 @@
 """Launch files: the export format (CSV or JSON, every field) and importing it all-or-nothing.
 
 Export and import are exact inverses: times are ISO 8601 UTC (``2025-12-03T04:00:00Z``), lists
-(``sources``, ``user_fields``) are JSON lists or, in CSV, space-separated. A file is checked
+(``sources``, ``user_fields``) are JSON lists or, in CSV, space-separated. A CSV text cell that a
+spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first, after
+any apostrophes) gets one leading apostrophe, which import takes off again; ``raw_csv`` writes
+cells as stored (such a file imports the same unless a value itself starts with ``'=`` and the like). A file is checked
 whole before anything is stored, and a bad row is named by its line (CSV) or position (JSON) and
 its id, with the field at fault.
 """
@@ -12,14 +15,28 @@ import codecs
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from tracker.launches.store import FIELDS, LIST_FIELDS, REQUIRED, InvalidLaunch, parse_value, plain, validate
+from tracker.text import FORMULA_START
+
+#: A text cell to neutralise on export (and to restore on import): a formula behind any apostrophes.
+_FORMULA = re.compile("^'*" + FORMULA_START.removeprefix("^"))
 
 
-def export_text(records: list[dict[str, Any]], fmt: str) -> str:
-    """Every field of every record, ordered by id; import of this text restores them exactly."""
+def _to_csv(value: str, raw: bool) -> str:
+    return value if raw or not _FORMULA.match(value) else "'" + value
+
+
+def _from_csv(value: object) -> object:
+    return value[1:] if isinstance(value, str) and value.startswith("'") and _FORMULA.match(value) else value
+
+
+def export_text(records: list[dict[str, Any]], fmt: str, *, raw_csv: bool = False) -> str:
+    """Every field of every record, ordered by id; import of this text restores them exactly
+    (CSV formulas neutralised unless ``raw_csv``)."""
     rows = [plain(r) for r in sorted(records, key=lambda r: r["id"])]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
@@ -27,7 +44,10 @@ def export_text(records: list[dict[str, Any]], fmt: str) -> str:
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: " ".join(v or []) if k in LIST_FIELDS else "" if v is None else v for k, v in row.items()})
+        writer.writerow({
+            k: _to_csv(" ".join(v or []) if k in LIST_FIELDS else v, raw_csv) if isinstance(v, (str, list)) else "" if v is None else v
+            for k, v in row.items()
+        })
     return buffer.getvalue()
 
 
@@ -61,7 +81,7 @@ def parse_file(text: str, fmt: str, now: datetime) -> list[dict[str, Any]]:
             missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
             if missing:
                 raise InvalidLaunch(f"header: missing column(s) {', '.join(missing)}")
-            rows = list(reader)
+            rows = [{k: _from_csv(v) for k, v in row.items()} for row in reader]
         except csv.Error as exc:  # a stray carriage return or NUL inside a cell
             raise InvalidLaunch(f"line {reader.line_num}: not CSV: {exc}") from None
         first_row = 2  # line 1 is the header

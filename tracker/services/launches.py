@@ -214,8 +214,10 @@ def _satellites(engine: Engine, designator: str | None) -> pl.DataFrame:
     )
 
 
-def export_launches(engine: Engine, path: str | Path, fmt: str = "csv", *, force: bool = False) -> int:
-    """Write every launch and field to ``path`` as ``fmt`` (csv or json); returns how many.
+def export_launches(engine: Engine, path: str | Path, fmt: str = "csv", *, force: bool = False, raw_csv: bool = False) -> int:
+    """Write every launch and field to ``path`` as ``fmt`` (csv or json); returns how many. CSV
+    cells that would start a spreadsheet formula get a leading apostrophe (import takes it off)
+    unless ``raw_csv``.
 
     An existing file is :class:`~tracker.errors.Refused` unless ``force``; the text goes to a
     temporary file beside ``path`` first, then takes its name, so a failed export leaves any
@@ -231,7 +233,7 @@ def export_launches(engine: Engine, path: str | Path, fmt: str = "csv", *, force
     check_target(path, force)
     with engine.connect() as conn:
         records = list(store.load(conn).values())
-    text = export_text(records, fmt)
+    text = export_text(records, fmt, raw_csv=raw_csv)
     write_atomically(path, lambda part: part.write_text(text, encoding="utf-8"), force=force)
     return len(records)
 
