@@ -44,10 +44,10 @@ SEED = 11
 WORKERS = 3
 SERVER = re.compile(r"http://127\.0\.0\.1:\d+")
 #: Seconds each answer is held back in the killed runs.
-DELAY = 0.04
+DELAY = 0.03
 #: A small watchlist: the vendors space their requests (Yahoo 1 s, Eastmoney 0.5 s), so a full
-#: watchlist would make one run last ten seconds. One Yahoo and two Eastmoney securities.
-WATCHLIST = ("XHKG:0941", "XSHG:000300", "XSHG:600118")
+#: watchlist would make one run last ten seconds. One security of each vendor.
+WATCHLIST = ("XHKG:0941", "XSHG:600118")
 
 pytestmark = pytest.mark.usefixtures("no_waiting")  # for the in-process runs after each kill
 
@@ -163,7 +163,10 @@ def check(template: Path, tmp_path: Path, servers: list[LocalServer], pace: dict
 
     # The killed runs, a few at once (each worker its own server), answers held back.
     rng = random.Random(SEED)
-    delays = [rng.uniform(0, span * 1.2) for _ in range(TRIALS)]
+    # Spread over the run: one random moment in each of TRIALS equal slices of 1.3 times its
+    # length (runs side by side take a little longer than the reference alone), shuffled.
+    delays = [span * 1.3 * (t + rng.random()) / TRIALS for t in range(TRIALS)]
+    rng.shuffle(delays)
     dbs = [Path(copy_database(template, tmp_path, f"trial-{t}.db").removeprefix("sqlite:///")) for t in range(TRIALS)]
 
     def worker(w: int) -> list[int]:
@@ -197,6 +200,7 @@ def check(template: Path, tmp_path: Path, servers: list[LocalServer], pace: dict
 
     # The delays did reach into every source: some trials were killed before each source was
     # stored, some after.
-    assert all(found == {"whole", "untouched"} for key, found in seen.items() if key != "dawn_dusk"), seen
+    one_sided = {key: found for key, found in seen.items() if key != "dawn_dusk" and found != {"whole", "untouched"}}
+    assert not one_sided, one_sided
     killed = sum(code == -signal.SIGKILL for code in codes.values())
     assert killed >= TRIALS * 2 // 3, codes
