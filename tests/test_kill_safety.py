@@ -2,8 +2,8 @@
 
 The promise (README, "Refreshing under cron"): a killed run leaves each source's data whole or
 untouched. CelesTrak: the element sets and URL states of the whole run, one transaction. Launch
-Library 2: the merge, one transaction (its request log and location list are committed before
-each request, on purpose). Prices: one transaction per security.
+Library 2: the merge, one transaction (its request log is committed before each request, and
+its location list once looked up, on purpose). Prices: one transaction per security.
 
 Local servers (one per trial running at once) play every source (CelesTrak answers any GP query
 with the real ``stations`` capture of ../shared, LL2 with the real sample result, Eastmoney and
