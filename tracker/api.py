@@ -8,10 +8,10 @@ datetimes, returns are fractions, what cannot be computed is null. Obtain one wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from tracker.settings import Settings
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from tracker.services.launches import LaunchDetail
+    from tracker.services.link import Selection
     from tracker.services.refresh import RefreshReport
 
 __all__ = ["Tracker"]
@@ -117,29 +118,22 @@ class Tracker:
 
         return markets.bars(self.engine, symbol, since, until)
 
-    def link(
-        self,
-        filters: Mapping[str, str] | None = None,
-        since: Time = None,
-        until: Time = None,
-        symbols: str | Iterable[str] = (),
-        window: str | tuple[int, int] = "120:10",
-        at: str = "net",
-    ) -> pl.DataFrame:
+    def link(self, **selection: Unpack[Selection]) -> pl.DataFrame:
         """One row per (launch, security): t0, session class, returns, abnormal returns, CARs,
-        limit and no-trade flags (the ``tracker link`` columns)."""
+        limit and no-trade flags (the ``tracker link`` columns). ``selection``: filters, since,
+        until, symbols, window, at (see :func:`tracker.services.link.parameters`)."""
         from tracker.services import link
 
-        return link.link(self.engine, filters=filters, since=since, until=until, symbols=symbols, window=window, at=at).frame
+        return link.link(self.engine, **selection).frame
 
-    def summary(self, by: str, **selection: Any) -> pl.DataFrame:
+    def summary(self, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
         """Abnormal returns and CARs per class of ``by`` (orbit-outcome, booster-recovery,
         vehicle); ``selection`` as for :meth:`link`."""
         from tracker.services import link
 
         return link.summary(self.engine, by, **selection)
 
-    def export_link(self, path: str | Path, fmt: str = "parquet", force: bool = False, **selection: Any) -> Path:
+    def export_link(self, path: str | Path, fmt: str = "parquet", force: bool = False, **selection: Unpack[Selection]) -> Path:
         """Write the link to ``path`` (csv, json or parquet) with its ``.meta.json`` sidecar."""
         from tracker.services import link
 
