@@ -211,3 +211,12 @@ def test_the_readme_table_lists_every_command_and_option():
         for option in set(options) - SHARED_OPTIONS:
             assert any(re.search(rf"{re.escape(option)}(?![\w-])", line) for line in mine), (
                 f"README's row of `tracker {' '.join(path)}` lacks {option}")
+
+
+def test_messages_of_handlers_show_outside_text_escaped(cli) -> None:
+    """A constellation name typed by a person (or read from a file) holding terminal escapes is
+    printed with them made visible, never sent to the terminal."""
+    done = cli("constellations", "add", "evil\x1b]0;pwned\x07", "--norad", "25544")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "evil\\x1b]0;pwned\\x07" in done.stdout

@@ -164,9 +164,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         args.settings = Settings.from_env(os.environ if environ is None else environ, db=getattr(args, "db", None))
         return int(args.handler(args) or 0)
     except TrackerError as exc:
-        from tracker.text import visible
+        from tracker.cli.common import say
 
-        print(f"tracker: error: {visible(exc)}", file=sys.stderr)
+        say(f"tracker: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except BrokenPipeError:
         # The reader went away (`tracker link | head`): stop quietly, as Unix tools do.
@@ -180,4 +180,6 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 def _explain_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Library warnings reach the user labelled with their origin, never as a bare traceback line."""
     origin = filename.rsplit("site-packages/", 1)[-1].split("/", 1)[0]
-    print(f"tracker: warning from library {origin!r} ({category.__name__}): {message}", file=sys.stderr)
+    from tracker.cli.common import say
+
+    say(f"tracker: warning from library {origin!r} ({category.__name__}): {message}", file=sys.stderr)

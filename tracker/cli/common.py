@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TextIO
+
+
+def say(text: object, *, file: TextIO | None = None) -> None:
+    """Print one message of a handler through the one escaping path (it may hold outside text:
+    names, ids, file lines): control characters shown, nothing interpreted."""
+    from tracker.text import visible
+
+    print(visible(text), file=file)
 
 
 def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "csv", "json"), default: str = "table") -> None:
@@ -31,12 +40,10 @@ def render_refresh(report, verbose: bool) -> int:
     problems on stderr, news on stdout) and return its exit code."""
     import sys
 
-    from tracker.text import visible
-
     for message in report.messages():
         if verbose or not message.detail:
             stream = sys.stdout if message.severity == "information" else sys.stderr
-            print(visible(message.text), file=stream)
+            say(message.text, file=stream)
     return int(report.exit_code)
 
 

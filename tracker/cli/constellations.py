@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import add_format, open_db
+from tracker.cli.common import add_format, open_db, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -89,7 +89,7 @@ def add_rules(args: argparse.Namespace) -> ExitCode:
         open_db(args), args.name, names=args.names, launches=args.launches, norads=args.norads, extend=args.extend
     )
     verb = "extended with" if added.extended_builtin else "now has"
-    print(f"{added.constellation}: {verb} {plural(added.new_rules, 'new rule')}; "
+    say(f"{added.constellation}: {verb} {plural(added.new_rules, 'new rule')}; "
           f"{plural(added.new_members, 'satellite')} held became members ({added.members_after} in all)")
     return ExitCode.OK
 
@@ -98,7 +98,7 @@ def remove_constellation(args: argparse.Namespace) -> ExitCode:
     from tracker.services.constellations import remove_constellation as remove
 
     removed = remove(open_db(args), args.name)
-    print(f"{args.name.strip().lower()}: removed with its {plural(removed, 'rule')}")
+    say(f"{args.name.strip().lower()}: removed with its {plural(removed, 'rule')}")
     return ExitCode.OK
 
 
@@ -116,5 +116,5 @@ def remove_rule(args: argparse.Namespace) -> ExitCode:
     from tracker.services.constellations import remove_rule as remove
 
     rule = remove(open_db(args), args.rule_id)
-    print(f"removed rule {rule['id']}: {rule['constellation']} {rule['kind']}:{rule['value']}")
+    say(f"removed rule {rule['id']}: {rule['constellation']} {rule['kind']}:{rule['value']}")
     return ExitCode.OK

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import open_db, rounded
+from tracker.cli.common import open_db, rounded, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -42,19 +42,18 @@ def show_launch(args: argparse.Namespace) -> int:
     from tracker.launches.store import FIELDS, as_text, render_net
     from tracker.output import emit
     from tracker.services import launches
-    from tracker.text import visible
 
     detail = launches.show_launch(open_db(args), args.id)
     rec = detail.record
-    print(visible(f"{rec['id']}  NET {render_net(rec['net_utc'], rec['net_precision'])} UTC"))
+    say(f"{rec['id']}  NET {render_net(rec['net_utc'], rec['net_precision'])} UTC")
     for name in FIELDS[1:]:
         if rec.get(name) not in (None, "", []):
             mark = " (user-set)" if name in detail.user_fields else ""
-            print(visible(f"  {name:>22}: {as_text(rec[name])}{mark}"))
+            say(f"  {name:>22}: {as_text(rec[name])}{mark}")
     if detail.differences:
-        print("  differs from the bundled calendar (the values set by a person are kept):")
+        say("  differs from the bundled calendar (the values set by a person are kept):")
         for name, value in detail.differences:
-            print(visible(f"  {name:>22}: the calendar says {value}"))
+            say(f"  {name:>22}: the calendar says {value}")
     emit(detail.history, "table", title="history (UTC)")
     digits = {"alt_km": 1, "rate_km_per_day": 2}
     emit(rounded(detail.satellites, digits), "table", title=f"satellites of launch {rec['cospar_launch'] or '(no designator)'}",
@@ -66,5 +65,5 @@ def export_launches(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     count = launches.export_launches(open_db(args), args.output, args.format, force=args.force, raw_csv=args.raw_csv)
-    print(f"wrote {plural(count, 'launch', 'launches')} to {args.output}")
+    say(f"wrote {plural(count, 'launch', 'launches')} to {args.output}")
     return ExitCode.OK

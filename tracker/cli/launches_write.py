@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tracker.cli.common import open_db
+from tracker.cli.common import open_db, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -40,7 +40,7 @@ def add_launch(args: argparse.Namespace) -> int:
         open_db(args), vehicle=args.vehicle, net=fields.pop("net_utc"), new_vehicle=args.new_vehicle,
         fields=fields, sources=args.sources or (), note=args.note,
     )
-    print(f"added {launch_id}")
+    say(f"added {launch_id}")
     return ExitCode.OK
 
 
@@ -48,7 +48,7 @@ def update_launch(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     changed = launches.update_launch(open_db(args), args.id, fields=_fields(args), sources=args.sources or (), note=args.note)
-    print(f"{args.id}: " + (", ".join(changed) + " changed" if changed else "unchanged"))
+    say(f"{args.id}: " + (", ".join(changed) + " changed" if changed else "unchanged"))
     return ExitCode.OK
 
 
@@ -56,7 +56,7 @@ def delete_launch(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     launches.delete_launch(open_db(args), args.id)
-    print(f"deleted {args.id} (its last state is kept in its history)")
+    say(f"deleted {args.id} (its last state is kept in its history)")
     return ExitCode.OK
 
 
@@ -64,7 +64,7 @@ def import_launches(args: argparse.Namespace) -> int:
     from tracker.services import launches
 
     report = launches.import_launches(open_db(args), args.file)
-    print(f"{report.path}: {plural(len(report.ids), 'launch', 'launches')} ({len(report.added)} new, {len(report.changed)} changed)")
+    say(f"{report.path}: {plural(len(report.ids), 'launch', 'launches')} ({len(report.added)} new, {len(report.changed)} changed)")
     return ExitCode.OK
 
 

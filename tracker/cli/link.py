@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded
+from tracker.cli.common import add_format, open_db, rounded, say
 from tracker.text import plural
 
 _DIGITS = {
@@ -76,10 +76,10 @@ def link_command(args: argparse.Namespace) -> None:
     params, frame = link(open_db(args), **_selection(args))
     if args.output:
         export(frame, params, args.output, args.format, force=args.force, raw_csv=args.raw_csv)
-        print(f"wrote {plural(frame.height, 'row')} to {args.output} and its parameters to {args.output}.meta.json")
+        say(f"wrote {plural(frame.height, 'row')} to {args.output} and its parameters to {args.output}.meta.json")
         return
     if frame.is_empty():
-        print("no (launch, security) pairs: check the filters, `tracker markets rules list` and `tracker markets list`", file=sys.stderr)
+        say("no (launch, security) pairs: check the filters, `tracker markets rules list` and `tracker markets list`", file=sys.stderr)
     digits = _DIGITS if args.format == "table" else None
     emit(rounded(frame, digits or {}), args.format,
          raw_csv=args.raw_csv, digits=digits, title="Launches and market reactions (times UTC; t0 exchange-local)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db
+from tracker.cli.common import add_format, open_db, say
 from tracker.text import plural
 
 
@@ -136,14 +136,14 @@ def add_security(args: argparse.Namespace) -> None:
     from tracker.services.markets import add_security
 
     ident = add_security(open_db(args), args.symbol, name=args.name, mic=args.mic, **_fields(args))
-    print(f"added {ident}")
+    say(f"added {ident}")
 
 
 def update_security(args: argparse.Namespace) -> None:
     from tracker.services.markets import update_security
 
     ident, changed = update_security(open_db(args), args.symbol, name=args.name, **_fields(args))
-    print(f"updated {ident}: {', '.join(changed)}")
+    say(f"updated {ident}: {', '.join(changed)}")
 
 
 def list_rules(args: argparse.Namespace) -> None:
@@ -159,14 +159,14 @@ def add_rule(args: argparse.Namespace) -> None:
 
     rule = add_theme_rule(open_db(args), args.kind, args.value, args.theme)
     done = f"enabled {rule.origin} rule {rule.id} again:" if rule.status == "enabled" else "added rule"
-    print(f"{done} {rule.kind}={rule.value} -> {rule.theme}")
+    say(f"{done} {rule.kind}={rule.value} -> {rule.theme}")
 
 
 def remove_rule(args: argparse.Namespace) -> None:
     from tracker.services.markets import remove_theme_rule
 
     outcome = remove_theme_rule(open_db(args), args.id)
-    print(f"{'disabled bundled' if outcome == 'disabled' else 'removed'} rule {args.id}")
+    say(f"{'disabled bundled' if outcome == 'disabled' else 'removed'} rule {args.id}")
 
 
 def import_bars(args: argparse.Namespace) -> int:
@@ -175,10 +175,10 @@ def import_bars(args: argparse.Namespace) -> int:
 
     report = import_bars(open_db(args), args.files, symbol=args.symbol, replace=args.replace, add_missing=args.add_missing)
     for warning in report.warnings:
-        print(f"tracker: warning: {warning}", file=sys.stderr)
+        say(f"tracker: warning: {warning}", file=sys.stderr)
     for line in report.conflicts:
-        print(line, file=sys.stderr)
-    print(
+        say(line, file=sys.stderr)
+    say(
         f"imported {plural(report.new, 'new bar')} from {plural(len(report.files), 'file')}; {report.unchanged} already held"
         + (f"; {report.replaced} replaced" if report.replaced else "")
         + (f"; {len(report.conflicts)} contradicting bars reported" if report.partial else "")
@@ -194,7 +194,7 @@ def show_bars(args: argparse.Namespace) -> None:
     frame = bars(engine, args.symbol, args.since, args.until)  # checks the range before the symbol
     ident = resolve(engine, args.symbol)
     if frame.is_empty():
-        print(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
+        say(f"no bars held for {ident}: `tracker markets import FILE` or `tracker markets refresh`", file=sys.stderr)
     emit(frame, args.format, raw_csv=args.raw_csv, title=f"Daily bars of {ident} (exchange-local dates)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded
+from tracker.cli.common import add_format, open_db, rounded, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -67,7 +67,7 @@ def dawn_dusk(args: argparse.Namespace) -> ExitCode:
     digits = {"alt_km": 1, "perigee_km": 1, "apogee_km": 1, "inc_deg": 3, "ltan_h": 3, "sunlit_fraction": 3}
     emit(rounded(found.frame, digits), args.format, raw_csv=args.raw_csv, title=title, digits=digits)
     if not found.catalogue_held:
-        print(NO_CATALOGUE, file=sys.stderr)
+        say(NO_CATALOGUE, file=sys.stderr)
     return ExitCode.OK
 
 

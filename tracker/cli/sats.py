@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded
+from tracker.cli.common import add_format, open_db, rounded, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -44,9 +44,9 @@ def show(args: argparse.Namespace) -> ExitCode:
     emit(rounded(frame, digits), args.format,
          raw_csv=args.raw_csv, title=f"{plural(frame.height, 'satellite')} at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
     if args.constellation is None:
-        print(f"tracker: showing the built-in constellations ({', '.join(BUILTIN_RULES)}); "
+        say(f"tracker: showing the built-in constellations ({', '.join(BUILTIN_RULES)}); "
               "`--constellation all` shows every satellite held", file=sys.stderr)
     if frame.is_empty():
-        print("tracker: no satellites held for this query; get element sets with `tracker tle refresh` "
+        say("tracker: no satellites held for this query; get element sets with `tracker tle refresh` "
               "or `tracker tle import FILE...`", file=sys.stderr)
     return ExitCode.OK

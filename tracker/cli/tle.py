@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tle import ELEMENT_SUFFIXES
-from tracker.cli.common import open_db
+from tracker.cli.common import open_db, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -53,10 +53,10 @@ def import_files(args: argparse.Namespace) -> ExitCode:
 
     report = import_elements(open_db(args), args.paths, constellation=args.constellation)
     for line in report.rejected:
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)
     counts = report.counts
     member = f", {counts.constellation_members_added} added to {report.constellation}" if report.constellation else ""
-    print(
+    say(
         f"{plural(len(report.files), 'file')}: {plural(counts.new_satellites, 'new satellite')}, "
         f"{plural(counts.new_element_sets, 'new element set')}, {plural(counts.duplicates, 'duplicate')}, "
         f"{len(report.rejected)} rejected{member}"
