@@ -52,7 +52,8 @@ def _fetch(conn: Connection, query: Select, schema: Mapping[str, pl.DataType], t
         maintain_column_froms=True,
     )
     compiled = raw.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    values = tuple(_bound(compiled, conn, key) for key in compiled.positiontup or ())
+    bound = _bound(compiled, conn)
+    values = tuple(bound[key] for key in compiled.positiontup or ())
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute(compiled.string, values).fetchall()
@@ -65,7 +66,7 @@ def _fetch(conn: Connection, query: Select, schema: Mapping[str, pl.DataType], t
 def _copy_out(conn: Connection, query: Select, schema: Mapping[str, pl.DataType], times: list[str]) -> pl.DataFrame:
     """PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, read by polars."""
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    values = {key: _bound(compiled, conn, key) for key in compiled.construct_params()}
+    values = _bound(compiled, conn)
     buffer = io.BytesIO()
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -80,11 +81,15 @@ def _copy_out(conn: Connection, query: Select, schema: Mapping[str, pl.DataType]
     return pl.read_csv(buffer.getvalue(), has_header=False, new_columns=list(schema), schema=text_schema)
 
 
-def _bound(compiled, conn: Connection, key: str) -> Any:
-    """The value of bound parameter ``key`` of ``compiled`` as the driver must get it."""
-    value = compiled.construct_params()[key]
-    process = compiled.binds[key].type.bind_processor(conn.dialect)
-    return process(value) if process else value
+def _bound(compiled, conn: Connection) -> dict[str, Any]:
+    """The bound parameters of ``compiled`` (rendered with ``render_postcompile``: an IN list's
+    values are ``name_1``, ``name_2``, ... of the parameter ``name``) as the driver must get them."""
+    values = {}
+    for key, value in compiled.params.items():
+        bind = compiled.binds[key if key in compiled.binds else key.rsplit("_", 1)[0]]
+        process = bind.type.bind_processor(conn.dialect)
+        values[key] = process(value) if process else value
+    return values
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
@@ -109,7 +114,7 @@ def _insert_or_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, A
     compiled = statement.compile(dialect=conn.dialect)
     order = list(compiled.positiontup or ())
     processors = [table.c[c].type.bind_processor(conn.dialect) for c in order]
-    values = [tuple(p(row[c]) if p else row[c] for c, p in zip(order, processors)) for row in rows]
+    values = [tuple(p(row[c]) if p else row[c] for c, p in zip(order, processors, strict=True)) for row in rows]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(compiled.string, values)

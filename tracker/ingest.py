@@ -22,7 +22,6 @@ from tracker.bulk import insert_new
 from tracker.constellations import add_rules
 from tracker.db import batches, element_set, satellite
 
-
 #: Element sets written per statement.
 ROW_BATCH = 2000
 
