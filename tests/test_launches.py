@@ -133,7 +133,8 @@ def test_calendar_update_merges_under_the_merge_rule(db_url) -> None:
 
     # The same calendar again: nothing to do, and it costs one lookup.
     statements = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    # Queries only: SQLite's BEGIN (tracker.db._sqlite_begin) opens each transaction.
+    event.listen(engine, "before_cursor_execute", lambda *a: a[2] != "BEGIN" and statements.append(a[2]))
     assert bundled.seed(engine, raw, NOW) is None
     assert len(statements) == 1 and "launch_state" in statements[0]
 
@@ -141,7 +142,8 @@ def test_calendar_update_merges_under_the_merge_rule(db_url) -> None:
 def test_connecting_again_costs_one_lookup(db_url) -> None:
     engine = connect(db_url)
     statements = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    # Queries only: SQLite's BEGIN (tracker.db._sqlite_begin) opens each transaction.
+    event.listen(engine, "before_cursor_execute", lambda *a: a[2] != "BEGIN" and statements.append(a[2]))
     assert bundled.seed(engine) is None
     assert len(statements) == 1
 

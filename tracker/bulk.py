@@ -15,7 +15,7 @@ PostgreSQL they are first copied into a temporary table with ``COPY ... FROM STD
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,13 +81,19 @@ def _copy_out(conn: Connection, query: Select, schema: Mapping[str, pl.DataType]
     return pl.read_csv(buffer.getvalue(), has_header=False, new_columns=list(schema), schema=text_schema)
 
 
+def _processor(type_: Any, conn: Connection) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value of ``type_`` before the driver gets it, for this
+    database (an aware time becomes SQLite's stored text ``2026-08-18 04:18:27.789120``)."""
+    return type_.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+
+
 def _bound(compiled, conn: Connection) -> dict[str, Any]:
     """The bound parameters of ``compiled`` (rendered with ``render_postcompile``: an IN list's
     values are ``name_1``, ``name_2``, ... of the parameter ``name``) as the driver must get them."""
     values = {}
     for key, value in compiled.params.items():
         bind = compiled.binds[key if key in compiled.binds else key.rsplit("_", 1)[0]]
-        process = bind.type.bind_processor(conn.dialect)
+        process = _processor(bind.type, conn)
         values[key] = process(value) if process else value
     return values
 
@@ -113,7 +119,7 @@ def _insert_or_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, A
     statement = insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
     compiled = statement.compile(dialect=conn.dialect)
     order = list(compiled.positiontup or ())
-    processors = [table.c[c].type.bind_processor(conn.dialect) for c in order]
+    processors = [_processor(table.c[c].type, conn) for c in order]
     values = [tuple(p(row[c]) if p else row[c] for c, p in zip(order, processors, strict=True)) for row in rows]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
