@@ -272,3 +272,18 @@ def test_price_files_refuse_dates_outside_the_supported_range(tmp_path) -> None:
     text = "date,symbol,open,high,low,close,volume\n1900-01-03,JKS,1,2,1,1,5\n"  # made up
     with pytest.raises(PriceFileError, match="line 2, field date: 1900-01-03 is outside the supported range"):
         parse_file(tmp_path / "p.csv", text)
+
+
+def test_an_epoch_beyond_the_suns_ephemeris_does_not_break_dawn_dusk(cli, tmp_path) -> None:
+    """Epochs are accepted to 2100, the Sun's position (DE421) is known to 2053-10-09: such an
+    element set has no local time of the node, so it is no dawn-dusk object, and nothing fails."""
+    import json
+
+    late = {**_OMM, "EPOCH": "2060-08-18T04:00:00", "INCLINATION": 98.2477, "MEAN_MOTION": 14.54885112, "NORAD_CAT_ID": 90001,
+            "ECCENTRICITY": 0.0014, "RA_OF_ASC_NODE": 52.8}
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps([late, {**late, "EPOCH": "2026-08-18T04:00:00", "NORAD_CAT_ID": 90002}]))
+    assert cli("tle", "import", path).returncode == 0
+    result = cli("orbits", "dawn-dusk", "--min-alt", "0", "--max-alt", "100000", "--format", "csv")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "90001" not in result.stdout
