@@ -13,9 +13,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sqlite3
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests import test_ll2
 from tests.httpserver import LocalServer, Reply, Request
@@ -27,8 +28,11 @@ sample, ll2_server = test_ll2.sample, test_ll2.ll2_server  # the fixtures of tes
 
 
 def launch_rows(db_url: str) -> list[tuple]:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return conn.execute("SELECT * FROM launch ORDER BY id").fetchall()
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(text("SELECT * FROM launch ORDER BY id"))]
+    engine.dispose()
+    return rows
 
 
 def no_traceback(stderr: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import copy_database, run_in_process, run_tracker, shared_path
+from tests.conftest import Template, build_template, copy_database, run_in_process, run_tracker, shared_path
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 5
 
@@ -28,13 +28,15 @@ PRICES = ("data", "prices", "daily-bars-2025-11-to-2026-04.csv")
 
 
 @pytest.fixture(scope="module")
-def priced_template(bootstrapped, tmp_path_factory) -> Path:
+def priced_template(tmp_path_factory, backend) -> Template:
     """A database holding the bundled calendar and watchlist plus the real daily bars, imported
     once for the module by ``tracker markets import``."""
-    url = copy_database(bootstrapped, tmp_path_factory.mktemp("priced"))
-    done = run_in_process("markets", "import", shared_path(*PRICES), env={"TRACKER_DB": url})
-    assert done.returncode == EXIT_OK, done.stderr
-    return Path(url.removeprefix("sqlite:///"))
+    def fill(engine):
+        url = engine.url.render_as_string(hide_password=False)
+        done = run_in_process("markets", "import", shared_path(*PRICES), env={"TRACKER_DB": url})
+        assert done.returncode == EXIT_OK, done.stderr
+
+    return build_template(tmp_path_factory, "priced", fill, backend)
 
 
 @pytest.fixture

@@ -112,20 +112,42 @@ def db_file(db_url: str) -> Path:
 
 
 def query(db_url: str, sql: str, *params: object) -> list[tuple]:
-    with closing(sqlite3.connect(db_file(db_url))) as con:
-        return con.execute(sql, params).fetchall()
+    """Rows of ``sql`` (``?`` placeholders) read back from the database of either backend."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    parts = sql.split("?")
+    named = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            return [tuple(r) for r in conn.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})]
+    finally:
+        engine.dispose()
+
+
+def _tables(db_url: str) -> set[str]:
+    """The tables the database holds; none when the command never even created its file."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    if db_url.startswith("sqlite:///") and not db_file(db_url).exists():
+        return set()
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def row_counts(db_url: str) -> dict[str, int]:
-    """Rows per table; all zero when the command never even created the database file."""
-    tables = ("satellite", "element_set", "fetch_state")
-    if not db_file(db_url).exists():
-        return dict.fromkeys(tables, 0)
-    return {t: query(db_url, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    """Rows per table; all zero when the command never even created the database."""
+    tables, held = ("satellite", "element_set", "fetch_state"), _tables(db_url)
+    return {t: query(db_url, f"SELECT count(*) FROM {t}")[0][0] if t in held else 0 for t in tables}
 
 
 def fetch_state(db_url: str) -> list[tuple]:
-    if not db_file(db_url).exists():
+    if "fetch_state" not in _tables(db_url):
         return []
     return query(db_url, "SELECT * FROM fetch_state ORDER BY url")
 
@@ -152,8 +174,9 @@ def csv_norads(path: Path) -> set[int]:
     return {norad for norad, _ in csv_keys([path])}
 
 
-def sqlite_time(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
+def sqlite_time(text: str | datetime) -> datetime:
+    """A stored time as read raw: SQLite's text, or PostgreSQL's datetime; aware UTC."""
+    value = text if isinstance(text, datetime) else datetime.fromisoformat(text)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
@@ -270,11 +293,17 @@ def default_keys(celestrak: FakeCelesTrak) -> list[tuple[int, datetime]]:
 
 def move_clock(db_url: str, hours: float) -> None:
     """As if ``hours`` had passed since the last refresh: every time in fetch_state moves back."""
-    rows = query(db_url, "SELECT url, last_success, last_attempt FROM fetch_state")
-    with closing(sqlite3.connect(db_file(db_url))) as con, con:
-        for address, *times in rows:
-            earlier = [None if t is None else str(datetime.fromisoformat(t) - timedelta(hours=hours)) for t in times]
-            con.execute("UPDATE fetch_state SET last_success = ?, last_attempt = ? WHERE url = ?", (*earlier, address))
+    from sqlalchemy import select, update
+
+    from tracker.db import fetch_state as table
+    from tracker.services.bootstrap import open_database
+
+    engine = open_database(db_url)
+    with engine.begin() as conn:
+        for address, *times in conn.execute(select(table.c.url, table.c.last_success, table.c.last_attempt)).all():
+            earlier = [None if t is None else t - timedelta(hours=hours) for t in times]
+            conn.execute(update(table).where(table.c.url == address).values(last_success=earlier[0], last_attempt=earlier[1]))
+    engine.dispose()
 
 
 # == tracker tle import ==========================================================================
@@ -480,6 +509,7 @@ OLD_TABLES = (
 )
 
 
+@pytest.mark.sqlite_only
 def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
     unopened_db_url: str, tmp_path: Path
 ) -> None:
@@ -748,17 +778,20 @@ def test_tle_refresh_bad_spec_is_a_usage_error(
 def test_a_held_lock_makes_refresh_exit_4(
     cli: Cli, db_url: str, celestrak: FakeCelesTrak, refresh_env: dict[str, str]
 ) -> None:
-    from tracker.lock import exclusive
+    from tracker.lock import refresh_lock
+    from tracker.services.bootstrap import open_database
 
-    # The lock the CLI takes for a SQLite database: <file>.refresh.lock beside the database file.
-    with exclusive(db_file(db_url).with_name(db_file(db_url).name + ".refresh.lock")):
+    # The lock the CLI takes: <file>.refresh.lock beside a SQLite file, an advisory lock on PostgreSQL.
+    with refresh_lock(engine := open_database(db_url), db_url):
         commands = (["refresh"], ["tle", "refresh"], ["launches", "refresh"], ["markets", "refresh"])
         locked = [cli(*command, env=refresh_env) for command in commands]
+    engine.dispose()
 
     for result in locked:
         assert result.returncode == 4
         assert "another refresh is running" in result.stderr
-        assert f"pid {os.getpid()}" in result.stderr
+        holder = f"pid {os.getpid()}" if db_url.startswith("sqlite") else "PostgreSQL advisory lock"
+        assert holder in result.stderr
     assert celestrak.server.requests == []
     assert row_counts(db_url)["element_set"] == 0
 
@@ -995,7 +1028,8 @@ def test_refresh_killed_mid_run_leaves_the_database_as_it_was(
     assert celestrak.queries(4) == list(GROUP_QUERIES)  # killed while waiting for the third answer
 
     assert (row_counts(db_url), fetch_state(db_url)) == before
-    assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
+    if db_url.startswith("sqlite"):
+        assert query(db_url, "PRAGMA integrity_check") == [("ok",)]
 
     # The kernel released the lock with the process: the next run works and stores the new data.
     celestrak.delay.clear()
@@ -1022,6 +1056,7 @@ KILL_POINTS: dict[str, Callable[[Path, int, float], bool]] = {
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
+@pytest.mark.sqlite_only
 def test_import_killed_at_any_moment_is_all_or_nothing(db_url: str, point: str) -> None:
     active = shared_path(*CAPTURE, "active.csv")
     create_empty_db(db_url)

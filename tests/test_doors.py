@@ -138,6 +138,7 @@ def read_only_db(db_url, monkeypatch):
     os.chmod(path, 0o644)
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("command", [["sats"], ["launches", "list"], ["orbits", "history", "25544"]])
 def test_read_only_commands_work_on_a_read_only_database(read_only_db, command) -> None:
     files = sorted(p.name for p in read_only_db.parent.iterdir())
@@ -149,6 +150,7 @@ def test_read_only_commands_work_on_a_read_only_database(read_only_db, command) 
     assert sorted(p.name for p in read_only_db.parent.iterdir()) == files
 
 
+@pytest.mark.sqlite_only
 def test_writing_to_a_read_only_database_is_a_one_line_error(read_only_db, tmp_path) -> None:
     result = run_in_process("launches", "add", "--vehicle", "CZ-2C", "--net", "2030-01-01", env=_db(read_only_db))
     assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr

@@ -59,7 +59,7 @@ def small_watchlist(engine) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory, "killsafe", small_watchlist)
+    return Path(build_template(tmp_path_factory, "killsafe", small_watchlist).location)
 
 
 def serve_sources(server: LocalServer, pace: dict[str, float]) -> LocalServer:

@@ -143,26 +143,35 @@ def test_a_held_lock_is_locked_and_nothing_is_asked(db_url, sources) -> None:
 
     settings = settings_for(db_url, scenario_env("up", sources))
     engine = open_database(db_url)
-    with refresh_lock(settings.db_url), pytest.raises(Locked, match="another refresh is running"):
+    with refresh_lock(engine, settings.db_url), pytest.raises(Locked, match="another refresh is running"):
         refresh(engine, settings)
     assert not sources.requests and Locked.exit_code == ExitCode.LOCKED
 
 
-def test_the_lock_is_per_database_so_two_databases_in_one_folder_refresh_at_once(db_url, tmp_path) -> None:
+@pytest.mark.sqlite_only
+def test_a_sqlite_file_lock_is_named_after_its_database(db_url) -> None:
     from pathlib import Path
 
-    from tracker.lock import lock_path, refresh_lock
+    from tracker.lock import lock_path
 
     other = f"sqlite:///{Path(db_url.removeprefix('sqlite:///')).parent / 'other.db'}"
     assert lock_path(db_url) != lock_path(other) and lock_path(db_url).parent == lock_path(other).parent
     assert lock_path(db_url).name.endswith(".db.refresh.lock")
-    assert lock_path("postgresql://h/a") != lock_path("postgresql://h/b")
+
+
+def test_the_lock_is_per_database_so_two_databases_refresh_at_once(db_url, backend, tmp_path) -> None:
+    from tests.conftest import fresh_url
+    from tracker.lock import refresh_lock
+
+    other = fresh_url(backend, tmp_path, "other.db")  # in the same folder, or on the same server
     off = {f"TRACKER_{s}_URL": "off" for s in ("CELESTRAK", "LL2", "YAHOO", "EASTMONEY")}
-    with refresh_lock(db_url):  # a refresh of the first database is running
+    engine = open_database(db_url)
+    with refresh_lock(engine, db_url):  # a refresh of the first database is running
         report = refresh(open_database(other), settings_for(other, off))
         assert report.exit_code == ExitCode.OK
         with pytest.raises(Locked):
             refresh(open_database(db_url), settings_for(db_url, off))
+    engine.dispose()
 
 
 def test_an_unresolvable_host_spends_no_ll2_budget(db_url) -> None:

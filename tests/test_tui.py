@@ -578,12 +578,12 @@ async def test_refresh_errors_are_notified_never_fatal(engine, db_url, http_serv
 
 
 async def test_refresh_while_another_holds_the_lock(engine, db_url, tmp_path):
-    from tracker.lock import exclusive, lock_path
+    from tracker.lock import refresh_lock
 
     app = make_app(engine, db_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        with exclusive(lock_path(db_url)):
+        with refresh_lock(engine, db_url):
             await pilot.press("r")
             await settle(pilot)
         assert any("another refresh is running" in n.message for n in app._notifications)

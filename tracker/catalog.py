@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from tle.elements import ElementSet, to_satrec, utc
+from tracker.bulk import read_frame
 from tracker.constellations import candidates, label, membership, rules_frame
 from tracker.db import batches, element_set, satellite
 from tracker.errors import NotFound
@@ -40,11 +41,11 @@ _TYPES = {
 
 
 def _frame(engine: Engine, query) -> pl.DataFrame:
-    """Run ``query`` into a frame typed even when empty (element columns are floats)."""
+    """Run ``query`` into a frame typed even when empty (element columns are floats), in bulk
+    (:func:`tracker.bulk.read_frame`)."""
+    schema = {c.key: _TYPES.get(c.key, pl.Float64) for c in query.selected_columns}
     with engine.connect() as conn:
-        result = conn.execute(query)
-        schema = {name: _TYPES.get(name, pl.Float64) for name in result.keys()}
-        return pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row")
+        return read_frame(conn, query, schema)
 
 
 def latest(engine: Engine, constellation: str | None = None, *, among: pl.DataFrame | None = None) -> pl.DataFrame:

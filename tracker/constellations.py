@@ -125,21 +125,27 @@ def membership(sats: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
 def candidates(rules: pl.DataFrame, dialect: str) -> ColumnElement[bool] | None:
     """A condition on ``satellite`` rows that every satellite :func:`membership` would match to
     ``rules`` meets (others may too), for reading fewer rows before matching exactly; None when
-    there is none (too many values to bind, or name globs on a database other than SQLite).
+    there is none (too many values to bind, or name globs on a database other than SQLite and
+    PostgreSQL).
 
-    A name glob becomes SQLite's ``LIKE``, which ignores the case of ASCII letters only, so names
-    with any other character are all kept (polars upper-cases them as Unicode says)."""
+    A name glob becomes SQLite's ``LIKE`` (PostgreSQL's ``ILIKE``), which ignores the case of
+    ASCII letters (and, on PostgreSQL, of others as its collation says), so names with any other
+    character are all kept: polars upper-cases them as Unicode says."""
     conditions: list[ColumnElement[bool]] = []
     for (kind,), group in rules.group_by(["kind"]):
         values = group["value"].unique().sort().to_list()
         if len(values) > IN_BATCH:
             return None
         if kind == "name":
-            if dialect != "sqlite":
+            if dialect not in ("sqlite", "postgresql"):
                 return None
             name = func.coalesce(satellite.c.name, "")
-            conditions += [name.like(_like(v.upper()), escape="\\") for v in values]
-            conditions.append(func.length(name) != func.length(cast(name, LargeBinary)))  # not ASCII
+            if dialect == "sqlite":
+                conditions += [name.like(_like(v.upper()), escape="\\") for v in values]
+                conditions.append(func.length(name) != func.length(cast(name, LargeBinary)))  # not ASCII
+            else:
+                conditions += [name.ilike(_like(v.upper()), escape="\\") for v in values]
+                conditions.append(func.length(name) != func.octet_length(name))  # not ASCII
         elif kind == "launch":
             conditions.append(satellite.c.launch.in_(values))
         else:

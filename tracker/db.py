@@ -29,7 +29,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeEngine
@@ -147,38 +146,24 @@ def batches(items: list, size: int = IN_BATCH):
         yield items[start : start + size]
 
 
+#: Per backend, how long to wait (seconds): for another writer, or for a server that does not
+#: answer (an unreachable host is an error within a command's patience, not a hang). PostgreSQL
+#: sessions are in UTC, so that times read as text are UTC whatever the server's own zone.
+_ENGINE_OPTIONS: dict[str, dict[str, Any]] = {
+    # A writer waits up to 30 s for another writer's transaction (readers never wait: WAL).
+    "sqlite": {"connect_args": {"timeout": 30}},
+    "postgresql": {"connect_args": {"connect_timeout": 10, "options": "-c TimeZone=UTC", "application_name": "tracker"}},
+}
+
+
 def create(url: str) -> Engine:
     """The engine for ``url``, with SQLite's pragmas; nothing is created or read yet (the
     schema and the seeds are :mod:`tracker.services.bootstrap`'s work)."""
-    engine = create_engine(url)
+    engine = create_engine(url, **_ENGINE_OPTIONS.get(url.split(":", 1)[0].split("+")[0], {}))
     if engine.dialect.name == "sqlite":
         read_only = "mode=ro" in url or "immutable=1" in url
         event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
     return engine
-
-
-def create_schema(engine: Engine) -> None:
-    """Every table of :data:`metadata` (tables that exist are left alone), and earlier versions'
-    leftovers dropped. The launch and market tables are on it once their modules are imported."""
-    metadata.create_all(engine)
-    _drop_obsolete_columns(engine)
-
-
-#: Columns earlier versions stored and this one derives (first and last seen are the epoch span
-#: of a satellite's element sets) or dropped (import time). They were NOT NULL, so inserts that
-#: leave them out fail until they are gone; nothing is lost by dropping them.
-_OBSOLETE = {"satellite": ("first_seen", "last_seen"), "element_set": ("imported_at",)}
-
-
-def _drop_obsolete_columns(engine: Engine) -> None:
-    """Bring a database made by an earlier version up to this schema."""
-    held = inspect(engine)
-    stale = [(t, c) for t, columns in _OBSOLETE.items() for c in columns
-             if c in {col["name"] for col in held.get_columns(t)}]
-    if stale:
-        with engine.begin() as conn:
-            for table, column in stale:
-                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

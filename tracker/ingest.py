@@ -1,8 +1,10 @@
 """Storing element sets: bulk, idempotent and all-or-nothing.
 
 Importing the same data twice changes nothing: an element set is identified by (catalog number,
-epoch). All writes of one import happen in one transaction, so an interrupted import leaves the
-database exactly as it was. Rows are written with executemany, never one ORM round trip per row:
+epoch), and the database skips the ones it holds by that unique key (nothing stored is read back
+to find them, so an import costs what it imports, however long the history). All writes of one
+import happen in one transaction, so an interrupted import leaves the database exactly as it
+was. Rows are written in bulk (:func:`tracker.bulk.insert_new`), never one round trip per row:
 the full active catalogue (16,344 objects) must load within a few times sgp4's own parse time.
 """
 
@@ -16,6 +18,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from tle.elements import ElementSet, launch_designator, utc
+from tracker.bulk import insert_new
 from tracker.constellations import add_rules
 from tracker.db import batches, element_set, satellite
 
@@ -51,32 +54,15 @@ def store_in(
         else:
             unique[key] = es
     norads = sorted({norad for norad, _ in unique})
-
-    epochs = [epoch for _, epoch in unique]
-    held = _held_keys(conn, norads, min(epochs, default=None), max(epochs, default=None))
-    fresh = [es for key, es in unique.items() if key not in held]
-    counts.duplicates += len(unique) - len(fresh)
-    if fresh:
-        counts.new_satellites = _upsert_satellites(conn, fresh)
-        conn.execute(element_set.insert(), [_row(es) for es in fresh])
-        counts.new_element_sets = len(fresh)
+    if unique:
+        counts.new_satellites = _upsert_satellites(conn, list(unique.values()))
+        counts.new_element_sets = insert_new(conn, element_set, [_row(es) for es in unique.values()])
+    counts.duplicates += len(unique) - counts.new_element_sets
     if constellation and norads:
         counts.constellation_members_added = add_rules(
             conn, constellation, "norad", [str(n) for n in norads], origin="import"
         )
     return counts
-
-
-def _held_keys(conn: Connection, norads: list[int], first, last) -> set[tuple[int, datetime]]:
-    """Keys already stored for these objects within the batch's epoch span (all that can clash)."""
-    table = element_set
-    held: set[tuple[int, datetime]] = set()
-    for chunk in batches(norads):
-        query = select(table.c.norad, table.c.epoch).where(
-            table.c.norad.in_(chunk), table.c.epoch.between(first, last)
-        )
-        held.update((n, e) for n, e in conn.execute(query))
-    return held
 
 
 def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
@@ -91,14 +77,11 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
         named.setdefault(es.norad, {}).update({f: getattr(es, f) for f in ("name", "cospar") if getattr(es, f)})
 
     sat, elements = satellite, element_set
+    # The newest epoch held, per satellite: one lookup in the (norad, epoch) index each.
+    held_newest = select(func.max(elements.c.epoch)).where(elements.c.norad == sat.c.norad).scalar_subquery()
     known = {}
     for chunk in batches(sorted(newest)):
-        query = (
-            select(sat.c.norad, sat.c.name, sat.c.cospar, func.max(elements.c.epoch).label("epoch"))
-            .join(elements, elements.c.norad == sat.c.norad)
-            .where(sat.c.norad.in_(chunk))
-            .group_by(sat.c.norad, sat.c.name, sat.c.cospar)
-        )
+        query = select(sat.c.norad, sat.c.name, sat.c.cospar, held_newest.label("epoch")).where(sat.c.norad.in_(chunk))
         known.update((row.norad, row) for row in conn.execute(query))
     inserts, updates = [], []
     for norad, es in newest.items():
@@ -109,7 +92,7 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
             inserts.append({"norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
             continue
         name, cospar = fields.get("name") or old.name, fields.get("cospar") or old.cospar
-        if utc(es.epoch) >= utc(old.epoch) and (name, cospar) != (old.name, old.cospar):
+        if (old.epoch is None or utc(es.epoch) >= utc(old.epoch)) and (name, cospar) != (old.name, old.cospar):
             updates.append({"b_norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
     if inserts:
         conn.execute(sat.insert(), inserts)

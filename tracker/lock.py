@@ -1,7 +1,12 @@
-"""One refresh at a time: an advisory file lock that dies with its process.
+"""One refresh of a database at a time, with a lock that dies with its holder.
 
-``flock`` is released by the kernel when the holder exits, however it exits (even ``kill -9``),
-so a crashed cron run never leaves a stale lock behind to block the next one.
+SQLite (one machine): an advisory file lock beside the database file. ``flock`` is released by
+the kernel when the holder exits, however it exits (even ``kill -9``), so a crashed cron run
+never leaves a stale lock behind to block the next one.
+
+PostgreSQL (a server shared by several hosts): a session-level advisory lock in the database
+itself, which every host sees. The server releases it when the holder's connection ends, and a
+killed process's connection ends with it.
 """
 
 from __future__ import annotations
@@ -10,9 +15,16 @@ import fcntl
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from tracker.errors import Locked
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+#: The PostgreSQL advisory lock key of refreshes: a fixed 63-bit number (from a digest of the
+#: application's name), so that other programs' advisory locks in the same database do not clash.
+ADVISORY_KEY = 0x2F6C_9A1E_53B7_0C41
 
 
 @contextmanager
@@ -58,7 +70,34 @@ def lock_path(db_url: str) -> Path:
     return user_data_path(APP_NAME) / f"refresh-{digest}.lock"
 
 
-def refresh_lock(db_url: str):
+def refresh_lock(engine: Engine, db_url: str):
     """The lock every refresh of a database takes (each refresh command, cron, the TUI's ``r``):
-    one refresh of that database at a time (:func:`lock_path`)."""
+    one refresh of that database at a time. PostgreSQL: :func:`advisory`; any other database
+    a file lock (:func:`lock_path`). Raises :class:`Locked` at once when it is held."""
+    if engine.dialect.name == "postgresql":
+        return advisory(engine)
     return exclusive(lock_path(db_url))
+
+
+@contextmanager
+def advisory(engine: Engine) -> Iterator[None]:
+    """Hold PostgreSQL's session-level advisory lock :data:`ADVISORY_KEY` on a connection of its
+    own for the duration, or raise :class:`Locked` naming the holder (never wait)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        taken = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+        if not taken:
+            holder = conn.execute(text(
+                "SELECT a.pid, host(a.client_addr) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE l.locktype = 'advisory' AND l.granted AND l.database = a.datid"
+                " AND a.datname = current_database() AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+            ), {"key": ADVISORY_KEY}).first()
+            who = f"server session {holder[0]} from {holder[1] or 'a local socket'}" if holder else "another session"
+            raise Locked(f"another refresh is running ({who}; PostgreSQL advisory lock {ADVISORY_KEY})")
+        conn.commit()  # the lock belongs to the session: no transaction stays open while we work
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+            conn.commit()

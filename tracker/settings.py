@@ -102,6 +102,8 @@ def database_url(value: str | None, origin: str) -> str:
         raise UsageError(f"{origin} {value!r} is not a database URL: {EXPECTED_URL}")
     if not _dialect_known(scheme):
         raise UsageError(f"{origin} {value!r}: SQLAlchemy knows no database {scheme!r}: {EXPECTED_URL}")
+    if scheme in ("postgresql", "postgres"):  # the driver of the [postgres] extra, not psycopg2
+        return f"postgresql+psycopg://{rest}"
     if scheme == "sqlite" and text not in ("sqlite://", "sqlite:///:memory:"):
         path = text.removeprefix("sqlite:///")
         if not path.startswith("/"):

@@ -32,7 +32,7 @@ COMMANDS_GROUP = "tracker.commands"
 
 #: The core's commands, in the order ``tracker --help`` lists them; ``tracker.cli.NAME`` registers
 #: command NAME (its module is imported only when the command is built).
-CORE = ("tle", "sats", "orbits", "constellations", "launches", "markets", "link", "refresh")
+CORE = ("tle", "sats", "orbits", "constellations", "launches", "markets", "link", "refresh", "db")
 
 _EPILOG = """\
 exit codes: 0 ok (also: nothing to do), 1 error (nothing written), 2 usage,
@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         print("tracker: interrupted; nothing from the unfinished step was written", file=sys.stderr)
         return 130
+    finally:
+        if (engine := getattr(args, "engine", None)) is not None:
+            engine.dispose()  # a server's connections end with the command, not with the process
 
 
 def _explain_warning(message, category, filename, lineno, file=None, line=None) -> None:

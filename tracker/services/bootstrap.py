@@ -1,10 +1,11 @@
 """Opening a database: the schema and the bundled data, checked with one lookup.
 
-This is the only place that creates tables and seeds domain data (the built-in constellation
-rules, the bundled launch calendar, the securities watchlist and its theme rules). What it last
-did is kept as a token in the ``meta`` table: the schema version and a digest of everything
-seeded. While the token matches, which is nearly always, opening costs one query and writes
-nothing (a read-only database opens fine). When a new version ships a new schema, calendar or
+This is the only place that creates tables (through :mod:`tracker.migrations`: the schema is
+versioned) and seeds domain data (the built-in constellation rules, the bundled launch calendar,
+the securities watchlist and its theme rules). What it last did is kept as a token in the
+``meta`` table: the schema revision and a digest of everything seeded. While the token matches,
+which is nearly always, opening costs one query and writes nothing (a read-only database opens
+fine). When a new version ships a new schema, calendar or
 watchlist, the next command brings the database up to date, once.
 """
 
@@ -22,10 +23,8 @@ from tracker import db
 from tracker.errors import DatabaseError
 from tracker.settings import sqlite_path
 
-__all__ = ["SCHEMA_VERSION", "open_database"]
+__all__ = ["open_database", "upgrade_database"]
 
-#: Raise when a table or column changes (then every database runs :func:`_bootstrap` once).
-SCHEMA_VERSION = 3
 TOKEN_KEY = "bootstrap"
 
 
@@ -35,34 +34,43 @@ def open_database(db_url: str) -> Engine:
     Raises :class:`~tracker.errors.DatabaseError` (one line naming the URL) when the database
     cannot be opened: a missing driver, a directory that cannot be made, a server that refuses.
     """
+    engine = open_database_engine(db_url)
+    token = _token()
+    if _stored_token(engine) != token:
+        _bootstrap(engine, db_url, token, on_start=True)
+    _explain_errors(engine, db_url)
+    return engine
+
+
+def open_database_engine(db_url: str) -> Engine:
+    """The engine of ``db_url``, nothing read yet (a read-only SQLite file opened read-only)."""
     path = sqlite_path(db_url)
     try:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = db.create(_read_only_url(path) or db_url)
+        return db.create(_read_only_url(path) or db_url)
     except OSError as exc:
         raise DatabaseError(f"cannot create the directory of {db_url}: {exc.strerror}") from None
     except ModuleNotFoundError as exc:
-        raise DatabaseError(f"cannot open {_safe(db_url)}: its driver {exc.name!r} is not installed") from None
+        extra = ""
+        if exc.name == "psycopg":
+            extra = " (pip install 'china-space-tracker[postgres]'; from a checkout: pip install -e '.[postgres]')"
+        elif db_url.startswith("postgres"):
+            extra = " (use postgresql+psycopg://..., the driver of the [postgres] extra)"
+        raise DatabaseError(f"cannot open {safe_url(db_url)}: its driver {exc.name!r} is not installed{extra}") from None
     except Exception as exc:  # sqlalchemy.exc.ArgumentError: a URL SQLAlchemy cannot parse
-        raise DatabaseError(f"cannot open {_safe(db_url)}: {exc}") from None
-    token = _token()
-    if _stored_token(engine) != token:
-        try:
-            _bootstrap(engine, token)
-        except DatabaseError:
-            engine.dispose()
-            raise
-        except Exception as exc:
-            from sqlalchemy.exc import SQLAlchemyError
+        raise DatabaseError(f"cannot open {safe_url(db_url)}: {exc}") from None
 
-            if not isinstance(exc, SQLAlchemyError):
-                raise
-            engine.dispose()
-            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise DatabaseError(f"cannot open {_safe(db_url)}: {detail}") from None
-    _explain_errors(engine, db_url)
-    return engine
+
+def upgrade_database(db_url: str):
+    """``tracker db upgrade``: bring the database at ``db_url`` to the newest schema revision,
+    changes older versions would notice included, and seed what is new; a
+    :class:`tracker.migrations.Upgrade` says what was done."""
+    engine = open_database_engine(db_url)
+    try:
+        return _bootstrap(engine, db_url, _token(), on_start=False)
+    finally:
+        engine.dispose()
 
 
 def _read_only_url(path: Path | None) -> str | None:
@@ -91,19 +99,20 @@ def _explain_errors(engine: Engine, db_url: str) -> None:
         if not isinstance(error, DBAPIError) or isinstance(error, IntegrityError):
             return None  # our own bugs (a naive datetime refused on the way in) stay loud
         detail = str(getattr(error, "orig", None) or error).splitlines()[0]
-        return DatabaseError(f"database {_safe(db_url)}: {detail}")
+        return DatabaseError(f"database {safe_url(db_url)}: {detail}")
 
     event.listen(engine, "handle_error", handle)
 
 
 def _token() -> str:
-    """The schema version and a digest of every seed this version ships."""
+    """The schema revision and a digest of every seed this version ships."""
     from tracker.constellations import BUILTIN_RULES
+    from tracker.migrations import HEAD
 
     digest = hashlib.sha256(repr(sorted(BUILTIN_RULES.items())).encode())
     for package, name in (("tracker.launches", "calendar.json"), ("tracker.markets", "watchlist.json")):
         digest.update(resources.files(package).joinpath(name).read_bytes())
-    return f"{SCHEMA_VERSION}:{digest.hexdigest()[:32]}"
+    return f"{HEAD}:{digest.hexdigest()[:32]}"
 
 
 def _stored_token(engine: Engine) -> str | None:
@@ -119,15 +128,31 @@ def _stored_token(engine: Engine) -> str | None:
         return None
 
 
-def _bootstrap(engine: Engine, token: str) -> None:
-    """Create what is missing, seed what is new, then remember the token."""
+def _bootstrap(engine: Engine, db_url: str, token: str, *, on_start: bool):
+    """Migrate, seed what is new, then remember the token; the :class:`~tracker.migrations.Upgrade`.
+    A failure disposes of the engine and is one :class:`DatabaseError` line naming the database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return _migrate_and_seed(engine, token, on_start=on_start)
+    except DatabaseError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise DatabaseError(f"cannot open {safe_url(db_url)}: {detail}") from None
+
+
+def _migrate_and_seed(engine: Engine, token: str, *, on_start: bool):
     import tracker.launches.models  # noqa: F401  (puts the launch tables on db.metadata)
     import tracker.markets.models  # noqa: F401  (puts the market tables on db.metadata)
+    from tracker import migrations
     from tracker.constellations import seed_builtin_rules
     from tracker.launches import bundled
     from tracker.markets import registry
 
-    db.create_schema(engine)
+    done = migrations.upgrade(engine, on_start=on_start)
     _check_schema(engine)
     seed_builtin_rules(engine)
     bundled.seed(engine)
@@ -136,6 +161,7 @@ def _bootstrap(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(table.delete().where(table.c.key == TOKEN_KEY))
         conn.execute(table.insert().values(key=TOKEN_KEY, value=token))
+    return done
 
 
 def _check_schema(engine: Engine) -> None:
@@ -149,11 +175,11 @@ def _check_schema(engine: Engine) -> None:
         missing = [c.name for c in table.columns if c.name not in have]
         if missing:
             raise DatabaseError(
-                f"{_safe(str(engine.url))}: table {table.name} lacks column(s) {', '.join(missing)}: "
+                f"{safe_url(str(engine.url))}: table {table.name} lacks column(s) {', '.join(missing)}: "
                 "not a china-space-tracker database (give another --db)")
 
 
-def _safe(db_url: str) -> str:
+def safe_url(db_url: str) -> str:
     """The URL with any password hidden, for messages."""
     from sqlalchemy.engine import make_url
 

@@ -145,7 +145,7 @@ def refresh(
     report = RefreshReport(sources=tuple(s for s in SOURCES if s in sources), forced=force)
     report.off = [s for s in report.sources if not any(settings.url(u) for u in _URLS[s])]
     urls = _celestrak_urls(settings, groups, queries) if "celestrak" in report.sources and "celestrak" not in report.off else None
-    with refresh_lock(settings.db_url):
+    with refresh_lock(engine, settings.db_url):
         until = time.monotonic() + settings.refresh_deadline
         report.deadline = settings.refresh_deadline
         for source in report.sources:
