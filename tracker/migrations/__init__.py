@@ -35,8 +35,9 @@ HEAD = "0002"
 #: The first release's schema, and the last release before revisions were kept: a database made
 #: then has no revision and is given one of these by :func:`_unversioned_revision`.
 FIRST, LAST_UNVERSIONED = "0001", "0002"
-#: The tables (and some of their columns) every database of ours holds since the first release:
-#: a database without a revision that lacks them is another program's.
+#: Tables of the first release and some of their columns: a database without a revision that
+#: holds one of them without these columns, or lacks ``satellite`` or ``element_set`` (which even
+#: the first version made), is another program's.
 _FIRST_TABLES = {
     "satellite": {"norad", "name", "cospar", "launch"}, "element_set": {"id", "norad", "epoch", "mean_motion"},
     "constellation_rule": {"id", "constellation", "kind", "value"}, "fetch_state": {"url", "last_success"},
@@ -83,7 +84,8 @@ def _unversioned_revision(conn: Connection) -> str:
     held = inspect(conn)
     tables = set(held.get_table_names())
     ours = {name: {c["name"] for c in held.get_columns(name)} for name in _FIRST_TABLES if name in tables}
-    bad = sorted(name for name, columns in _FIRST_TABLES.items() if not columns <= ours.get(name, set()))
+    bad = sorted(name for name, columns in _FIRST_TABLES.items()
+                 if (name in ours or name in ("satellite", "element_set")) and not columns <= ours.get(name, set()))
     if bad:
         raise DatabaseError(f"{conn.engine.url.render_as_string(hide_password=True)}: table(s) {', '.join(bad)} missing or "
                             "not as china-space-tracker makes them: not a china-space-tracker database (give another --db)")
