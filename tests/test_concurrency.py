@@ -22,16 +22,18 @@ from tests.httpserver import LocalServer, Reply
 DELAY = 0.6
 
 #: The terminal UI's reads (what it loads at start and on every tick), in a loop, one line each.
+#: It reads until the file given as its second argument exists (the refresh has ended).
 TUI_READER = """
-import sys, time
+import os, sys
 from tracker.services.bootstrap import open_database
 from tui import data
 engine = open_database(sys.argv[1])
-stop = float(sys.argv[2])
-while time.time() < stop:
+while True:
     members = data.members(engine, "all")
     data.launches(engine), data.freshness(engine), data.securities(engine)
     print(members.height, flush=True)
+    if os.path.exists(sys.argv[2]):
+        break
 """
 
 
@@ -65,7 +67,8 @@ def test_readers_see_the_old_or_the_new_data_while_a_refresh_writes(template, tm
     writer = subprocess.Popen(tracker_command("refresh"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not http_server.requests and writer.poll() is None:
         time.sleep(0.01)
-    tui = subprocess.Popen([sys.executable, "-c", TUI_READER, db_url, str(time.time() + 3 * DELAY)],
+    ended = tmp_path / "refresh-ended"
+    tui = subprocess.Popen([sys.executable, "-c", TUI_READER, db_url, str(ended)],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: dict[str, list[subprocess.CompletedProcess[str]]] = {"sats": [], "link": []}
 
@@ -76,16 +79,17 @@ def test_readers_see_the_old_or_the_new_data_while_a_refresh_writes(template, tm
     readers = [threading.Thread(target=keep_reading, args=item) for item in (("sats", sats), ("link", link))]
     for reader in readers:
         reader.start()
+    _, writer_err = writer.communicate(timeout=120)
+    ended.touch()
     tui_out, tui_err = tui.communicate(timeout=60)
     for reader in readers:
         reader.join(timeout=120)
-    _, writer_err = writer.communicate(timeout=60)
     assert writer.returncode == 0, writer_err
     after = run(*sats)
     assert after.returncode == 0 and sats_rows(after) > sats_rows(before)
 
     assert tui.returncode == 0, tui_err
-    assert seen["sats"] and seen["link"] and tui_out.split(), "a reader never ran during the refresh"
+    assert seen["sats"] and seen["link"] and tui_out.split(), "a reader never ran"
     for result in seen["sats"] + seen["link"]:
         assert result.returncode == 0 and not result.stderr, result.stderr
     assert {sats_rows(r) for r in seen["sats"]} <= {sats_rows(before), sats_rows(after)}

@@ -110,3 +110,17 @@ def test_a_database_from_a_newer_version_is_refused(db_url) -> None:
     result = run_in_process("sats", env={"TRACKER_DB": db_url})
     assert result.returncode == 1
     assert "revision 9999, which this version does not know" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_driver_names_the_extra_and_an_unreachable_server_its_host(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the [postgres] extra were not installed
+    missing = run_in_process("sats", env={"TRACKER_DB": "postgresql://tracker@db.example/tracker"})
+    assert missing.returncode == 1 and len(missing.stderr.splitlines()) == 1
+    assert "driver 'psycopg' is not installed" in missing.stderr and "'.[postgres]'" in missing.stderr
+    monkeypatch.undo()
+
+    closed = run_in_process("sats", env={"TRACKER_DB": "postgresql+psycopg://tracker@127.0.0.1:9/tracker"})
+    assert closed.returncode == 1 and len(closed.stderr.splitlines()) == 1, closed.stderr
+    assert "127.0.0.1" in closed.stderr and "port 9" in closed.stderr and "Traceback" not in closed.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -79,9 +78,9 @@ def store_synthetic(engine) -> None:
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> Path:
-    """A database file holding the synthetic element sets (and the bundled calendar), built once."""
-    return build_template(tmp_path_factory, "synthetic", store_synthetic)
+def synthetic(tmp_path_factory, backend):
+    """A database holding the synthetic element sets (and the bundled calendar), built once."""
+    return build_template(tmp_path_factory, "synthetic", store_synthetic, backend)
 
 
 @pytest.fixture

@@ -52,9 +52,8 @@ def _fetch(conn: Connection, query: Select, schema: Mapping[str, pl.DataType], t
         maintain_column_froms=True,
     )
     compiled = raw.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    processors = compiled._bind_processors
-    values = tuple(processors[k](params[k]) if k in processors else params[k] for k in compiled.positiontup or ())
+    bound = _bound(compiled, conn)
+    values = tuple(bound[key] for key in compiled.positiontup or ())
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute(compiled.string, values).fetchall()
@@ -67,9 +66,7 @@ def _fetch(conn: Connection, query: Select, schema: Mapping[str, pl.DataType], t
 def _copy_out(conn: Connection, query: Select, schema: Mapping[str, pl.DataType], times: list[str]) -> pl.DataFrame:
     """PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, read by polars."""
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    processors = compiled._bind_processors
-    values = {k: processors[k](v) if k in processors else v for k, v in params.items()}
+    values = _bound(compiled, conn)
     buffer = io.BytesIO()
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -84,6 +81,17 @@ def _copy_out(conn: Connection, query: Select, schema: Mapping[str, pl.DataType]
     return pl.read_csv(buffer.getvalue(), has_header=False, new_columns=list(schema), schema=text_schema)
 
 
+def _bound(compiled, conn: Connection) -> dict[str, Any]:
+    """The bound parameters of ``compiled`` (rendered with ``render_postcompile``: an IN list's
+    values are ``name_1``, ``name_2``, ... of the parameter ``name``) as the driver must get them."""
+    values = {}
+    for key, value in compiled.params.items():
+        bind = compiled.binds[key if key in compiled.binds else key.rsplit("_", 1)[0]]
+        process = bind.type.bind_processor(conn.dialect)
+        values[key] = process(value) if process else value
+    return values
+
+
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert ``rows`` into ``table``, skipping those whose unique key is already held (or
     repeated); the number inserted."""
@@ -91,9 +99,28 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
         return 0
     if conn.dialect.name == "postgresql":
         return _copy_in(conn, table, rows)
+    return _insert_or_ignore(conn, table, rows)
+
+
+def _insert_or_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """SQLite: ``INSERT ... ON CONFLICT DO NOTHING`` by the driver's ``executemany``, each value
+    through its column type's bind processing (aware times to stored text) but without building
+    SQLAlchemy's per-row parameter structures, which cost more than the insert itself."""
+    from sqlalchemy import bindparam
     from sqlalchemy.dialects.sqlite import insert
 
-    return conn.execute(insert(table).on_conflict_do_nothing(), list(rows)).rowcount
+    columns = list(rows[0])
+    statement = insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+    compiled = statement.compile(dialect=conn.dialect)
+    order = list(compiled.positiontup or ())
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in order]
+    values = [tuple(p(row[c]) if p else row[c] for c, p in zip(order, processors, strict=True)) for row in rows]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(compiled.string, values)
+        return cursor.rowcount
+    finally:
+        cursor.close()
 
 
 def _copy_in(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:

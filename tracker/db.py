@@ -163,11 +163,20 @@ def create(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         read_only = "mode=ro" in url or "immutable=1" in url
         event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn) -> None:
+    """Every transaction starts with SQLite's own ``BEGIN``: Python's driver left to itself begins
+    one only before INSERT/UPDATE/DELETE, so a schema change (CREATE, ALTER) would be committed
+    as it runs, and a migration refused halfway would leave part of itself behind."""
+    conn.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     """WAL lets readers (the TUI) work while a refresh writes; foreign keys are off by default."""
+    dbapi_conn.isolation_level = None  # the driver's own transaction handling off: see _sqlite_begin
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -178,4 +187,5 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 def _sqlite_read_only_pragmas(dbapi_conn, _record) -> None:
     """A read-only file (``mode=ro``/``immutable=1``): nothing may be written, not even the
     journal mode, so only the foreign keys are switched on."""
+    dbapi_conn.isolation_level = None
     dbapi_conn.execute("PRAGMA foreign_keys=ON")

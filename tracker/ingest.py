@@ -22,6 +22,9 @@ from tracker.bulk import insert_new
 from tracker.constellations import add_rules
 from tracker.db import batches, element_set, satellite
 
+#: Element sets written per statement.
+ROW_BATCH = 2000
+
 
 @dataclass
 class ImportCounts:
@@ -55,8 +58,11 @@ def store_in(
             unique[key] = es
     norads = sorted({norad for norad, _ in unique})
     if unique:
-        counts.new_satellites = _upsert_satellites(conn, list(unique.values()))
-        counts.new_element_sets = insert_new(conn, element_set, [_row(es) for es in unique.values()])
+        held = list(unique.values())
+        counts.new_satellites = _upsert_satellites(conn, held)
+        # Rows are made a batch at a time: a row (a dict) costs more memory than its element set.
+        counts.new_element_sets = sum(insert_new(conn, element_set, [_row(es) for es in batch])
+                                      for batch in batches(held, ROW_BATCH))
     counts.duplicates += len(unique) - counts.new_element_sets
     if constellation and norads:
         counts.constellation_members_added = add_rules(
@@ -95,7 +101,7 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
         if (old.epoch is None or utc(es.epoch) >= utc(old.epoch)) and (name, cospar) != (old.name, old.cospar):
             updates.append({"b_norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
     if inserts:
-        conn.execute(sat.insert(), inserts)
+        insert_new(conn, sat, inserts)
     if updates:
         conn.execute(sat.update().where(sat.c.norad == bindparam("b_norad")), updates)
     return len(inserts)

@@ -19,6 +19,7 @@ at its old revision (SQLite and PostgreSQL both run DDL transactionally).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -94,11 +95,12 @@ def _unversioned_revision(conn: Connection) -> str:
     return FIRST
 
 
-def upgrade(engine: Engine, *, on_start: bool = False) -> Upgrade:
+def upgrade(engine: Engine, *, on_start: bool = False, check: Callable[[Connection], None] | None = None) -> Upgrade:
     """Bring the database to :data:`HEAD` in one transaction (see the module's rules).
 
     ``on_start``: the automatic upgrade of a command's start, which on a server database applies
-    additive revisions only. Raises :class:`~tracker.errors.DatabaseError` for a revision this
+    additive revisions only. ``check`` looks at the result before it is committed (and may raise
+    to leave the database as it was). Raises :class:`~tracker.errors.DatabaseError` for a revision this
     version does not know, and on start for a change that needs ``tracker db upgrade``.
     """
     from alembic import command
@@ -114,7 +116,7 @@ def upgrade(engine: Engine, *, on_start: bool = False) -> Upgrade:
             if not set(inspect(conn).get_table_names()) & set(metadata.tables):
                 metadata.create_all(conn)
                 command.stamp(config, HEAD)
-                return Upgrade(None, HEAD, created=True)
+                return Upgrade(None, HEAD, created=True)  # made from the tables themselves: nothing to check
             start = _unversioned_revision(conn)
             command.stamp(config, start)
         else:
@@ -133,4 +135,6 @@ def upgrade(engine: Engine, *, on_start: bool = False) -> Upgrade:
                 "database: stop the other hosts' tracker processes and run `tracker db upgrade`")
         if pending:
             command.upgrade(config, HEAD)
+        if check is not None:
+            check(conn)
         return Upgrade(before, HEAD, [s.revision for s in pending])

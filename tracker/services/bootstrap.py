@@ -152,8 +152,7 @@ def _migrate_and_seed(engine: Engine, token: str, *, on_start: bool):
     from tracker.launches import bundled
     from tracker.markets import registry
 
-    done = migrations.upgrade(engine, on_start=on_start)
-    _check_schema(engine)
+    done = migrations.upgrade(engine, on_start=on_start, check=_check_schema)
     seed_builtin_rules(engine)
     bundled.seed(engine)
     registry.seed(engine)
@@ -164,19 +163,19 @@ def _migrate_and_seed(engine: Engine, token: str, *, on_start: bool):
     return done
 
 
-def _check_schema(engine: Engine) -> None:
-    """Refuse a database whose tables of our names lack our columns (another program's file):
-    create_all leaves existing tables alone, so without this the first query would fail."""
+def _check_schema(conn) -> None:
+    """Refuse a database whose tables of our names lack our columns (another program's file).
+    Run inside the migration's transaction, so that such a file is left exactly as it was."""
     from sqlalchemy import inspect
 
-    held = inspect(engine)
+    held = inspect(conn)
     for table in db.metadata.sorted_tables:
         have = {c["name"] for c in held.get_columns(table.name)}
         missing = [c.name for c in table.columns if c.name not in have]
         if missing:
             raise DatabaseError(
-                f"{safe_url(str(engine.url))}: table {table.name} lacks column(s) {', '.join(missing)}: "
-                "not a china-space-tracker database (give another --db)")
+                f"{safe_url(conn.engine.url.render_as_string(hide_password=False))}: table {table.name} lacks "
+                f"column(s) {', '.join(missing)}: not a china-space-tracker database (give another --db)")
 
 
 def safe_url(db_url: str) -> str:

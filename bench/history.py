@@ -1,0 +1,189 @@
+"""Storage at scale (issue 12): two million element sets, on SQLite and on PostgreSQL, one run.
+
+The history is SYNTHETIC: CelesTrak's real active catalogue of 2026-08-18 (16,344 element sets)
+copied 128 times with every epoch moved back by 6 h per copy (2.09 M sets, 32 days); each row's
+``source`` says so. Figures, all from whole ``tracker`` processes measured in this run:
+
+- ``tracker orbits groups`` over the 2 M sets: seconds and peak memory (targets: 5 s, 700 MiB),
+  and the ratio to a process that only reads the same (norad, epoch, mean motion) rows with a
+  bare ``fetchall`` (target: at most 3x);
+- ``tracker tle import`` of a 16k snapshot not yet held (the catalogue moved 1 day later, also
+  synthetic) into the 2 M database vs into an empty one (target: at most 1.2x);
+- ``tracker tle import`` of the real ``active.csv`` into an empty database vs a process that only
+  parses it with sgp4 (target: at most 3x);
+- the PostgreSQL figures' ratio to SQLite's.
+
+``python bench/history.py [--copies 128] [--backend sqlite|postgresql|both]``; PostgreSQL needs the
+server binaries (a throwaway server is started, as the tests do) or ``--postgres URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from _shared import ACTIVE, require_shared
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STEP = timedelta(hours=6)
+SGP4_ONLY = f"""
+from sgp4 import omm
+from sgp4.api import Satrec
+with open({str(ACTIVE)!r}) as f:
+    for fields in omm.parse_csv(f):
+        omm.initialize(Satrec(), fields)
+"""
+FETCH_ONLY = {
+    "sqlite": "import sqlite3, sys\n"
+              "rows = sqlite3.connect(sys.argv[-1].removeprefix('sqlite:///')).execute("
+              "'SELECT norad, epoch, mean_motion FROM element_set').fetchall()\n",
+    "postgresql": "import psycopg, sys\n"
+                  "url = sys.argv[-1].replace('postgresql+psycopg://', 'postgresql://')\n"
+                  "rows = psycopg.connect(url).execute('SELECT norad, epoch, mean_motion FROM element_set').fetchall()\n",
+}
+
+
+def process(argv: list[str], db_url: str) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB, from bench/_peak.py) of one Python process;
+    ``argv`` is ``["-m", module, ...]`` or ``["-c", code, ...]``."""
+    env = {**os.environ, "TRACKER_DB": db_url, "PYTHONPATH": str(ROOT)}
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".peak") as peak:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, str(Path(__file__).with_name("_peak.py")), peak.name, *argv],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv[:3])} failed: {done.stderr.decode()}")
+        return seconds, int(peak.read() or 0) / 1024
+
+
+def tracker(*args: str) -> list[str]:
+    return ["-m", "tracker", *args]
+
+
+def fill(db_url: str, copies: int) -> int:
+    """The synthetic history: ``copies`` of the catalogue, each 6 h earlier than the last."""
+    from tle.formats import parse_file
+    from tracker import bulk
+    from tracker.db import element_set
+    from tracker.ingest import _row, store
+    from tracker.services.bootstrap import open_database
+
+    engine = open_database(db_url)
+    records = parse_file(ACTIVE).records
+    store(engine, records)  # the real catalogue, with its satellites
+    rows = [_row(es) for es in records]
+    for copy in range(1, copies):
+        shift = STEP * copy
+        with engine.begin() as conn:
+            bulk.insert_new(conn, element_set, [
+                {**r, "epoch": r["epoch"] - shift, "source": f"synthetic: {ACTIVE.name} epoch -{shift} (bench/history.py)"}
+                for r in rows])
+    engine.dispose()
+    return len(rows) * copies
+
+
+def later_snapshot(directory: Path) -> Path:
+    """The catalogue with every epoch one day later: a snapshot no database here holds (synthetic)."""
+    import polars as pl
+
+    frame = pl.read_csv(ACTIVE, infer_schema_length=0)
+    moved = frame.with_columns(
+        (pl.col("EPOCH").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f") + pl.duration(days=1)).dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")
+    )
+    path = directory / "synthetic-active-epochs-plus-1-day.csv"
+    moved.write_csv(path)
+    return path
+
+
+def databases(backend: str, directory: Path, postgres: str | None):
+    """A factory of new database URLs for ``backend``."""
+    if backend == "sqlite":
+        return lambda name: f"sqlite:///{directory / (name + '.db')}"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+
+    def make(name: str) -> str:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        return make_url(postgres).set(database=name).render_as_string(hide_password=False)
+
+    return make
+
+
+def measure(backend: str, copies: int, directory: Path, postgres: str | None) -> dict[str, float]:
+    new = databases(backend, directory, postgres)
+    big = new("history")
+    start = time.perf_counter()
+    held = fill(big, copies)
+    print(f"[{backend}] built {held:,} element sets (synthetic) in {time.perf_counter() - start:.1f} s")
+    figures: dict[str, float] = {}
+    figures["groups_s"], figures["groups_mib"] = process(tracker("orbits", "groups", "--format", "csv"), big)
+    figures["fetch_s"], _ = process(["-c", FETCH_ONLY[backend], big], big)
+    snapshot = later_snapshot(directory)
+    empty = new("empty")
+    process(tracker("sats", "--format", "csv"), empty)  # bootstrapped, as any database in use
+    figures["import_into_empty_s"], _ = process(tracker("tle", "import", str(snapshot)), empty)
+    figures["import_into_big_s"], _ = process(tracker("tle", "import", str(snapshot)), big)
+    catalogue = new("catalogue")
+    process(tracker("sats", "--format", "csv"), catalogue)
+    figures["active_import_s"], figures["active_import_mib"] = process(tracker("tle", "import", str(ACTIVE)), catalogue)
+    figures["sgp4_parse_s"], figures["sgp4_parse_mib"] = process(["-c", SGP4_ONLY], catalogue)
+    f = figures
+    print(f"[{backend}] orbits groups over {held / 1e6:.2f} M sets: {f['groups_s']:.2f} s, {f['groups_mib']:.0f} MiB "
+          f"(targets 5 s, 700 MiB); bare fetchall process {f['fetch_s']:.2f} s: ratio {f['groups_s'] / f['fetch_s']:.2f}x (target <= 3x)")
+    print(f"[{backend}] import of a new 16k snapshot: into 2 M sets {f['import_into_big_s']:.2f} s, into an empty database "
+          f"{f['import_into_empty_s']:.2f} s: ratio {f['import_into_big_s'] / f['import_into_empty_s']:.2f}x (target <= 1.2x)")
+    print(f"[{backend}] import of active.csv into an empty database {f['active_import_s']:.2f} s ({f['active_import_mib']:.0f} MiB), "
+          f"sgp4 parse only {f['sgp4_parse_s']:.2f} s ({f['sgp4_parse_mib']:.0f} MiB): ratio "
+          f"{f['active_import_s'] / f['sgp4_parse_s']:.2f}x (target <= 3x)")
+    return figures
+
+
+def main() -> None:
+    require_shared()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=128)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (default: start a throwaway one)")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
+        directory = Path(tmp)
+        directory.chmod(0o755)
+        if args.backend in ("sqlite", "both"):
+            results["sqlite"] = measure("sqlite", args.copies, directory, None)
+        if args.backend in ("postgresql", "both"):
+            from tests import pgserver
+
+            url, server = args.postgres, None
+            if url is None:
+                if pgserver.binaries() is None:
+                    print("[postgresql] skipped: no server binaries and no --postgres URL")
+                else:
+                    server = directory / "server"
+                    url = pgserver.start(server)
+            try:
+                if url is not None:
+                    results["postgresql"] = measure("postgresql", args.copies, directory, url)
+            finally:
+                if server is not None:
+                    pgserver.stop(server)
+    if len(results) == 2:
+        for key in ("groups_s", "groups_mib", "import_into_big_s", "active_import_s"):
+            print(f"postgresql / sqlite {key}: {results['postgresql'][key] / results['sqlite'][key]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
