@@ -17,8 +17,9 @@ block clients that hammer them, and a block tends to cover the whole address for
 * raises :class:`FetchError` for anything else (404, 400, malformed bodies, an answer larger than
   ``limits.max_bytes``): that one security failed and the caller may go on with the next;
 * raises :class:`Unreachable` at once, without retrying, when an answer is not complete within
-  ``limits.deadline`` (a server dripping its answer would only drip again); like a network that
-  is down, the caller skips the rest of that source.
+  ``limits.deadline`` (a server dripping its answer would only drip again), or by ``until`` (the
+  :func:`time.monotonic` instant a caller's whole run must end by; no wait goes beyond it); like
+  a network that is down, the caller skips the rest of that source.
 
 Answers are read within :data:`LIMITS` (:mod:`tle.download`). Size: a year of daily bars is
 about 30 KB from either vendor (Yahoo's ``range=max`` of an old index a few MB); 16 MiB is far
@@ -216,11 +217,13 @@ class PoliteClient(_Closing[httpx.Client]):
         trust_env: bool = True,
         user_agent: str = USER_AGENT,
         limits: Limits | None = None,
+        until: float | None = None,
     ) -> None:
         if attempts < 1 or min_interval < 0 or backoff < 0:
             raise ValueError("attempts must be >= 1, min_interval and backoff >= 0")
         self.min_interval, self.attempts, self.backoff, self.max_wait = min_interval, attempts, backoff, max_wait
         self.limits = limits or LIMITS
+        self.until = until
         self._clock, self._sleep = clock, sleep
         self._last: dict[str, float] = {}  # host -> clock() at the end of its last request
         self._http = download.client(
@@ -248,17 +251,23 @@ class PoliteClient(_Closing[httpx.Client]):
                 raise (FetchError if outcome.status else Unreachable)(message, url, outcome.status)
             delay = max(self.backoff * 2 ** (attempt - 1), outcome.retry_after or 0.0)
             log.info("%s (attempt %d of %d); retrying in %g s: %s", outcome.message, attempt, self.attempts, delay, url)
-            self._sleep(delay)
+            self._nap(delay)
         raise AssertionError("unreachable")
 
     def _wait_turn(self, host: str) -> None:
         last = self._last.get(host)
         if last is not None and (wait := last + self.min_interval - self._clock()) > 0:
-            self._sleep(wait)
+            self._nap(wait)
+
+    def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, but not beyond ``until`` (the request after it then fails at once)."""
+        if self.until is not None:
+            seconds = min(seconds, max(0.0, self.until - time.monotonic()))
+        self._sleep(seconds)
 
     def _attempt(self, url: str) -> str | _Transient:
         try:
-            response = download.fetch(self._http, url, self.limits)
+            response = download.fetch(self._http, url, self.limits, until=self.until)
         except download.TooSlow as exc:
             raise Unreachable(str(exc), url) from None
         except download.DownloadError as exc:
@@ -318,12 +327,13 @@ def with_query(base: str, path: str, params: Mapping[str, str | int]) -> str:
 
 class SourceClient(_Closing[PoliteClient]):
     """Base of the per-source clients: a checked ``base_url`` and a :class:`PoliteClient` spaced
-    ``MIN_INTERVAL`` apart (or the ``http`` given, e.g. by tests); closes it on ``close()``."""
+    ``MIN_INTERVAL`` apart and ending by ``until`` (or the ``http`` given, e.g. by tests); closes it
+    on ``close()``."""
 
     SOURCE: ClassVar[str]
     DEFAULT_BASE: ClassVar[str]
     MIN_INTERVAL: ClassVar[float]
 
-    def __init__(self, base_url: str | None = None, *, http: PoliteClient | None = None) -> None:
+    def __init__(self, base_url: str | None = None, *, http: PoliteClient | None = None, until: float | None = None) -> None:
         self.base_url = check_base(self.DEFAULT_BASE if base_url is None else base_url, self.SOURCE)
-        self._http = http or PoliteClient(min_interval=self.MIN_INTERVAL)
+        self._http = http or PoliteClient(min_interval=self.MIN_INTERVAL, until=until)

@@ -100,8 +100,8 @@ def test_an_empty_range_is_a_usage_error_naming_both(cli, command):
 
 
 def test_markets_refresh_since_after_today_is_a_usage_error(cli):
-    result = cli("markets", "refresh", "--since", "2999-01-01", env={"TRACKER_YAHOO_URL": "off", "TRACKER_EASTMONEY_URL": "off"})
-    assert result.returncode == 2 and "--since 2999-01-01 is after today" in result.stderr
+    result = cli("markets", "refresh", "--since", "2099-01-01", env={"TRACKER_YAHOO_URL": "off", "TRACKER_EASTMONEY_URL": "off"})
+    assert result.returncode == 2 and "--since 2099-01-01 is after today" in result.stderr
 
 
 def test_version_names_the_package_and_the_bundled_data(cli):

@@ -274,3 +274,57 @@ def test_price_files_refuse_dates_outside_the_supported_range(tmp_path) -> None:
     text = "date,symbol,open,high,low,close,volume\n1900-01-03,JKS,1,2,1,1,5\n"  # made up
     with pytest.raises(PriceFileError, match="line 2, field date: 1900-01-03 is outside the supported range"):
         parse_file(tmp_path / "p.csv", text)
+
+
+def test_an_epoch_beyond_the_suns_ephemeris_does_not_break_dawn_dusk(cli, tmp_path) -> None:
+    """Epochs are accepted to 2100, the Sun's position (DE421) is known to 2053-10-09: such an
+    element set has no local time of the node, so it is no dawn-dusk object, and nothing fails."""
+    import json
+
+    late = {**_OMM, "EPOCH": "2060-08-18T04:00:00", "INCLINATION": 98.2477, "MEAN_MOTION": 14.54885112, "NORAD_CAT_ID": 90001,
+            "ECCENTRICITY": 0.0014, "RA_OF_ASC_NODE": 52.8}
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps([late, {**late, "EPOCH": "2026-08-18T04:00:00", "NORAD_CAT_ID": 90002}]))
+    assert cli("tle", "import", path).returncode == 0
+    result = cli("orbits", "dawn-dusk", "--min-alt", "0", "--max-alt", "100000", "--format", "csv")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "90001" not in result.stdout
+
+
+# -- outside text in every table --------------------------------------------------------------------
+
+_EVIL = "EVIL\x1b]0;pwned\x07SAT [link=http://x]y[/link] [bold red]R \u202eRTL"  # made up
+
+
+@pytest.fixture
+def evil_db(cli, tmp_path):
+    import json
+
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps([{**_OMM, "OBJECT_NAME": "[/]"}, {**_OMM, "OBJECT_NAME": _EVIL, "NORAD_CAT_ID": 62324}]))
+    assert cli("tle", "import", path, "--constellation", "guowang").returncode == 0
+    assert cli("launches", "add", "--vehicle", "CZ-8A", "--net", "2026-03-01T00:00:00Z", "--mission", "=cmd|' /C calc'!A0 [/] \x1b[2J",
+               "--serial", "bad[/closing]").returncode == 0
+    assert cli("markets", "add", "FOO", "--name", "@SUM(1) [/]\x1b]0;t\x07").returncode == 0
+    return cli
+
+
+@pytest.mark.parametrize("command", [
+    ["sats", "--constellation", "all", "--at", "2026-04-25T12:00:00Z"], ["orbits", "history", "62323"],
+    ["orbits", "history", "62324"], ["launches", "list", "--since", "2026-02-01"], ["markets", "list"],
+    ["constellations", "list"], ["orbits", "groups"],
+])
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_outside_text_is_shown_escaped_in_every_table(evil_db, command, fmt) -> None:
+    """Escape sequences, Rich markup and formulas in names and missions: shown as typed, never
+    interpreted, never a crash; in a table controls escaped, in CSV (data: written as stored)
+    cells that would be formulas neutralised."""
+    result = evil_db(*command, *(["--format", fmt] if command[:2] != ["constellations", "list"] else []))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    out = result.stdout + result.stderr
+    if fmt == "table":
+        assert not any(c in out for c in ("\x1b", "\x07", "\u202e")), out
+    else:
+        assert ",=cmd" not in out and ",@SUM" not in out and "\n=" not in out and "\n@" not in out
+        shown = {"launches": ",'=cmd|", "markets": ",'@SUM(1) [/]"}.get(command[0])
+        assert shown is None or shown in out, out

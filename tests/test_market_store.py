@@ -140,6 +140,24 @@ def test_read_spans_many_batches_and_survives_bars_added_after_the_count(engine,
         assert bars.read(conn).equals(pl.concat(frames))
 
 
+def test_read_takes_more_securities_than_a_query_may_have_parameters(engine):
+    """A query takes a bounded number of parameters (SQLite: 999 before 3.32, 32,766 since, this
+    build's 250,000; set to 999 here; PostgreSQL 65,535): 5,000 securities (a few held) are read in batches."""
+    import sqlite3
+
+    held = [f"XSHG:60{i:04d}" for i in range(0, 1200, 100)]
+    frame = pl.concat([synthetic_bars(s, [date(2026, 1, 5)], [10.0 + i]) for i, s in enumerate(held)])
+    asked = [*reversed(held), *(f"XSHG:9{i:05d}" for i in range(5_000)), held[0]]  # unsorted, repeated
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.connection.driver_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        bars.merge(conn, frame, "synthetic")
+        back = bars.read(conn, asked, start=date(2026, 1, 1), fields=("close",))
+        few = bars.read(conn, held[:3])
+    assert back.equals(frame.select("security", "date", "close"))  # in security order, once each
+    assert few.equals(frame.head(3))
+
+
 def test_a_failed_transaction_leaves_the_bars_as_they_were(engine):
     frame = synthetic_bars("XSHG:600118", [date(2026, 1, 5)], [10.0])
     with pytest.raises(RuntimeError):

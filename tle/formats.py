@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 from tle.elements import ElementSet, normalise_cospar, utc
 
 __all__ = [
+    "EPOCH_RANGE",
+    "MAX_NORAD",
     "FormatError",
     "ParseResult",
     "Rejected",
@@ -37,8 +39,9 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-#: OMM allows nine-digit catalog numbers (e.g. the 270000000-range analyst objects).
-_MAX_NORAD = 999_999_999
+#: The largest catalog number: OMM allows nine digits (e.g. the 270000000-range analyst objects).
+#: The command line's catalog-number arguments take the same range, 1..MAX_NORAD.
+MAX_NORAD = 999_999_999
 
 _TLE_LINE_LENGTH = 69
 
@@ -193,8 +196,8 @@ def _checked(es: ElementSet) -> ElementSet:
     REV_AT_EPOCH
     =====================  ===============  =============================================
     """
-    if not 1 <= es.norad <= _MAX_NORAD:
-        raise _RecordError(f"catalog number out of range 1..{_MAX_NORAD}: {es.norad}")
+    if not 1 <= es.norad <= MAX_NORAD:
+        raise _RecordError(f"catalog number out of range 1..{MAX_NORAD}: {es.norad}")
     if not EPOCH_RANGE[0] <= es.epoch < EPOCH_RANGE[1]:
         raise _RecordError(f"epoch {es.epoch:%Y-%m-%d} outside the supported range 1957-01-01..2100-12-31")
     # The sum of finite floats is finite (short of overflowing 1e308, garbage as well), so one

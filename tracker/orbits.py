@@ -58,17 +58,24 @@ def metrics(elements: pl.DataFrame) -> pl.DataFrame:
 
 
 def sun_at_epochs(epochs: pl.Series) -> pl.DataFrame:
-    """Apparent right ascension and declination of the Sun (degrees, equinox of date) at epochs."""
+    """Apparent right ascension and declination of the Sun (degrees, equinox of date) at epochs;
+    null at epochs outside the ephemeris (:data:`tracker.propagation.SUN_SPAN`, which ends in
+    2053: an element set may be dated up to 2100)."""
     import numpy as np
 
-    from tracker.propagation import Times, ephemeris
+    from tracker.propagation import SUN_SPAN, Times, ephemeris
 
-    if epochs.is_empty():
-        return pl.DataFrame({"sun_ra_deg": [], "sun_dec_deg": []}, schema={"sun_ra_deg": pl.Float64, "sun_dec_deg": pl.Float64})
-    times = Times.of(epochs.dt.replace_time_zone(None).to_numpy())
-    eph = ephemeris()
-    ra, dec, _ = eph["earth"].at(times.skyfield()).observe(eph["sun"]).apparent().radec(epoch="date")
-    return pl.DataFrame({"sun_ra_deg": np.atleast_1d(ra._degrees), "sun_dec_deg": np.atleast_1d(dec.degrees)})
+    schema = {"sun_ra_deg": pl.Float64, "sun_dec_deg": pl.Float64}
+    stamps = epochs.dt.replace_time_zone(None).to_numpy()
+    low, high = (np.datetime64(t.replace(tzinfo=None), "us") for t in SUN_SPAN)
+    inside = (stamps >= low) & (stamps < high)
+    ra_deg, dec_deg = np.full(len(stamps), np.nan), np.full(len(stamps), np.nan)
+    if inside.any():
+        times = Times.of(stamps[inside])
+        eph = ephemeris()
+        ra, dec, _ = eph["earth"].at(times.skyfield()).observe(eph["sun"]).apparent().radec(epoch="date")
+        ra_deg[inside], dec_deg[inside] = np.atleast_1d(ra._degrees), np.atleast_1d(dec.degrees)
+    return pl.DataFrame({"sun_ra_deg": ra_deg, "sun_dec_deg": dec_deg}, schema=schema).fill_nan(None)
 
 
 def sun_geometry(elements: pl.DataFrame) -> pl.DataFrame:

@@ -19,7 +19,7 @@ passes through a spherical Earth.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cache
 from typing import Callable, Iterator, Sequence, TypeVar
 
@@ -38,6 +38,9 @@ _EP2 = _E2 / (1.0 - _E2)
 #: Earth radius of Skyfield's shadow test (IERS 2010), km
 SHADOW_RADIUS_KM = 6378.1366
 _UNIX_EPOCH_JD = 2440587.5
+#: The instants DE421 covers (start inclusive, end exclusive): the Sun's position, hence sunlight
+#: and local times of the node, is known only between them.
+SUN_SPAN = (datetime(1899, 7, 29, tzinfo=timezone.utc), datetime(2053, 10, 9, tzinfo=timezone.utc))
 
 
 @cache

@@ -14,6 +14,9 @@ TRACKER_LL2_URL            Launch Library 2 base URL (``off``: leave it out)
 TRACKER_YAHOO_URL          Yahoo Finance base URL (``off``: leave it out)
 TRACKER_EASTMONEY_URL      Eastmoney base URL (``off``: leave it out)
 TRACKER_CATALOGUE_HOURS    minimum hours between downloads of CelesTrak's active catalogue (24)
+TRACKER_REFRESH_DEADLINE   seconds one refresh may take across all its sources (600); past it
+                           the sources not yet begun are not attempted and a request under
+                           way is cut off (exit 3)
 =========================  ===================================================================
 """
 
@@ -45,6 +48,12 @@ CATALOGUE_ENV = "TRACKER_CATALOGUE_HOURS"
 #: costs their bandwidth, so the interval may not be set below that.
 CATALOGUE_MIN_HOURS = 2.0
 CATALOGUE_DEFAULT_HOURS = 24.0
+DEADLINE_ENV = "TRACKER_REFRESH_DEADLINE"
+#: Seconds a whole refresh may take by default: each request has a deadline of its own (CelesTrak
+#: 120 s, the others 60 s) and a run of many of them must still end before the next cron run.
+DEADLINE_DEFAULT_SECONDS = 600.0
+#: The longest deadline that may be set: a day.
+DEADLINE_MAX_SECONDS = 86_400.0
 APP_NAME = "china-space-tracker"
 #: What a database setting should look like, for the messages that refuse one.
 EXPECTED_URL = "expected e.g. sqlite:////path/tracker.db, postgresql+psycopg://user@host/db, or a plain file path"
@@ -57,6 +66,8 @@ class Settings:
     db_url: str
     urls: Mapping[str, str | None]
     catalogue_interval: timedelta = timedelta(hours=CATALOGUE_DEFAULT_HOURS)
+    #: Seconds one refresh (every source it runs) may take: :data:`DEADLINE_ENV`.
+    refresh_deadline: float = DEADLINE_DEFAULT_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, db: str | None = None) -> Settings:
@@ -66,6 +77,7 @@ class Settings:
             db_url=database_url(db or environ.get(DB_ENV) or None, "--db" if db else DB_ENV),
             urls=urls,
             catalogue_interval=_hours(environ.get(CATALOGUE_ENV)),
+            refresh_deadline=_seconds(environ.get(DEADLINE_ENV)),
         )
 
     def url(self, source: str) -> str | None:
@@ -146,3 +158,15 @@ def _hours(value: str | None) -> timedelta:
     if not CATALOGUE_MIN_HOURS <= hours <= 24 * 365:
         raise UsageError(f"{CATALOGUE_ENV} must be hours between {CATALOGUE_MIN_HOURS:g} and 8760, got {value!r}")
     return timedelta(hours=hours)
+
+
+def _seconds(value: str | None) -> float:
+    if value is None or not value.strip():
+        return DEADLINE_DEFAULT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= DEADLINE_MAX_SECONDS:
+        raise UsageError(f"{DEADLINE_ENV} must be seconds above 0 and at most {DEADLINE_MAX_SECONDS:g}, got {value!r}")
+    return seconds

@@ -3,7 +3,76 @@
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 from typing import TextIO
+
+#: The largest id of a row (SQLite's and PostgreSQL's 64-bit integer): rule ids and the like.
+MAX_ID = 2**63 - 1
+
+
+# -- argument types: every value range-checked while the arguments are parsed (exit 2, naming the
+# option); the checks import what they need only when the option is given, so `--help` stays light.
+
+
+def _shown(text: str) -> str:
+    return repr(text[:40] + "..." if len(text) > 40 else text)
+
+
+def time_value(text: str) -> str:
+    """An argparse ``type`` for ISO 8601 times (``--at``, ``--since``, ``--until``, ``--net``, ...):
+    ``text`` unchanged if it is a time in the supported range (:data:`tracker.times.SUPPORTED`,
+    1957-01-01 .. 2100-12-31 UTC), else a usage error naming the option."""
+    from tracker.times import check_instant
+
+    try:
+        check_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number in ``low..high`` (both inclusive)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # also a number of more than 4300 digits
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside {low:,}..{high:,}")
+        return value
+
+    return parse
+
+
+def catalog_number(text: str) -> int:
+    """An argparse ``type`` for catalog numbers: 1..999,999,999 (:data:`tle.formats.MAX_NORAD`)."""
+    from tle.formats import MAX_NORAD
+
+    return whole_number(1, MAX_NORAD)(text)
+
+
+#: An argparse ``type`` for the id of a row (a rule): 1 .. :data:`MAX_ID`.
+row_id = whole_number(1, MAX_ID)
+
+
+def real_number(low: float, high: float) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number in ``low..high`` (both inclusive)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is not a finite number")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside {low:g}..{high:g}")
+        return value
+
+    return parse
 
 
 def say(text: object, *, file: TextIO | None = None) -> None:

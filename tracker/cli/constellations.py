@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import add_format, open_db, say
+from tracker.cli.common import add_format, catalog_number, open_db, row_id, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -33,7 +33,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     add.add_argument("name", metavar="NAME")
     add.add_argument("--name", dest="names", action="append", default=[], metavar="GLOB", help="satellite name glob (repeatable)")
     add.add_argument("--launch", dest="launches", action="append", default=[], metavar="YYYY-NNN", help="launch designator (repeatable)")
-    add.add_argument("--norad", dest="norads", action="append", default=[], type=int, metavar="CATNR", help="catalog number (repeatable)")
+    add.add_argument(
+        "--norad", dest="norads", action="append", default=[], type=catalog_number, metavar="CATNR",
+        help="catalog number (repeatable)",
+    )
     add.add_argument("--extend", action="store_true", help="add the rules to a built-in constellation (guowang, qianfan)")
     add.set_defaults(handler=add_rules)
 
@@ -56,7 +59,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     add_format(rl)
     rl.set_defaults(handler=list_rules)
     rr = rules_sub.add_parser("remove", parents=[common], help="remove a rule a person added (by its id)")
-    rr.add_argument("rule_id", type=int, metavar="ID", help="the rule's id (see `tracker constellations rules list`)")
+    rr.add_argument("rule_id", type=row_id, metavar="ID", help="the rule's id (see `tracker constellations rules list`)")
     rr.set_defaults(handler=remove_rule)
 
 

@@ -8,10 +8,11 @@ dependencies only when a command runs, so building this tree keeps ``tracker --h
 from __future__ import annotations
 
 import argparse
+import math
 
 from tracker.cli import launches_read as read
 from tracker.cli import launches_write as write
-from tracker.cli.common import add_format, add_raw_csv
+from tracker.cli.common import add_format, add_raw_csv, real_number, time_value
 from tracker.launches.vocab import CONSTELLATIONS, ORBIT_OUTCOMES, PRECISIONS, RECOVERIES, STATUSES
 
 _EDIT_EXIT_CODES = "Exit codes: 0 ok, 1 bad input or refused (nothing written), 2 usage."
@@ -43,8 +44,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     ls.add_argument("--constellation", choices=CONSTELLATIONS)
     ls.add_argument("--outcome", choices=ORBIT_OUTCOMES, help="orbit outcome")
     ls.add_argument("--recovery", choices=RECOVERIES, help="booster recovery")
-    ls.add_argument("--since", metavar="DATE", help="NET on or after (ISO date or time, UTC)")
-    ls.add_argument("--until", metavar="DATE", help="NET before (ISO date or time, UTC)")
+    ls.add_argument("--since", type=time_value, metavar="DATE", help="NET on or after (ISO date or time, UTC)")
+    ls.add_argument("--until", type=time_value, metavar="DATE", help="NET before (ISO date or time, UTC)")
     ls.add_argument("--upcoming", action="store_true", help="only launches not yet flown (scheduled, go, hold, in-flight)")
     add_format(ls)
 
@@ -60,7 +61,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "Add a launch. Every field given is user-set: no refresh or calendar update overwrites it. " + _EDIT_EXIT_CODES,
     )
     add.add_argument("--vehicle", required=True, metavar="V", help="any spelling of a known vehicle")
-    add.add_argument("--net", dest="net_utc", required=True, metavar="ISO8601", help="NET in UTC (no offset means UTC)")
+    add.add_argument("--net", dest="net_utc", required=True, type=time_value, metavar="ISO8601", help="NET in UTC (no offset means UTC)")
     add.add_argument("--new-vehicle", action="store_true", help="accept a vehicle not known yet")
     _edit_options(add)
 
@@ -70,7 +71,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "whose NET has passed also sets its status to match. " + _EDIT_EXIT_CODES,
     )
     upd.add_argument("id", metavar="ID")
-    upd.add_argument("--net", dest="net_utc", metavar="ISO8601", help="NET in UTC (no offset means UTC)")
+    upd.add_argument("--net", dest="net_utc", type=time_value, metavar="ISO8601", help="NET in UTC (no offset means UTC)")
     _edit_options(upd)
 
     delete = command(
@@ -101,8 +102,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def _edit_options(parser: argparse.ArgumentParser) -> None:
     """The fields a person may set with add and update (times are parsed when the command runs)."""
     parser.add_argument("--precision", dest="net_precision", choices=PRECISIONS, help="how much of NET is known")
-    parser.add_argument("--window-start", dest="window_start", metavar="ISO8601", help="launch window opens (UTC; it must hold the NET)")
-    parser.add_argument("--window-end", dest="window_end", metavar="ISO8601", help="launch window closes (UTC)")
+    parser.add_argument(
+        "--window-start", dest="window_start", type=time_value, metavar="ISO8601", help="launch window opens (UTC; it must hold the NET)"
+    )
+    parser.add_argument("--window-end", dest="window_end", type=time_value, metavar="ISO8601", help="launch window closes (UTC)")
     parser.add_argument("--serial", metavar="Y1")
     parser.add_argument("--provider")
     parser.add_argument("--site")
@@ -115,7 +118,9 @@ def _edit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recovery", dest="booster_recovery", choices=RECOVERIES)
     parser.add_argument("--landing-type", metavar="ASDS|RTLS|...")
     parser.add_argument("--landing-location")
-    parser.add_argument("--downrange-km", dest="landing_downrange_km", type=float)
-    parser.add_argument("--announced", dest="announced_utc", metavar="ISO8601", help="when the outcome was announced, if not at T-0")
+    parser.add_argument("--downrange-km", dest="landing_downrange_km", type=real_number(0.0, math.inf), metavar="KM")
+    parser.add_argument(
+        "--announced", dest="announced_utc", type=time_value, metavar="ISO8601", help="when the outcome was announced, if not at T-0"
+    )
     parser.add_argument("--source", dest="sources", action="append", metavar="URL", help="a source URL (repeatable; added)")
     parser.add_argument("--note", metavar="TEXT", help="a note (added to the notes)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded, say
+from tracker.cli.common import add_format, open_db, rounded, say, time_value
 from tracker.text import plural
 
 _DIGITS = {
@@ -21,8 +21,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="keep launches whose KEY equals VALUE (repeatable): id, vehicle, provider, "
         "constellation, orbit-outcome, booster-recovery",
     )
-    selection.add_argument("--since", metavar="DATE", help="launches on or after (UTC)")
-    selection.add_argument("--until", metavar="DATE", help="launches before (UTC)")
+    selection.add_argument("--since", type=time_value, metavar="DATE", help="launches on or after (UTC)")
+    selection.add_argument("--until", type=time_value, metavar="DATE", help="launches before (UTC)")
     selection.add_argument("--symbols", metavar="S,S", help="link every launch to these securities instead of by theme")
     selection.add_argument(
         "--window", default="120:10", metavar="EST:GAP",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, say
+from tracker.cli.common import add_format, open_db, real_number, row_id, say, time_value
 from tracker.text import plural
 
 
@@ -57,7 +57,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     radd.add_argument("theme")
     radd.set_defaults(handler=add_rule)
     rrm = rsub.add_parser("remove", parents=[common], help="remove a rule by id (a bundled rule is disabled)")
-    rrm.add_argument("id", type=int)
+    rrm.add_argument("id", type=row_id)
     rrm.set_defaults(handler=remove_rule)
 
     imp = sub.add_parser(
@@ -89,14 +89,14 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     ref.add_argument("--symbols", metavar="S,S", help="only these securities")
     ref.add_argument("--source", choices=("yahoo", "eastmoney"), help="use this vendor for every security")
-    ref.add_argument("--since", metavar="DATE", help="ask from this date (default: after the newest stored bar)")
+    ref.add_argument("--since", type=time_value, metavar="DATE", help="ask from this date (default: after the newest stored bar)")
     ref.add_argument("--verbose", "-v", action="store_true")
     ref.set_defaults(handler=refresh_command)
 
     bars = sub.add_parser("bars", parents=[common], help="the daily bars held for one security")
     bars.add_argument("symbol", metavar="SYMBOL")
-    bars.add_argument("--since", metavar="DATE")
-    bars.add_argument("--until", metavar="DATE")
+    bars.add_argument("--since", type=time_value, metavar="DATE")
+    bars.add_argument("--until", type=time_value, metavar="DATE")
     add_format(bars)
     bars.set_defaults(handler=show_bars)
 
@@ -104,7 +104,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def _security_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name-zh", help="Chinese name")
     parser.add_argument("--board", help="board (main, STAR, ChiNext, ETF, ...)")
-    parser.add_argument("--limit", dest="limit_pct", type=float, metavar="PCT", help="daily price limit in percent (0: none)")
+    parser.add_argument(
+        "--limit", dest="limit_pct", type=real_number(0.0, 100.0), metavar="PCT", help="daily price limit in percent (0: none)"
+    )
     parser.add_argument("--currency")
     parser.add_argument("--benchmark", help="the index abnormal returns are measured against")
     parser.add_argument("--themes", help="comma-separated themes (replaces the list)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded, say
+from tracker.cli.common import add_format, catalog_number, open_db, real_number, rounded, say
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -14,6 +14,10 @@ NO_CATALOGUE = (
     "tracker: CelesTrak's active catalogue is not held, so only the groups downloaded were searched; "
     "get it with `tracker refresh` (once a day) or `tracker tle import` of an active-catalogue file (GROUP=active)"
 )
+
+#: Altitudes and distances in km (--min-alt, --max-alt, --straggler-km): beyond 100,000 km nothing
+#: orbits the Earth in a way these commands look at.
+ALTITUDE = real_number(0.0, 100_000.0)
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -30,8 +34,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "Beijing's space data centre. sunlit_fraction: share of each revolution in sunlight. "
         "Needs CelesTrak's active catalogue (tracker refresh) to find more than the groups held.",
     )
-    dd.add_argument("--min-alt", type=float, default=700.0, metavar="KM", help="lowest mean altitude (default 700)")
-    dd.add_argument("--max-alt", type=float, default=800.0, metavar="KM", help="highest mean altitude (default 800)")
+    dd.add_argument("--min-alt", type=ALTITUDE, default=700.0, metavar="KM", help="lowest mean altitude (default 700)")
+    dd.add_argument("--max-alt", type=ALTITUDE, default=800.0, metavar="KM", help="highest mean altitude (default 800)")
     add_format(dd)
     dd.set_defaults(handler=dawn_dusk)
 
@@ -47,12 +51,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--constellation", metavar="NAME",
         help="only batches of NAME: guowang, qianfan or your own, or a view: dawn-dusk, stations, all (default: all)",
     )
-    gr.add_argument("--straggler-km", type=float, default=50.0, metavar="KM", help="how far below the shell a straggler is (default 50)")
+    gr.add_argument("--straggler-km", type=ALTITUDE, default=50.0, metavar="KM", help="how far below the shell a straggler is (default 50)")
     add_format(gr)
     gr.set_defaults(handler=groups)
 
     hi = sub.add_parser("history", parents=[common], help="one satellite's altitude over every element set held")
-    hi.add_argument("norad", type=int, metavar="CATNR", help="catalog number")
+    hi.add_argument("norad", type=catalog_number, metavar="CATNR", help="catalog number")
     add_format(hi)
     hi.set_defaults(handler=history)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded, say
+from tracker.cli.common import add_format, open_db, rounded, say, time_value
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -25,7 +25,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="only members of NAME: guowang, qianfan or your own, or a view: dawn-dusk, stations, all "
         "(default: the built-in constellations)",
     )
-    sats.add_argument("--at", metavar="ISO8601", help="instant to show (default: now); no offset means UTC")
+    sats.add_argument("--at", type=time_value, metavar="ISO8601", help="instant to show (default: now); no offset means UTC")
     add_format(sats)
     sats.set_defaults(handler=show)
 

@@ -277,7 +277,7 @@ class _Fields:
         except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
             raise self._wrong(path, text, "an ISO 8601 time") from None
         if not TIME_RANGE[0] <= value < TIME_RANGE[1]:
-            raise self._wrong(path, text, "a time between 1957-01-01 and 2100-12-31")
+            raise _OutOfRange(str(self._wrong(path, text, "a time between 1957-01-01 and 2100-12-31")))
         return value
 
     def objects(self, parent: dict[str, Any], key: str, path: str) -> list[dict[str, Any]] | None:
@@ -312,6 +312,10 @@ def _landing(read: _Fields, stages: list[dict[str, Any]] | None, flown: bool) ->
     }
 
 
+class _OutOfRange(ValueError):
+    """A time of the right form outside :data:`~tracker.launches.store.TIME_RANGE`."""
+
+
 def to_record(result: Any) -> dict[str, Any]:
     """One LL2 launch as record fields (only what LL2 states; absent facts are left out).
 
@@ -326,6 +330,8 @@ def to_record(result: Any) -> dict[str, Any]:
     net = None
     try:
         net = read.time(result, "net", "net")
+    except _OutOfRange:
+        raise  # it says what is wrong: a time, but outside the supported range
     except ValueError:
         pass
     if net is None:

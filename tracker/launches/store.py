@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tle.elements import utc
+from tle.formats import EPOCH_RANGE
 from tracker.db import batches
 from tracker.launches.models import launch as launch_table
 from tracker.launches.models import launch_history, launch_state
@@ -61,7 +62,7 @@ CHOICES = {
 #: The supported range of launch times (NET, window, announced), the same as element epochs'
 #: (:data:`tle.formats.EPOCH_RANGE`): from the year of Sputnik 1 to the end of 2100. A time
 #: outside it is a typo or garbage, from a file or from Launch Library 2 alike.
-TIME_RANGE = (datetime(1957, 1, 1, tzinfo=timezone.utc), datetime(2101, 1, 1, tzinfo=timezone.utc))
+TIME_RANGE = EPOCH_RANGE
 
 
 def check_time(value: datetime, field: str) -> datetime:

@@ -102,7 +102,11 @@ def read(
     fields: tuple[str, ...] = (*PRICES, "volume"),
 ) -> pl.DataFrame:
     """Bars of ``securities`` (all when None) between ``start`` and ``end`` inclusive, with the
-    columns ``security``, ``date`` and ``fields`` (reading fewer columns is proportionally faster)."""
+    columns ``security``, ``date`` and ``fields`` (reading fewer columns is proportionally faster).
+    Many securities are read :data:`~tracker.db.IN_BATCH` at a time (SQL bounds the parameters of
+    a query), in security order as ever."""
+    if securities is not None and len(securities) > IN_BATCH:
+        return pl.concat([read(conn, batch, start, end, fields) for batch in batches(sorted(set(securities)))])
     table = price_chunk
     chosen = []
     if securities is not None:

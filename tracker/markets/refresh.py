@@ -13,11 +13,14 @@ Each security's bars are merged in their own transaction as they arrive: a run k
 keeps the securities it finished, and never half a security. A :class:`~markets.fetch.Blocked`
 answer (401/403/429, a captcha page) stops the whole run; an error for one security is reported
 and the run goes on to the next, except that a vendor which gave no answer at all (network down,
-after the client's retries) is not asked again in that run.
+after the client's retries) is not asked again in that run. Past the caller's deadline
+(``until``, a :func:`time.monotonic` instant) a request under way is cut off and the securities
+not yet asked are not asked (the run stops, saying how many).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,6 +33,7 @@ from markets.fetch import Blocked, FetchError, Unreachable
 from markets.sessions import session_table
 from markets.yahoo import YahooClient
 from tracker.markets import bars, registry
+from tracker.text import plural
 
 CLIENTS = {"yahoo": YahooClient, "eastmoney": EastmoneyClient}
 #: How far back a security without any bar starts: enough for the 120-session market model.
@@ -87,6 +91,7 @@ def refresh_prices(
     securities: list[str] | None = None,
     source: str | None = None,
     since: date | None = None,
+    until: float | None = None,
 ) -> PriceRefresh:
     """Fetch and store what is missing for each security; see the module docstring for the rules."""
     report = PriceRefresh()
@@ -95,7 +100,12 @@ def refresh_prices(
     clients: dict[str, YahooClient | EastmoneyClient] = {}
     unreachable: set[str] = set()
     try:
-        for row in todo.iter_rows(named=True):
+        for index, row in enumerate(todo.iter_rows(named=True)):
+            if until is not None and time.monotonic() >= until:
+                left = todo["security"][index:].to_list()
+                report.stopped = (f"the run's time limit ran out: stopped before {plural(len(left), 'more security', 'more securities')}"
+                                  f" ({', '.join(left)})")
+                break
             vendor = vendor_of(row["security"], source)
             if row["end"] is None or row["start"] > row["end"]:
                 report.up_to_date.append(row["security"])
@@ -105,7 +115,7 @@ def refresh_prices(
                 report.off.append(row["security"])
                 continue
             if vendor not in clients:
-                clients[vendor] = CLIENTS[vendor](base)
+                clients[vendor] = CLIENTS[vendor](base, until=until)
             if vendor in unreachable:
                 report.not_attempted.setdefault(vendor, []).append(row["security"])
                 continue

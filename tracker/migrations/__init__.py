@@ -36,6 +36,13 @@ HEAD = "0002"
 #: The first release's schema, and the last release before revisions were kept: a database made
 #: then has no revision and is given one of these by :func:`_unversioned_revision`.
 FIRST, LAST_UNVERSIONED = "0001", "0002"
+#: Tables of the first release and some of their columns: a database without a revision that
+#: holds one of them without these columns, or lacks ``satellite`` or ``element_set`` (which even
+#: the first version made), is another program's.
+_FIRST_TABLES = {
+    "satellite": {"norad", "name", "cospar", "launch"}, "element_set": {"id", "norad", "epoch", "mean_motion"},
+    "constellation_rule": {"id", "constellation", "kind", "value"}, "fetch_state": {"url", "last_success"},
+}
 #: What the last unversioned release's database holds (and no ``satellite.first_seen``).
 _LAST_UNVERSIONED_TABLES = {
     "satellite", "element_set", "constellation_rule", "fetch_state", "meta", "launch", "launch_history",
@@ -71,11 +78,18 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def _unversioned_revision(conn: Connection) -> str:
-    """The revision of a database made before revisions were kept, read off its tables."""
+    """The revision of a database made before revisions were kept, read off its tables; a
+    :class:`DatabaseError` when they are not ours (another program's file with a table of our names)."""
     from sqlalchemy import inspect
 
     held = inspect(conn)
     tables = set(held.get_table_names())
+    ours = {name: {c["name"] for c in held.get_columns(name)} for name in _FIRST_TABLES if name in tables}
+    bad = sorted(name for name, columns in _FIRST_TABLES.items()
+                 if (name in ours or name in ("satellite", "element_set")) and not columns <= ours.get(name, set()))
+    if bad:
+        raise DatabaseError(f"{conn.engine.url.render_as_string(hide_password=True)}: table(s) {', '.join(bad)} missing or "
+                            "not as china-space-tracker makes them: not a china-space-tracker database (give another --db)")
     if _LAST_UNVERSIONED_TABLES <= tables and "first_seen" not in {c["name"] for c in held.get_columns("satellite")}:
         return LAST_UNVERSIONED
     return FIRST

@@ -88,9 +88,13 @@ def _filter(key: str, value: str) -> str:
         return value
 
 
+#: The most sessions an estimation window or its gap may span (about 40 years of trading days).
+MAX_SESSIONS = 10_000
+
+
 def parse_window(value: str | tuple[int, int]) -> tuple[int, int]:
     """The market-model estimation window: ``"EST:GAP"`` (``"EST"``: a gap of 10) or ``(est, gap)``,
-    EST sessions ending GAP sessions before t0; at least 2 sessions and a gap of 1."""
+    EST sessions ending GAP sessions before t0: 2..:data:`MAX_SESSIONS` sessions, a gap of 1..MAX_SESSIONS."""
     if isinstance(value, str):
         est, sep, gap = value.partition(":")
         try:
@@ -98,8 +102,8 @@ def parse_window(value: str | tuple[int, int]) -> tuple[int, int]:
         except ValueError:
             raise UsageError(f"--window {value!r}: expected EST:GAP in sessions, e.g. 120:10") from None
     est_len, gap_len = value
-    if est_len < 2 or gap_len < 1:
-        raise UsageError(f"--window {est_len}:{gap_len}: needs at least 2 estimation sessions and a gap of 1")
+    if not (2 <= est_len <= MAX_SESSIONS and 1 <= gap_len <= MAX_SESSIONS):
+        raise UsageError(f"--window {est_len}:{gap_len}: needs 2..{MAX_SESSIONS} estimation sessions and a gap of 1..{MAX_SESSIONS}")
     return est_len, gap_len
 
 

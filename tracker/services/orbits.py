@@ -54,10 +54,15 @@ def satellites(
     ``constellation`` is any view of :func:`tracker.views.members`: a constellation, ``dawn-dusk``,
     ``stations`` or ``all``; ``None`` means the built-in constellations only."""
     from tracker.positions import positions_of
+    from tracker.propagation import SUN_SPAN
     from tracker.times import instant
     from tracker.views import members
 
-    return positions_of(members(engine, constellation), instant(at, "--at"))
+    when = instant(at, "--at")
+    if not SUN_SPAN[0] <= when < SUN_SPAN[1]:
+        raise UsageError(f"--at {when:%Y-%m-%d}: sunlight needs the Sun's position, known (JPL DE421) "
+                         f"only from {SUN_SPAN[0]:%Y-%m-%d} to {SUN_SPAN[1]:%Y-%m-%d}")
+    return positions_of(members(engine, constellation), when)
 
 
 # -- dawn-dusk orbits --------------------------------------------------------------------------

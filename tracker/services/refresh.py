@@ -6,20 +6,26 @@ They are independent, so a failure of one does not skip the next; each keeps its
 module says which) and writes in its own transactions. All of them run under the one refresh
 lock, so a cron run, a command and the UI never refresh the same database at once.
 
+A whole run ends by its deadline (:attr:`Settings.refresh_deadline
+<tracker.settings.Settings.refresh_deadline>`, ``TRACKER_REFRESH_DEADLINE``): each source is given
+what is left of it (within its own run limit), a request under way at the deadline is cut off,
+and the sources not yet begun are not attempted: the report lists them as failed (exit 3).
+
 The service prints nothing: it returns a :class:`RefreshReport`, which says what each source did,
 the lines a person should read (:meth:`RefreshReport.messages`) and the exit code.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from tracker.errors import ExitCode, UsageError
+from tracker.settings import DEADLINE_ENV, Settings
 from tracker.settings import SOURCES as ENV
-from tracker.settings import Settings
 from tracker.text import plural
 
 if TYPE_CHECKING:
@@ -73,11 +79,14 @@ class RefreshReport:
     prices: PriceRefresh | None = None
     off: list[str] = field(default_factory=list)
     forced: bool = False
+    #: Sources not attempted because the run's deadline had passed, and that deadline (seconds).
+    out_of_time: list[str] = field(default_factory=list)
+    deadline: float | None = None
 
     @property
     def failed(self) -> list[str]:
-        """The sources whose requests failed or were refused."""
-        return [s for s in self.sources if (r := getattr(self, s)) is not None and r.failed]
+        """The sources whose requests failed or were refused, or that the deadline left out."""
+        return [s for s in self.sources if s in self.out_of_time or ((r := getattr(self, s)) is not None and r.failed)]
 
     @property
     def partial(self) -> bool:
@@ -97,6 +106,10 @@ class RefreshReport:
             if source in self.off:
                 names = " and ".join(ENV[u][0] for u in _URLS[source])
                 lines.append(Message(source, "information", f"off ({names}=off)", detail=True, summary=True))
+            elif source in self.out_of_time:
+                text = (f"{LABELS[source]}: not attempted: the refresh's time limit ran out "
+                        f"({DEADLINE_ENV}={self.deadline:g} s)")
+                lines.append(Message(source, "error", text, summary=True))
             elif (report := getattr(self, source)) is not None:
                 lines += _WRITERS[source](report, self)
         return lines
@@ -133,9 +146,16 @@ def refresh(
     report.off = [s for s in report.sources if not any(settings.url(u) for u in _URLS[s])]
     urls = _celestrak_urls(settings, groups, queries) if "celestrak" in report.sources and "celestrak" not in report.off else None
     with refresh_lock(engine, settings.db_url):
+        until = time.monotonic() + settings.refresh_deadline
+        report.deadline = settings.refresh_deadline
         for source in report.sources:
-            if source not in report.off:
-                setattr(report, source, _RUNNERS[source](engine, settings, now(), force, urls, prices or PriceOptions()))
+            if source in report.off:
+                pass
+            elif time.monotonic() >= until:
+                report.out_of_time.append(source)
+            else:
+                run = _RUNNERS[source]
+                setattr(report, source, run(engine, settings, now(), force, urls, prices or PriceOptions(), until))
             if progress is not None:
                 progress(source)
     return report
@@ -160,11 +180,16 @@ def _celestrak_urls(settings: Settings, groups: Sequence[str], queries: Sequence
 # -- one runner and one writer per source ----------------------------------------------------------
 
 
-def _run_celestrak(engine, settings, now, force, urls, _prices) -> TleRefresh:
-    from tle.celestrak import CelesTrakClient
+def _left(until: float, run_limit: float) -> float:
+    """A source's run limit: its own, or what is left of the whole run's, whichever is shorter."""
+    return max(min(run_limit, until - time.monotonic()), 1e-6)
+
+
+def _run_celestrak(engine, settings, now, force, urls, _prices, until) -> TleRefresh:
+    from tle.celestrak import RUN_LIMIT, CelesTrakClient
     from tracker.refresh import default_urls, intervals_for, refresh_tle
 
-    client = CelesTrakClient(settings.url("celestrak"))
+    client = CelesTrakClient(settings.url("celestrak"), run_limit=_left(until, RUN_LIMIT))
     followed = None
     if urls is None:
         urls, followed = default_urls(engine, client.base_url)
@@ -174,17 +199,19 @@ def _run_celestrak(engine, settings, now, force, urls, _prices) -> TleRefresh:
     return result
 
 
-def _run_ll2(engine, settings, now, _force, _urls, _prices) -> Ll2Refresh:
+def _run_ll2(engine, settings, now, _force, _urls, _prices, until) -> Ll2Refresh:
+    from tracker.launches.ll2 import RUN_LIMIT
     from tracker.launches.refresh import refresh_launches
 
-    return refresh_launches(engine, settings.url("ll2"), now)
+    return refresh_launches(engine, settings.url("ll2"), now, run_limit=_left(until, RUN_LIMIT))
 
 
-def _run_prices(engine, settings, now, _force, _urls, options: PriceOptions) -> PriceRefresh:
+def _run_prices(engine, settings, now, _force, _urls, options: PriceOptions, until) -> PriceRefresh:
     from tracker.markets.refresh import refresh_prices
 
     bases = {vendor: settings.url(vendor) for vendor in _URLS["prices"]}
-    return refresh_prices(engine, now, bases, securities=options.securities, source=options.vendor, since=options.since)
+    return refresh_prices(engine, now, bases, securities=options.securities, source=options.vendor, since=options.since,
+                          until=until)
 
 
 def _celestrak_lines(r: TleRefresh, report: RefreshReport) -> list[Message]:
