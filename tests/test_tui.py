@@ -712,7 +712,7 @@ async def test_outside_text_is_shown_escaped_and_never_read_as_markup(engine, db
         app.goto_satellite(99001, app.view)
         await settle(pilot)
         detail = str(app.query_one("#map-detail").render())
-        assert "EVIL\\x1b]0;pwned\\x07SAT 99001" in detail and "\x1b" not in detail
+        assert "◉ EVIL\\x1b]0;pwned\\x07SAT  " in detail and detail.endswith(" 99001") and "\x1b" not in detail
 
         found = candidates(app.catalogue, SatelliteCommands.text(None), "evil")
         assert found["_text"].to_list() == ["EVIL\\x1b]0;pwned\\x07SAT  99001  2024-240A"]

@@ -10,18 +10,20 @@ This is the one escaping path between such text and a screen or a spreadsheet:
 * :func:`csv_safe_expr` neutralises spreadsheet formulas in CSV cells (``=``, ``+``, ``-``,
   ``@``, tab, carriage return at the start get a leading apostrophe, as OWASP recommends).
 * :func:`plural` words a count for a message (``1 new rule``, ``2 new rules``).
+* :func:`natural_key` orders names as people read them (``QIANFAN-2`` before ``QIANFAN-10``).
 * :func:`display_width_expr` measures text as a terminal shows it (East Asian wide characters
   take two cells), so that tables of Chinese names stay aligned.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["csv_safe_expr", "display_width_expr", "plural", "visible", "visible_expr"]
+__all__ = ["csv_safe_expr", "display_width_expr", "natural_key", "plural", "visible", "visible_expr"]
 
 #: C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text.
 _CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
@@ -36,6 +38,17 @@ _WIDE = (
 )
 #: What starts a spreadsheet formula (a regular expression).
 FORMULA_START = r"^[=+\-@\t\r]"
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def natural_key(text: str | None) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of ``text`` reading runs of digits as numbers: ``QIANFAN-2`` < ``QIANFAN-10`` <
+    ``QIANFAN-100``, case-insensitively; ``None`` sorts last."""
+    if text is None:
+        return ((2, ""),)
+    return tuple((1, int(part)) if part.isdigit() else (0, part) for part in _NUMBER.split(text.casefold()) if part)
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
