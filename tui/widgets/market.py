@@ -17,12 +17,15 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tracker.text import visible
-from tui.data import BARS_SCHEMA, REACTION_SCHEMA
+from tui.data import BARS_SCHEMA, NO_PRICES, REACTION_SCHEMA
 from tui.text import shown
 from tui.widgets.sized_table import SizedTable
 
+__all__ = ["NO_LAUNCH", "NO_PRICES", "MarketReaction", "PriceChart", "ReactionTable"]
+
 NO_LAUNCH = "Select a launch to see how its linked securities moved."
-NO_PRICES = "No prices yet: run `tracker markets import FILE` or `tracker markets refresh`"
+#: Longest security name shown; longer ones are cut at a word, with an ellipsis.
+NAME_WIDTH = 18
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
@@ -31,6 +34,15 @@ def percent_cell(value: float | None) -> Text:
     if value is None:
         return Text("—", style="dim")
     return Text(f"{value * 100:+.2f}%", style="green" if value > 0 else "red" if value < 0 else "")
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """``name`` cut after the last whole word that fits ``width`` (with ``…``); never mid-word
+    unless its first word alone is longer."""
+    if len(name) <= width:
+        return name
+    cut = name[: width - 1].rsplit(" ", 1)[0] if " " in name[: width - 1] else name[: width - 1]
+    return cut.rstrip(" ,") + "…"
 
 
 def flags_cell(limit_up: bool | None, limit_down: bool | None, no_trade: bool | None) -> Text:
@@ -81,19 +93,22 @@ class PriceChart(Widget):
 
 
 class ReactionTable(SizedTable):
-    """One row per linked security, keyed by symbol."""
+    """One row per linked security, keyed by symbol: the figures the panel exists for first
+    (return, benchmark return, abnormal return, CAR[0,+1], limit flags), then the name, t0 and
+    its session, which are left out first when the panel is narrow."""
 
     COLUMNS = (
         ("Symbol", "symbol"),
-        ("Name", "name"),
-        ("t0", "t0"),
-        ("Session", "session"),
-        ("Return", "ret"),
+        ("Ret", "ret"),
         ("Bench", "bench"),
         ("AR", "ar"),
         ("CAR[0,+1]", "car"),
         ("Flags", "flags"),
+        ("Name", "name"),
+        ("t0", "t0"),
+        ("Session", "session"),
     )
+    DROP = ("session", "t0", "name", "bench")
 
 
 class MarketReaction(Vertical):
@@ -116,10 +131,11 @@ class MarketReaction(Vertical):
         """No launch selected."""
         self._set_empty(NO_LAUNCH)
 
-    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame) -> None:
-        """One launch's reactions (see :data:`tui.data.REACTION_SCHEMA`) and closes for the chart."""
+    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame, note: str | None = None) -> None:
+        """One launch's reactions (see :data:`tui.data.REACTION_SCHEMA`; those with bars first,
+        and the first selected) and closes for the chart; ``note`` says why there are none."""
         if reactions.is_empty():
-            self._set_empty(NO_PRICES)
+            self._set_empty(note or NO_PRICES)
             return
         self._reactions, self._bars = reactions, bars
         self.query_one(ReactionTable).fill(
@@ -127,14 +143,14 @@ class MarketReaction(Vertical):
                 r["symbol"],
                 (
                     r["symbol"],
-                    r["name"] or "",
-                    f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
-                    r["session_class"] or "—",
                     percent_cell(r["ret"]),
                     percent_cell(r["bench_ret"]),
                     percent_cell(r["ar"]),
                     percent_cell(r["car_0_1"]),
                     flags_cell(r["limit_up"], r["limit_down"], r["no_trade"]),
+                    short_name(r["name"] or ""),
+                    f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
+                    r["session_class"] or "—",
                 ),
             )
             for r in reactions.iter_rows(named=True)
