@@ -162,6 +162,7 @@ def create_schema(engine: Engine) -> None:
     leftovers dropped. The launch and market tables are on it once their modules are imported."""
     metadata.create_all(engine)
     _drop_obsolete_columns(engine)
+    _add_new_columns(engine)
 
 
 #: Columns earlier versions stored and this one derives (first and last seen are the epoch span
@@ -179,6 +180,23 @@ def _drop_obsolete_columns(engine: Engine) -> None:
         with engine.begin() as conn:
             for table, column in stale:
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+#: Nullable columns this version added to existing tables: added to a database made before.
+_ADDED = {"launch": ("ll2_url", "webcast_url")}
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add :data:`_ADDED` columns (nullable: existing rows hold NULL) that a table lacks."""
+    held = inspect(engine)
+    tables = {t.name: t for t in metadata.sorted_tables}
+    missing = [(t, c) for t, columns in _ADDED.items() if t in tables
+               for c in columns if c not in {col["name"] for col in held.get_columns(t)}]
+    if missing:
+        with engine.begin() as conn:
+            for table, column in missing:
+                kind = tables[table].c[column].type.compile(engine.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -312,6 +312,25 @@ def _landing(read: _Fields, stages: list[dict[str, Any]] | None, flown: bool) ->
     }
 
 
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) URL without spaces or control characters (what
+    may be offered as a link), else None: an answer cannot make a ``javascript:`` or ``file:``
+    link, nor smuggle text into one."""
+    if not value or len(value) > 2000 or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _webcast(read: _Fields, result: dict[str, Any]) -> str | None:
+    """The first usable ``vid_urls[].url`` (webcasts and videos, in LL2's priority order; only
+    ``mode=detailed`` answers have them)."""
+    videos = read.objects(result, "vid_urls", "vid_urls") or []
+    ranked = sorted(videos, key=lambda v: v.get("priority") if isinstance(v.get("priority"), int) else 1_000_000)
+    found = (web_url(read.text(video, "url", "vid_urls[].url")) for video in ranked)
+    return next((url for url in found if url), None)
+
+
 def to_record(result: Any) -> dict[str, Any]:
     """One LL2 launch as record fields (only what LL2 states; absent facts are left out).
 
@@ -371,6 +390,8 @@ def to_record(result: Any) -> dict[str, Any]:
         "orbit_outcome": ORBIT.get(status_id, "pending") if status_id is not None else "pending",
         "cospar_launch": designator if designator and re.fullmatch(r"\d{4}-\d{3}", designator) else None,
         "sources": [url] if url else [],
+        "ll2_url": web_url(url),
+        "webcast_url": _webcast(read, result),
     }
     rec.update(_landing(read, read.objects(rocket, "launcher_stage", "rocket.launcher_stage"), status in FLOWN))
     return rec
