@@ -374,7 +374,8 @@ async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monke
         assert "SYN2.SZ" in str(app.query_one(PriceChart).render())
 
 
-async def test_enter_on_a_launch_switches_to_its_constellation(engine, db_url):
+async def test_enter_on_a_launch_opens_its_details_and_m_shows_it_on_the_map(engine, db_url):
+    from tui.widgets.launch_detail import LaunchDetailScreen
     from tui.widgets.launch_table import LaunchTable
 
     app = make_app(engine, db_url)
@@ -384,8 +385,16 @@ async def test_enter_on_a_launch_switches_to_its_constellation(engine, db_url):
         app.query_one(LaunchTable).select(QIANFAN_03)
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(app.screen, LaunchDetailScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LaunchDetailScreen) and app.focused.id == "launch-table"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
         assert app.view == "qianfan"
         assert int(app.highlighted.sum()) == 3
+        assert app.query_one("#map").display and app.focused.id == "world"
 
 
 async def test_satellite_row_selects_it_on_the_map_with_its_track(engine, db_url):

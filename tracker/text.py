@@ -10,6 +10,8 @@ This is the one escaping path between such text and a screen or a spreadsheet:
 * :func:`csv_safe_expr` neutralises spreadsheet formulas in CSV cells (``=``, ``+``, ``-``,
   ``@``, tab, carriage return at the start get a leading apostrophe, as OWASP recommends).
 * :func:`plural` words a count for a message (``1 new rule``, ``2 new rules``).
+* :func:`web_url` keeps a URL only when it can safely be a link (absolute http or https, no
+  spaces or control characters).
 * :func:`natural_key` orders names as people read them (``QIANFAN-2`` before ``QIANFAN-10``).
 * :func:`display_width_expr` measures text as a terminal shows it (East Asian wide characters
   take two cells), so that tables of Chinese names stay aligned.
@@ -19,11 +21,12 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["csv_safe_expr", "display_width_expr", "natural_key", "plural", "visible", "visible_expr"]
+__all__ = ["csv_safe_expr", "display_width_expr", "natural_key", "plural", "visible", "visible_expr", "web_url"]
 
 #: C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text.
 _CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
@@ -49,6 +52,19 @@ def natural_key(text: str | None) -> tuple[tuple[int, int | str], ...]:
     if text is None:
         return ((2, ""),)
     return tuple((1, int(part)) if part.isdigit() else (0, part) for part in _NUMBER.split(text.casefold()) if part)
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) URL without spaces or control characters (what
+    may be offered as a link), else None: a source cannot make a ``javascript:`` or ``file:``
+    link, nor smuggle a terminal escape into a hyperlink."""
+    if not value or len(value) > 2000 or any(c.isspace() or c in _ESCAPES for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an invalid IPv6 host, say
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

@@ -36,6 +36,7 @@ from tui.palette import LaunchCommands, SatelliteCommands, SecurityCommands
 from tui.sky import Sky, Snapshot
 from tui.text import shown
 from tui.times import countdown_text, zone_name
+from tui.widgets.launch_detail import LaunchDetailScreen
 from tui.widgets.launch_table import LaunchTable
 from tui.widgets.market import MarketReaction
 from tui.widgets.satellite_table import SatelliteTable
@@ -221,6 +222,12 @@ class TrackerApp(App):
         reactions, bars, note = data.market_reaction(self.engine, launch_id)
         if not get_current_worker().is_cancelled:
             self._deliver(lambda: self.query_one(MarketReaction).show(reactions, bars, note))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, launch_id: str) -> None:
+        detail = data.launch_detail(self.engine, launch_id)
+        if not get_current_worker().is_cancelled:
+            self._deliver(lambda: self._show_detail(launch_id, detail))
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def run_refresh(self) -> None:
@@ -412,10 +419,21 @@ class TrackerApp(App):
 
     @on(DataTable.RowSelected, "#launch-table")
     def _launch_chosen(self, event: DataTable.RowSelected) -> None:
-        """Enter on a launch of another constellation switches to it, so its satellites show."""
-        launch = self._launch_record(event.row_key.value)
-        if launch["constellation"] in self.views and self.view not in ("all", launch["constellation"]):
-            self.set_view(launch["constellation"])
+        """Enter on a launch: its details, read in a worker, then shown over the panels."""
+        self.load_detail(event.row_key.value)
+
+    def _show_detail(self, launch_id: str, detail: object) -> None:
+        title = data.launch_name(self._launch_record(launch_id))
+        self.push_screen(LaunchDetailScreen(detail, title), partial(self._detail_closed, launch_id))
+
+    def _detail_closed(self, launch_id: str, constellation: str | None) -> None:
+        """``m`` in the details: show the launch's satellites on the map, switching to its
+        constellation when the one shown does not hold them."""
+        if constellation is None:
+            return
+        if constellation in self.views and self.view not in ("all", constellation):
+            self.set_view(constellation)
+        self.action_panel("map")
 
     def select_launch(self, launch_id: str) -> None:
         """Highlight the launch's satellites on the map and load its market reaction."""

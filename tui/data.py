@@ -259,3 +259,14 @@ def empty_reason(engine: Engine, view: str) -> str:
     if view == "dawn-dusk" and not catalogue_held(engine):
         return NO_CATALOGUE
     return f"No satellite of {view} is held."
+
+
+# -- one launch ----------------------------------------------------------------------------------
+
+
+def launch_detail(engine: Engine, launch_id: str):
+    """Everything known of one launch (:func:`tracker.services.launches.show_launch`: fields,
+    history, differences from the calendar, its satellites and their batch status)."""
+    from tracker.services.launches import show_launch
+
+    return show_launch(engine, launch_id)

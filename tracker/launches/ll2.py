@@ -76,6 +76,7 @@ from tle.elements import utc
 from tracker.launches import vehicles
 from tracker.launches.store import TIME_RANGE
 from tracker.launches.vocab import FLOWN
+from tracker.text import web_url
 
 DEFAULT_BASE = "https://ll.thespacedevs.com"
 #: The Chinese launch locations whose LL2 ids were verified (module docstring): always asked.
@@ -310,16 +311,6 @@ def _landing(read: _Fields, stages: list[dict[str, Any]] | None, flown: bool) ->
         "landing_location": read.text(read.obj(first, "location", f"{where}.location"), "name", f"{where}.location.name"),
         "landing_downrange_km": read.distance(first, "downrange_distance", f"{where}.downrange_distance"),
     }
-
-
-def web_url(value: str | None) -> str | None:
-    """``value`` when it is an absolute http(s) URL without spaces or control characters (what
-    may be offered as a link), else None: an answer cannot make a ``javascript:`` or ``file:``
-    link, nor smuggle text into one."""
-    if not value or len(value) > 2000 or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        return None
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _webcast(read: _Fields, result: dict[str, Any]) -> str | None:
