@@ -136,7 +136,7 @@ class LaunchDetailScreen(ModalScreen[str | None]):
             yield Static(links_text(detail), id="detail-links")
             count = detail.satellites.height
             batch = f"{rec.get('cospar_launch')}: {count} held, batch {detail.batch_status}" if count else ""
-            yield Static(Text(f"\nSatellites  {batch}".rstrip(), style="bold underline"))
+            yield Static(Text(f"\nSatellites  {batch}".rstrip(), style="bold underline"), id="detail-satellites-title")
             yield Static(satellites_table(detail), id="detail-satellites")
             yield Static(Text("\nHistory of changes", style="bold underline"))
             yield Static(history_table(detail), id="detail-history")

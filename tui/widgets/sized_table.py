@@ -66,7 +66,7 @@ class SizedTable(DataTable):
             return [max([cell_len(label), *(width(cells[i]) for _, cells in rows)]) + 1 for i, label in enumerate(labels)]
 
         sizes = widths(rows)
-        if available and sum(sizes) - 1 > available and self.SHORT:
+        if available and sum(sizes) > available and self.SHORT:
             rows = [
                 (key, tuple(self.SHORT[k](c) if k in self.SHORT and isinstance(c, str) else c for k, c in zip(keys, cells, strict=True)))
                 for key, cells in rows
@@ -74,7 +74,7 @@ class SizedTable(DataTable):
             sizes = widths(rows)
         shown_keys = list(keys)
         for dropped in self.DROP:
-            if not available or sum(sizes[keys.index(k)] for k in shown_keys) - 1 <= available:
+            if not available or sum(sizes[keys.index(k)] for k in shown_keys) <= available:
                 break
             shown_keys.remove(dropped)
         self.clear(columns=True)
