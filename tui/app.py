@@ -73,7 +73,7 @@ class TrackerApp(App):
         Binding("left_square_bracket", "cycle(-1)", "Previous panel", show=False),
         Binding("c", "choose_view", "Constellation"),
         Binding("slash", "filter", "Filter"),
-        Binding("t", "toggle_zone", "UTC/local"),
+        Binding("t", "toggle_zone", "Zone"),
         Binding("minus", "shift(-1)", "-1 min", show=False),
         Binding("plus,equals_sign", "shift(1)", "+1 min", show=False),
         Binding("left_curly_bracket", "shift(-60)", "-1 h", show=False),

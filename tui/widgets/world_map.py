@@ -186,7 +186,7 @@ def caption(row: dict, snap: Snapshot, index: int, width: int) -> Text:
     else:
         parts.append((1, Text("no position (SGP4 failed: decayed or bad elements)", style="red")))
     if age is not None and abs(age) > STALE_DAYS:
-        parts.append((4, Text(f"stale: elements {abs(age):.0f} d {'old' if age > 0 else 'ahead'}", style="bold red")))
+        parts.append((4, Text(f"stale {abs(age):.0f} d{'' if age > 0 else ' ahead'}", style="bold red")))
     parts.append((6, Text(str(row["norad"]), style="dim")))
     kept: set[int] = set()
     used = -2
