@@ -4,10 +4,16 @@ The app owns the state (which view, which satellite and launch are selected, the
 work: everything that touches the database or the network runs in thread workers, so the screen
 never waits for them, and their results come back to the event loop with ``call_from_thread``.
 Once a second :meth:`TrackerApp.tick` propagates the shown fleet in one vectorised call and
-redraws the map, the clocks and the launch countdown.
+redraws the map, the clocks and the launch countdown, at the shown time: now, or now moved by
+the time-travel keys (``-`` ``+`` a minute, ``{`` ``}`` an hour, ``n`` back to now).
 
-Layout: at 120x36 and larger the four panels share the screen in a grid; below that (80x24)
-they are tabs. The clock and the local zone are injectable, so tests and snapshots freeze time.
+Layout: at 120x36 and larger the four panels share the screen in a grid (map and satellites
+7/12 of the width, launches and market 5/12, so that the launch table keeps time, vehicle and
+orbit outcome at 120 columns); below that (80x24) they are tabs. Tables never cut a word: they
+abbreviate, then leave out their least useful columns (:mod:`tui.widgets.sized_table`); the
+header abbreviates so that every source's status stays in view. Enter on a launch opens its
+details over the panels. The clock and the local zone are injectable, so tests and snapshots
+freeze time.
 """
 
 from __future__ import annotations
@@ -323,10 +329,6 @@ class TrackerApp(App):
         """The zone launch times are shown in: UTC, or local after ``t``."""
         return self.local_zone if self.show_local else timezone.utc
 
-    def shown_time(self) -> datetime:
-        """The time on screen: now, or now moved by the time-travel keys."""
-        return self.clock() + self.offset
-
     def tick(self) -> None:
         """Once a second: clocks, countdown, and every shown satellite moved to the shown time."""
         if not self.is_running:  # a last timer tick while the widgets are being removed
@@ -424,9 +426,9 @@ class TrackerApp(App):
 
     def _show_detail(self, launch_id: str, detail: object) -> None:
         title = data.launch_name(self._launch_record(launch_id))
-        self.push_screen(LaunchDetailScreen(detail, title), partial(self._detail_closed, launch_id))
+        self.push_screen(LaunchDetailScreen(detail, title), self._detail_closed)
 
-    def _detail_closed(self, launch_id: str, constellation: str | None) -> None:
+    def _detail_closed(self, constellation: str | None) -> None:
         """``m`` in the details: show the launch's satellites on the map, switching to its
         constellation when the one shown does not hold them."""
         if constellation is None:
@@ -571,7 +573,7 @@ class TrackerApp(App):
         """``n`` (back to now) is in the footer only while the time is moved."""
         if action == "now":
             return self.offset != timedelta(0)
-        return True
+        return super().check_action(action, parameters)
 
     def action_refresh(self) -> None:
         if any(w.group == "refresh" and w.is_running for w in self.workers):
