@@ -46,12 +46,18 @@ FORMULA_START = r"^[=+\-@\t\r]"
 _NUMBER = re.compile(r"(\d+)")
 
 
-def natural_key(text: str | None) -> tuple[tuple[int, int | str], ...]:
+def natural_key(text: str | None) -> str:
     """Sort key of ``text`` reading runs of digits as numbers: ``QIANFAN-2`` < ``QIANFAN-10`` <
-    ``QIANFAN-100``, case-insensitively; ``None`` sorts last."""
+    ``QIANFAN-100``, case-insensitively; ``None`` sorts last. (Each run of digits is prefixed by
+    its length, so that text comparison orders numbers by value: one string compare per pair.)"""
     if text is None:
-        return ((2, ""),)
-    return tuple((1, int(part)) if part.isdigit() else (0, part) for part in _NUMBER.split(text.casefold()) if part)
+        return "\U0010ffff"
+    return _NUMBER.sub(_numbered, text.casefold())
+
+
+def _numbered(match: re.Match[str]) -> str:
+    digits = match.group().lstrip("0") or "0"
+    return f"{len(digits):03d}{digits}"
 
 
 def web_url(value: str | None) -> str | None:
