@@ -974,3 +974,13 @@ async def test_launch_details_show_fields_links_history_and_satellites(engine, d
         assert "record" in history and "bundled" in history
         await pilot.press("escape")
         assert not isinstance(app.screen, LaunchDetailScreen)
+
+
+def test_long_names_are_abbreviated_without_cutting_a_word():
+    from tui.text import abbreviate
+
+    assert abbreviate("HULIANWANG DIGUI-186", 24) == "HULIANWANG DIGUI-186"
+    assert abbreviate("NUSAT-49 (KLARA DAN VON NEUMANN)", 24) == "NUSAT-49"  # the alias goes first
+    assert abbreviate("CENTISPACE-1 GROUP 05 OBJECT A", 24) == "CENTISPACE-1 GROUP 05… A"  # the last word tells rows apart
+    assert abbreviate("Guotai CSI Military Industry ETF", 20, keep_last=False) == "Guotai CSI Military…"
+    assert abbreviate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10) == "ABCDEFGHI…"  # one word longer than the column: cut

@@ -18,14 +18,14 @@ from textual.widgets import DataTable, Static
 
 from tracker.text import visible
 from tui.data import BARS_SCHEMA, NO_PRICES, REACTION_SCHEMA
-from tui.text import shown
+from tui.text import abbreviate, shown
 from tui.widgets.sized_table import SizedTable
 
 __all__ = ["NO_LAUNCH", "NO_PRICES", "MarketReaction", "PriceChart", "ReactionTable"]
 
 NO_LAUNCH = "Select a launch to see how its linked securities moved."
-#: Longest security name shown; longer ones are cut at a word, with an ellipsis.
-NAME_WIDTH = 18
+#: Longest security name shown; longer ones are abbreviated (:func:`tui.text.abbreviate`).
+NAME_WIDTH = 20
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
@@ -34,15 +34,6 @@ def percent_cell(value: float | None) -> Text:
     if value is None:
         return Text("—", style="dim")
     return Text(f"{value * 100:+.2f}%", style="green" if value > 0 else "red" if value < 0 else "")
-
-
-def short_name(name: str, width: int = NAME_WIDTH) -> str:
-    """``name`` cut after the last whole word that fits ``width`` (with ``…``); never mid-word
-    unless its first word alone is longer."""
-    if len(name) <= width:
-        return name
-    cut = name[: width - 1].rsplit(" ", 1)[0] if " " in name[: width - 1] else name[: width - 1]
-    return cut.rstrip(" ,") + "…"
 
 
 def flags_cell(limit_up: bool | None, limit_down: bool | None, no_trade: bool | None) -> Text:
@@ -148,7 +139,7 @@ class MarketReaction(Vertical):
                     percent_cell(r["ar"]),
                     percent_cell(r["car_0_1"]),
                     flags_cell(r["limit_up"], r["limit_down"], r["no_trade"]),
-                    short_name(r["name"] or ""),
+                    abbreviate(r["name"] or "", NAME_WIDTH, keep_last=False),
                     f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
                     r["session_class"] or "—",
                 ),

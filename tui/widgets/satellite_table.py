@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tracker.text import visible_expr
+from tui.text import abbreviate
 
 #: (header, key) of each column; the keys name the text columns :func:`cell_texts` makes.
 #: ``Mean alt`` is the mean altitude (semi-major axis less 6378 km), not the height of the
@@ -34,6 +35,9 @@ COLUMNS = (
     ("Age", "age"),
     ("Batch", "batch"),
 )
+#: The widest name shown (CelesTrak's names are at most 24 characters but for a few dozen):
+#: longer ones are abbreviated without cutting a word; the map's caption gives them whole.
+NAME_WIDTH = 24
 #: Columns left out, first to last, while the table is narrower than its columns (the name,
 #: the mean altitude and the element age always stay).
 DROP = ("inc", "ltan", "norad", "sun", "batch")
@@ -50,7 +54,9 @@ def cell_texts(satellites: pl.DataFrame) -> pl.DataFrame:
     age = pl.when(days.abs() >= 10).then(days.round(0).cast(pl.Int64).cast(pl.String)).otherwise(days.round(1).cast(pl.String))
     straggler = pl.when(pl.col("straggler")).then(pl.lit(" straggler")).otherwise(pl.lit(""))
     return satellites.select(
-        visible_expr(pl.coalesce("name", "cospar", pl.lit(""))).alias("name"),
+        visible_expr(pl.coalesce("name", "cospar", pl.lit("")))
+        .map_batches(lambda names: pl.Series([abbreviate(n, NAME_WIDTH) for n in names.to_list()], dtype=pl.String))
+        .alias("name"),
         pl.col("norad").cast(pl.String).alias("norad"),
         pl.format("{} km", pl.col("alt_km").round(0).cast(pl.Int64)).fill_null("—").alias("alt"),
         pl.col("inclination_deg").round(1).cast(pl.String).fill_null("—").alias("inc"),
