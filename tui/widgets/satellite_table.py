@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from tracker.text import visible_expr
 from tui.text import abbreviate
+from tui.widgets.sized_table import fitting
 
 #: (header, key) of each column; the keys name the text columns :func:`cell_texts` makes.
 #: ``Mean alt`` is the mean altitude (semi-major axis less 6378 km), not the height of the
@@ -150,16 +151,13 @@ class SatelliteTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _fit(self) -> None:
-        """Leave out columns (in :data:`DROP` order) until the rest fit the width, one space
-        before each: a cut word would mislead, a missing column only hides."""
-        keys = [key for _, key in COLUMNS]
-        shown = list(range(len(COLUMNS)))
+        """Leave out the least useful columns (:data:`DROP`) that do not fit the width, one space
+        before each (:func:`tui.widgets.sized_table.fitting`): a cut word would mislead, a
+        missing column only hides."""
         bar = self.styles.scrollbar_size_vertical if self.row_count + 1 > self.size.height else 0
-        available = self.size.width - bar
-        for key in DROP:
-            if not self.size.width or sum(self._widths[i] + 1 for i in shown) <= available:
-                break
-            shown.remove(keys.index(key))
+        available = max(0, self.size.width - bar) if self.size.width else 0
+        keep = fitting({key: self._widths[i] + 1 for i, (_, key) in enumerate(COLUMNS)}, DROP, available)
+        shown = [i for i, (_, key) in enumerate(COLUMNS) if key in keep]
         self._shown = shown
         self.virtual_size = Size(sum(self._widths[i] + 1 for i in shown), self.row_count + 1)
 

@@ -6,9 +6,9 @@ handler can stay that way until something else reaches it. Sizing the columns at
 the first frame after :meth:`SizedTable.fill` complete, and snapshots deterministic.
 
 A table never cuts a word to fit: when its columns are wider than the table, it first uses the
-short forms of cells that have one (:attr:`SizedTable.SHORT`), then leaves out whole columns in
-the order of :attr:`SizedTable.DROP` (the least useful first) until the rest fit; it refits when
-resized. Columns are one space apart (no padding cell on either side).
+short forms of cells that have one (:attr:`SizedTable.SHORT`), then leaves out whole columns,
+the least useful first (:attr:`SizedTable.DROP`), keeping every one that fits (:func:`fitting`);
+it refits when resized. Columns are one space apart (no padding cell on either side).
 """
 
 from __future__ import annotations
@@ -25,6 +25,21 @@ from tui.text import shown
 
 def width(cell: object) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
+
+
+def fitting(widths: Mapping[str, int], drop: tuple[str, ...], available: int) -> set[str]:
+    """The columns (keys of ``widths``, each with its width) to show in ``available`` cells:
+    every column not in ``drop``, then those of ``drop`` from the most useful (its end) to the
+    least, each one that still fits. (All of them while the width is unknown, 0.)"""
+    if not available or sum(widths.values()) <= available:
+        return set(widths)
+    shown = {key for key in widths if key not in drop}
+    used = sum(widths[key] for key in shown)
+    for key in reversed(drop):
+        if used + widths[key] <= available:
+            shown.add(key)
+            used += widths[key]
+    return shown
 
 
 class SizedTable(DataTable):
@@ -72,11 +87,7 @@ class SizedTable(DataTable):
                 for key, cells in rows
             ]
             sizes = widths(rows)
-        shown_keys = list(keys)
-        for dropped in self.DROP:
-            if not available or sum(sizes[keys.index(k)] for k in shown_keys) <= available:
-                break
-            shown_keys.remove(dropped)
+        shown_keys = fitting(dict(zip(keys, sizes, strict=True)), self.DROP, available)
         self.clear(columns=True)
         for index, key in enumerate(keys):
             if key in shown_keys:
