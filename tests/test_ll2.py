@@ -255,6 +255,20 @@ def test_unreadable_results_are_set_aside_and_the_rest_stored(cli, ll2_server, s
     assert "Traceback" not in done.stderr
 
 
+def test_keeps_the_record_and_webcast_links_only_when_safe(sample: dict) -> None:
+    rec = ll2.to_record(sample)
+    assert rec["ll2_url"] == sample["url"] and rec["webcast_url"] is None  # the sample (normal mode) has no vid_urls
+    videos = [
+        {"priority": 10, "url": "javascript:alert(1)", "title": "synthetic"},
+        {"priority": 20, "url": "https://www.youtube.com/watch?v=synthetic\x1b]8;;", "title": "synthetic"},
+        {"priority": 30, "url": "https://www.youtube.com/watch?v=synthetic", "title": "synthetic"},
+        {"priority": 5, "url": "file:///etc/passwd", "title": "synthetic"},
+    ]
+    rec = ll2.to_record(dict(sample, vid_urls=videos))
+    assert rec["webcast_url"] == "https://www.youtube.com/watch?v=synthetic"
+    assert ll2.to_record(dict(sample, url="ftp://x/", vid_urls=[]))["ll2_url"] is None
+
+
 def test_an_ll2_time_without_offset_is_utc(sample) -> None:
     assert ll2.to_record(dict(sample, net="2025-12-30T22:40:00"))["net_utc"] == datetime(2025, 12, 30, 22, 40, tzinfo=timezone.utc)
 

@@ -103,7 +103,8 @@ def make_app(engine, db_url, env=None, **kwargs):
     from tui.app import TrackerApp
 
     settings = Settings.from_env(tracker_env(db_url, env))
-    app = TrackerApp(engine, settings, clock=lambda: FROZEN, zone=SHANGHAI, **kwargs)
+    kwargs = {"clock": lambda: FROZEN, "zone": SHANGHAI, **kwargs}
+    app = TrackerApp(engine, settings, **kwargs)
     app.animation_level = "none"
     return app
 
@@ -192,12 +193,25 @@ async def test_missing_land_raster_is_notified_and_the_map_still_draws(engine, d
         assert set(map_text(app)) - {"\u2800", "\n"}  # the satellites, on an empty ocean
 
 
-async def test_unknown_constellation_is_notified_not_fatal(engine, db_url):
+async def test_unknown_constellation_is_notified_with_the_known_names_not_fatal(engine, db_url):
+    from tui.widgets.satellite_table import SatelliteTable
+
     app = make_app(engine, db_url, view="nosuch")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.is_running
-        assert any("unknown constellation" in n.message for n in app._notifications)
+        notice = next(n.message for n in app._notifications if "unknown constellation" in n.message)
+        assert "known: guowang, qianfan" in notice and "views: dawn-dusk, stations, all" in notice
+        assert app.view == "guowang" and app.query_one(SatelliteTable).row_count == 11  # not "Loading nosuch…" for good
+
+
+def test_unknown_constellation_is_refused_before_the_app_opens_as_the_cli_does(cli, monkeypatch):
+    from tui.app import TrackerApp
+
+    monkeypatch.setattr(TrackerApp, "run", lambda self: pytest.fail("the app opened"))
+    tui, sats = cli("tui", "--constellation", "nosuch"), cli("sats", "--constellation", "nosuch")
+    assert tui.returncode == sats.returncode != 0
+    assert tui.stderr == sats.stderr and "unknown constellation 'nosuch'; known: " in tui.stderr
 
 
 # -- navigation --------------------------------------------------------------------------------
@@ -320,7 +334,7 @@ def synthetic_reaction():
          "close": [10.0 + 0.1 * i + (3.0 if i >= 10 else 0.0) for i in range(21)] + [20.0 - 0.05 * i for i in range(21)]},
         schema=BARS_SCHEMA,
     )
-    return reactions, bars
+    return reactions, bars, None
 
 
 async def test_market_panel_reads_stored_prices(engine, db_url):
@@ -346,9 +360,11 @@ async def test_market_panel_reads_stored_prices(engine, db_url):
         app.query_one(LaunchTable).select("2025-12-03-zhuque-3-y1")
         await settle(pilot)
         table = app.query_one(ReactionTable)
-        row = [c.plain if hasattr(c, "plain") else c for c in table.get_row("600118.SS")]
-        assert row[2:8] == ["2025-12-03", "lunch-break", "+10.00%", "+1.00%", "+9.00%", "+9.00%"]
-        assert "limit up" in row[8]  # 40.00 * 1.1 = 44.00: the main-board limit
+        assert table.shown_columns()[:6] == ["symbol", "ret", "bench", "ar", "car", "flags"]
+        row = dict(zip(table.shown_columns(), (c.plain for c in table.get_row("600118.SS")), strict=True))
+        assert [row[k] for k in ("ret", "bench", "ar", "car")] == ["+10.00%", "+1.00%", "+9.00%", "+9.00%"]
+        assert "limit up" in row["flags"]  # 40.00 * 1.1 = 44.00: the main-board limit
+        assert table.cursor_row == table.get_row_index("600118.SS")  # the first security with bars
 
 
 async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monkeypatch):
@@ -363,15 +379,16 @@ async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monke
         await settle(pilot)
         table = app.query_one(ReactionTable)
         assert table.row_count == 2 and not app.query_one("#market-message").display
-        assert [c.plain for c in table.get_row("SYN1.SS")[4:]] == ["+10.00%", "+0.40%", "+9.60%", "+15.00%", "limit up"]
-        assert [c.plain for c in table.get_row("SYN2.SZ")[6:8]] == ["—", "—"]  # not computable: empty, never zero
+        assert [c.plain for c in table.get_row("SYN1.SS")[1:6]] == ["+10.00%", "+0.40%", "+9.60%", "+15.00%", "limit up"]
+        assert [c.plain for c in table.get_row("SYN2.SZ")[3:5]] == ["—", "—"]  # not computable: empty, never zero
         chart = str(app.query_one(PriceChart).render())
         assert "SYN1.SS 2025-11-23..2025-12-13" in chart and "t0 2025-12-03" in chart
         await pilot.press("down")
         assert "SYN2.SZ" in str(app.query_one(PriceChart).render())
 
 
-async def test_enter_on_a_launch_switches_to_its_constellation(engine, db_url):
+async def test_enter_on_a_launch_opens_its_details_and_m_shows_it_on_the_map(engine, db_url):
+    from tui.widgets.launch_detail import LaunchDetailScreen
     from tui.widgets.launch_table import LaunchTable
 
     app = make_app(engine, db_url)
@@ -381,8 +398,16 @@ async def test_enter_on_a_launch_switches_to_its_constellation(engine, db_url):
         app.query_one(LaunchTable).select(QIANFAN_03)
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(app.screen, LaunchDetailScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LaunchDetailScreen) and app.focused.id == "launch-table"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
         assert app.view == "qianfan"
         assert int(app.highlighted.sum()) == 3
+        assert app.query_one("#map").display and app.focused.id == "world"
 
 
 async def test_satellite_row_selects_it_on_the_map_with_its_track(engine, db_url):
@@ -704,14 +729,14 @@ async def test_outside_text_is_shown_escaped_and_never_read_as_markup(engine, db
         assert not any("\x1b" in line or "\x07" in line for line in lines)
         launches = app.query_one(LaunchTable)
         row = launches.get_row(GROUP_01)
-        assert (row[1].plain, row[5].plain) == ("Long March 5B [b]Y6", "[/]")
+        assert row[1].plain == "LM-5B [b]Y6"  # Long March abbreviated to fit; the mission ([/]) is in the details
         launches.select(GROUP_01)
         await settle(pilot)
         assert "Long March 5B [b]Y6" in app.query_one("#market")._border_title.plain  # the getter gives it as markup
         app.goto_satellite(99001, app.view)
         await settle(pilot)
         detail = str(app.query_one("#map-detail").render())
-        assert "EVIL\\x1b]0;pwned\\x07SAT 99001" in detail and "\x1b" not in detail
+        assert "◉ EVIL\\x1b]0;pwned\\x07SAT  " in detail and detail.endswith(" 99001") and "\x1b" not in detail
 
         found = candidates(app.catalogue, SatelliteCommands.text(None), "evil")
         assert found["_text"].to_list() == ["EVIL\\x1b]0;pwned\\x07SAT  99001  2024-240A"]
@@ -721,3 +746,240 @@ async def test_outside_text_is_shown_escaped_and_never_read_as_markup(engine, db
         assert shown.plain == "[bold red]X[/]  99002" and shown.spans  # matched letters styled, markup kept as text
         app.notify("[/] from a vendor", markup=False)  # Textual 8.2.8 takes markup=False; this would raise otherwise
         await pilot.pause()
+
+
+# -- as a person uses it: first presses, sizes, time travel, details ---------------------------
+
+SIZES = [(80, 24), (120, 36), (160, 48)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_every_key_works_on_first_press_from_a_fresh_start(engine, db_url, size):
+    from tui.widgets.launch_table import LaunchTable
+    from tui.widgets.satellite_table import SatelliteTable
+    from tui.widgets.screens import HelpScreen, ViewPicker
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")  # from the map: the satellites' filter takes the typing at once
+        assert app.focused.id == "satellites-filter"
+        await pilot.press("c", "2")  # neither c nor a digit acts as a key while typing
+        assert not isinstance(app.screen, ViewPicker) and app.query_one("#satellites-filter").value == "c2"
+        await pilot.press("backspace", "backspace", *"h-1")
+        assert app.query_one(SatelliteTable).row_count == 5  # SYNTH-11 .. 15
+        await pilot.press("escape")
+        assert app.focused is app.query_one(SatelliteTable) and app.query_one(SatelliteTable).row_count == 11
+        await pilot.press("3", "slash")
+        assert app.focused.id == "launches-filter"
+        await pilot.press("escape")
+        assert app.focused is app.query_one(LaunchTable)
+        if size != (80, 24):
+            return  # the other keys do not depend on the layout; once is enough
+        await pilot.press("c")
+        assert isinstance(app.screen, ViewPicker)
+        await pilot.press("escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "plus", "right_curly_bracket")
+        assert app.offset == timedelta(minutes=61)
+        await pilot.press("minus", "left_curly_bracket")
+        assert app.offset == timedelta(0)
+        await pilot.press("right_curly_bracket", "n")
+        assert app.offset == timedelta(0)
+        for key, panel in (("1", "world"), ("2", "satellite-table"), ("4", "market-table")):
+            await pilot.press(key)
+            assert app.focused.id == panel
+
+
+@pytest.mark.parametrize("size", [(120, 36), (160, 48)])
+async def test_columns_fit_without_cut_words_and_the_outcome_stays(engine, db_url, monkeypatch, size):
+    from tui import data
+    from tui.widgets.launch_table import LaunchTable
+    from tui.widgets.market import ReactionTable
+    from tui.widgets.satellite_table import SatelliteTable
+
+    monkeypatch.setattr(data, "market_reaction", lambda engine, launch_id: synthetic_reaction())
+    app = make_app(engine, db_url)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for local in (False, True):  # t: local times (day-precision dates say UTC: wider)
+            launches, sats, market = app.query_one(LaunchTable), app.query_one(SatelliteTable), app.query_one(ReactionTable)
+            for table in (launches, sats, market):
+                assert table.virtual_size.width <= table.scrollable_content_region.width, (table, local)
+            assert {"net", "vehicle", "orbit"} <= set(launches.shown_columns())
+            assert {"name", "alt", "age"} <= set(sats.shown_columns())
+            assert market.shown_columns()[:5] == ["symbol", "ret", "bench", "ar", "car"] or size == (120, 36)
+            assert {"symbol", "ret", "ar", "car", "flags"} <= set(market.shown_columns())
+            await pilot.press("t")
+            await pilot.pause()
+        if size == (160, 48):
+            assert {"booster", "cospar"} <= set(launches.shown_columns())
+            assert set(sats.shown_columns()) == {"name", "norad", "alt", "inc", "ltan", "sun", "age", "batch"}
+
+
+async def test_header_keeps_every_source_at_80x24_and_one_clock_in_utc(engine, db_url):
+    from tracker.db import fetch_state
+    from tracker.launches.models import ll2_request
+
+    t1 = FROZEN - timedelta(hours=3)
+    with engine.begin() as conn:
+        conn.execute(fetch_state.insert(), [
+            {"url": "https://celestrak.org/NORAD/elements/gp.php?GROUP=qianfan", "last_success": t1, "last_attempt": t1,
+             "last_status": 200},
+            {"url": "https://query1.finance.yahoo.com/v8/finance/chart/600118.SS", "last_success": t1, "last_attempt": t1,
+             "last_status": 200},
+            {"url": "https://push2his.eastmoney.com/api/qt/stock/kline/get", "last_success": None, "last_attempt": t1, "last_status": 503},
+        ])
+        conn.execute(ll2_request.insert(), [{"sent_utc": t1, "url": "https://ll.thespacedevs.com/2.3.0/launches/", "status": 429}])
+    app = make_app(engine, db_url, zone=timezone.utc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        status = app.query_one("#status-text").render()
+        text = status.plain if hasattr(status, "plain") else str(status)
+        assert len(text) <= 80, text
+        for source in ("CelesTrak ✔", "EM ✘503", "yahoo ✔", "LL2 ✘429"):
+            assert source in text, text
+        assert text.count("12:00:00") == 1  # UTC is the local zone: one clock
+
+
+async def test_time_travel_moves_positions_tracks_night_and_countdown(engine, db_url):
+    from tui.widgets.satellite_table import SatelliteTable
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.query_one(SatelliteTable).select(99003)
+        await settle(pilot)
+        before = app.snapshot
+        countdown = app.query_one("#launches").border_subtitle
+        await pilot.press("right_curly_bracket", "plus", "plus")
+        after = app.snapshot
+        assert after.at == FROZEN + timedelta(minutes=62)
+        assert after.subsolar != before.subsolar and not np.allclose(after.lat_deg, before.lat_deg)
+        assert app.query_one("#launches").border_subtitle != countdown
+        status = str(app.query_one("#status-text").render())
+        assert "▶ 2026-08-19 13:02:00 UTC" in status and "(now +1 h 02 min)" in status
+        await pilot.press("n")
+        assert app.snapshot.at == FROZEN and "▶" not in str(app.query_one("#status-text").render())
+
+
+async def test_stale_positions_are_dimmed_on_the_map_and_marked_in_the_table(engine, db_url):
+    from tui.widgets.satellite_table import SatelliteTable
+    from tui.widgets.world_map import STALE, STYLES, WorldMap
+
+    app = make_app(engine, db_url, clock=lambda: FROZEN + timedelta(days=20))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.query_one(SatelliteTable)
+        assert table.row_cells(0)[6].plain.endswith("d stale")
+        assert str(table.render_line(0).text).split() == ["Name", "NORAD", "Mean", "alt", "Inc°", "LTAN", "Sun", "Age", "Batch"]
+        world = app.query_one(WorldMap)
+        styles = {seg.style for y in range(world.size.height) for seg in world.render_line(y)}
+        assert STYLES[STALE * 2] in styles or STYLES[STALE * 2 + 1] in styles
+        table.select(99003)
+        await settle(pilot)
+        caption = str(app.query_one("#map-detail").render())
+        assert "height 1,1" in caption and "stale 22 d" in caption  # 2026-08-18 .. 09-08 12:00
+        app.offset = timedelta(days=-20)  # back to the elements' time: nothing is stale
+        await pilot.press("plus")
+        assert not app._stale(app.snapshot.at).any() and "stale" not in str(app.query_one("#map-detail").render())
+
+
+def test_names_sort_naturally(engine):
+    from sqlalchemy import text
+
+    from tracker.text import natural_key
+    from tui import data
+
+    assert sorted(["QIANFAN-10", "QIANFAN-2", "QIANFAN-100", "QIANFAN-1"], key=natural_key) == [
+        "QIANFAN-1", "QIANFAN-2", "QIANFAN-10", "QIANFAN-100"]
+    with engine.begin() as conn:
+        for norad, name in ((99021, "QIANFAN-10"), (99022, "QIANFAN-2"), (99023, "QIANFAN-1")):
+            conn.execute(text("UPDATE satellite SET name = :name WHERE norad = :norad"), {"name": name, "norad": norad})
+    assert data.members(engine, "qianfan")["name"].to_list() == ["QIANFAN-1", "QIANFAN-2", "QIANFAN-10"]
+
+
+async def test_palette_puts_an_exact_catalog_number_or_cospar_id_first(engine, db_url):
+    from tui.palette import SatelliteCommands
+
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        async def first(query: str) -> str:
+            hits = [hit async for hit in SatelliteCommands(app.screen).search(query)]
+            return str(max(hits, key=lambda hit: hit.score).text)
+
+        assert "99014" not in await first("99004") and "99004" in await first("99004")  # 99014 matches 9,9,0,4 too
+        assert "2024-232C" in await first("2024-232C")
+        assert "2024-240" in await first("2024-24")  # a prefix of a COSPAR id beats letters found anywhere
+
+
+async def test_market_panel_says_which_dates_are_held_when_none_cover_the_launch(engine, db_url):
+    import polars as pl
+
+    from tracker.markets import bars
+    from tui.widgets.launch_table import LaunchTable
+
+    days = [date(2025, 12, 1), date(2025, 12, 2)]
+    frame = pl.DataFrame([("XSHG:600118", d, 40.0, 40.0, 40.0, 40.0, 1e6) for d in days], schema=bars.SCHEMA, orient="row")
+    with engine.begin() as conn:
+        bars.merge(conn, frame, "synthetic (test)")
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.query_one(LaunchTable).select(GROUP_24)
+        await settle(pilot)
+        await pilot.press("4")
+        message = str(app.query_one("#market-message").render())
+        assert message.startswith("No bars around 2026-08-16; held 2025-12-01 .. 2025-12-02 (")
+
+
+async def test_launch_details_show_fields_links_history_and_satellites(engine, db_url):
+    from sqlalchemy import text
+
+    from tui.widgets.launch_detail import LaunchDetailScreen
+    from tui.widgets.launch_table import LaunchTable
+
+    with engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE launch SET mission = '[/]', ll2_url = 'https://ll.thespacedevs.com/2.3.0/launches/x/', "
+            "webcast_url = 'javascript:alert(1)' WHERE id = :id"), {"id": GROUP_01})
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        app.query_one(LaunchTable).select(GROUP_01)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LaunchDetailScreen)
+
+        def plain(widget_id: str) -> str:
+            widget = screen.query_one(widget_id)
+            return "\n".join(line.text for line in widget.render_lines(widget.region.reset_offset))
+
+        fields = plain("#detail-fields")
+        assert "2024-12-16 10:00 UTC  (known to the minute)" in fields and "Mission        [/]" in fields
+        links = screen.query_one("#detail-links").render()
+        assert "LL2 record: https://ll.thespacedevs.com/2.3.0/launches/x/" in links.plain
+        assert "Webcast: javascript:alert(1)" in links.plain  # shown as text, never a link
+        linked = {span.style.link for span in links.spans if hasattr(span.style, "link")}
+        assert "https://ll.thespacedevs.com/2.3.0/launches/x/" in linked and "javascript:alert(1)" not in linked
+        sats = plain("#detail-satellites")
+        assert "HULIANWANG SYNTH-01" in sats and "1,10" in sats and "steady" in sats
+        assert "2024-240: 6 held, batch on-station" in str(screen.query_one("#detail-satellites-title").render())
+        history = plain("#detail-history")
+        assert "record" in history and "bundled" in history
+        await pilot.press("escape")
+        assert not isinstance(app.screen, LaunchDetailScreen)
+
+
+def test_long_names_are_abbreviated_without_cutting_a_word():
+    from tui.text import abbreviate
+
+    assert abbreviate("HULIANWANG DIGUI-186", 24) == "HULIANWANG DIGUI-186"
+    assert abbreviate("NUSAT-49 (KLARA DAN VON NEUMANN)", 24) == "NUSAT-49"  # the alias goes first
+    assert abbreviate("CENTISPACE-1 GROUP 05 OBJECT A", 24) == "CENTISPACE-1 GROUP 05… A"  # the last word tells rows apart
+    assert abbreviate("Guotai CSI Military Industry ETF", 20, keep_last=False) == "Guotai CSI Military…"
+    assert abbreviate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10) == "ABCDEFGHI…"  # one word longer than the column: cut

@@ -30,6 +30,11 @@ class UnknownConstellation(NotFound):
     """Raised for a constellation name that has no rules, with the names that exist."""
 
 
+def unknown_constellation(name: str, known: set[str]) -> str:
+    """What :class:`UnknownConstellation` says of ``name``: the names that do exist."""
+    return f"unknown constellation {name!r}; known: {', '.join(sorted(known)) or 'none'}"
+
+
 _TYPES = {
     "norad": pl.Int64,
     "name": pl.String,
@@ -61,9 +66,7 @@ def latest(engine: Engine, constellation: str | None = None, *, among: pl.DataFr
         wanted = constellation.strip().lower()
         known = set(rules["constellation"])
         if wanted not in known:
-            raise UnknownConstellation(
-                f"unknown constellation {constellation!r}; known: {', '.join(sorted(known)) or 'none'}"
-            )
+            raise UnknownConstellation(unknown_constellation(constellation, known))
         rules = among = rules.filter(pl.col("constellation") == wanted)
     norads = None
     if among is not None:

@@ -10,18 +10,23 @@ This is the one escaping path between such text and a screen or a spreadsheet:
 * :func:`csv_safe_expr` neutralises spreadsheet formulas in CSV cells (``=``, ``+``, ``-``,
   ``@``, tab, carriage return at the start get a leading apostrophe, as OWASP recommends).
 * :func:`plural` words a count for a message (``1 new rule``, ``2 new rules``).
+* :func:`web_url` keeps a URL only when it can safely be a link (absolute http or https, no
+  spaces or control characters).
+* :func:`natural_key` orders names as people read them (``QIANFAN-2`` before ``QIANFAN-10``).
 * :func:`display_width_expr` measures text as a terminal shows it (East Asian wide characters
   take two cells), so that tables of Chinese names stay aligned.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["csv_safe_expr", "display_width_expr", "plural", "visible", "visible_expr"]
+__all__ = ["csv_safe_expr", "display_width_expr", "natural_key", "plural", "visible", "visible_expr", "web_url"]
 
 #: C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text.
 _CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
@@ -36,6 +41,36 @@ _WIDE = (
 )
 #: What starts a spreadsheet formula (a regular expression).
 FORMULA_START = r"^[=+\-@\t\r]"
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def natural_key(text: str | None) -> str:
+    """Sort key of ``text`` reading runs of digits as numbers: ``QIANFAN-2`` < ``QIANFAN-10`` <
+    ``QIANFAN-100``, case-insensitively; ``None`` sorts last. (Each run of digits is prefixed by
+    its length, so that text comparison orders numbers by value: one string compare per pair.)"""
+    if text is None:
+        return "\U0010ffff"
+    return _NUMBER.sub(_numbered, text.casefold())
+
+
+def _numbered(match: re.Match[str]) -> str:
+    digits = match.group().lstrip("0") or "0"
+    return f"{len(digits):03d}{digits}"
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) URL without spaces or control characters (what
+    may be offered as a link), else None: a source cannot make a ``javascript:`` or ``file:``
+    link, nor smuggle a terminal escape into a hyperlink."""
+    if not value or len(value) > 2000 or any(c.isspace() or c in _ESCAPES for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an invalid IPv6 host, say
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

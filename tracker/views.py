@@ -26,7 +26,7 @@ import polars as pl
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["ALL", "BUILTIN_VIEWS", "NOT_CONSTELLATIONS", "STATION_NAMES", "VIEWS", "members", "views"]
+__all__ = ["ALL", "BUILTIN_VIEWS", "NOT_CONSTELLATIONS", "STATION_NAMES", "VIEWS", "check", "members", "views"]
 
 #: Every satellite held.
 ALL = "all"
@@ -50,6 +50,23 @@ def views(engine: Engine) -> list[str]:
     from tracker.constellations import names
 
     return [*BUILTIN_VIEWS, *(n for n in names(engine) if n not in BUILTIN_VIEWS)]
+
+
+def check(engine: Engine, view: str) -> str:
+    """``view`` as :func:`members` reads it (trimmed, lower case), checked without reading any
+    element set: :class:`tracker.catalog.UnknownConstellation` with the message :func:`members`
+    gives (the known constellations and the views) when no such view exists. For a caller that
+    must refuse a name before it starts (``tracker tui --constellation``)."""
+    from tracker.catalog import UnknownConstellation, unknown_constellation
+    from tracker.constellations import rules_frame
+
+    wanted = view.strip().lower()
+    if wanted in VIEWS:
+        return wanted
+    known = set(rules_frame(engine)["constellation"])
+    if wanted not in known:
+        raise UnknownConstellation(f"{unknown_constellation(view, known)}; views: {', '.join(VIEWS)}")
+    return wanted
 
 
 def members(engine: Engine, view: str | None = None) -> pl.DataFrame:

@@ -4,16 +4,22 @@ The app owns the state (which view, which satellite and launch are selected, the
 work: everything that touches the database or the network runs in thread workers, so the screen
 never waits for them, and their results come back to the event loop with ``call_from_thread``.
 Once a second :meth:`TrackerApp.tick` propagates the shown fleet in one vectorised call and
-redraws the map, the clocks and the launch countdown.
+redraws the map, the clocks and the launch countdown, at the shown time: now, or now moved by
+the time-travel keys (``-`` ``+`` a minute, ``{`` ``}`` an hour, ``n`` back to now).
 
-Layout: at 120x36 and larger the four panels share the screen in a grid; below that (80x24)
-they are tabs. The clock and the local zone are injectable, so tests and snapshots freeze time.
+Layout: at 120x36 and larger the four panels share the screen in a grid (map and satellites
+7/12 of the width, launches and market 5/12, so that the launch table keeps time, vehicle and
+orbit outcome at 120 columns); below that (80x24) they are tabs. Tables never cut a word: they
+abbreviate, then leave out their least useful columns (:mod:`tui.widgets.sized_table`); the
+header abbreviates so that every source's status stays in view. Enter on a launch opens its
+details over the panels. The clock and the local zone are injectable, so tests and snapshots
+freeze time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import partial
 from pathlib import Path
 
@@ -36,12 +42,13 @@ from tui.palette import LaunchCommands, SatelliteCommands, SecurityCommands
 from tui.sky import Sky, Snapshot
 from tui.text import shown
 from tui.times import countdown_text, zone_name
+from tui.widgets.launch_detail import LaunchDetailScreen
 from tui.widgets.launch_table import LaunchTable
 from tui.widgets.market import MarketReaction
 from tui.widgets.satellite_table import SatelliteTable
 from tui.widgets.screens import HelpScreen, ViewPicker
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.world_map import SELECTED_GLYPH, WorldMap, legend
+from tui.widgets.world_map import WorldMap, caption, legend
 
 PANELS = ("map", "satellites", "launches", "market")
 
@@ -72,7 +79,12 @@ class TrackerApp(App):
         Binding("left_square_bracket", "cycle(-1)", "Previous panel", show=False),
         Binding("c", "choose_view", "Constellation"),
         Binding("slash", "filter", "Filter"),
-        Binding("t", "toggle_zone", "UTC/local"),
+        Binding("t", "toggle_zone", "Zone"),
+        Binding("minus", "shift(-1)", "-1 min", show=False),
+        Binding("plus,equals_sign", "shift(1)", "+1 min", show=False),
+        Binding("left_curly_bracket", "shift(-60)", "-1 h", show=False),
+        Binding("right_curly_bracket", "shift(60)", "+1 h", show=False),
+        Binding("n", "now", "Now"),
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "clear", "Clear", show=False),
@@ -83,10 +95,13 @@ class TrackerApp(App):
         ("1 2 3 4", "show the map, satellites, launches or market panel"),
         ("[ ]  Tab", "previous / next panel; Tab moves the focus"),
         ("↑ ↓ PgUp PgDn", "move in a table: the satellite or launch under the cursor is selected"),
-        ("Enter", "on a launch: switch to its constellation so all its satellites show"),
+        ("Enter", "on a launch: its details (fields, history, sources, links, satellites); Esc closes"),
         ("c", "choose the satellites shown: Guowang, Qianfan, dawn-dusk, stations, all, yours"),
         ("/", "filter the satellites or launches (Esc clears)"),
         ("t", "launch times in UTC or local time"),
+        ("- +", "move the shown time 1 minute back / ahead (positions, tracks, night, countdown)"),
+        ("{ }", "move the shown time 1 hour back / ahead"),
+        ("n", "back to now (the header shows the shown time and its offset while moved)"),
         ("r", "refresh element sets, launches and prices (same rules and lock as `tracker refresh`)"),
         ("Ctrl+P", "command palette: find satellites, launches, securities, commands"),
         ("Esc", "clear the filter or the launch highlight"),
@@ -109,6 +124,7 @@ class TrackerApp(App):
         self.view = view
         self.local_zone = zone or datetime.now().astimezone().tzinfo
         self.show_local = False
+        self.offset = timedelta(0)  # time travel: the shown time is the clock's plus this
         self.calendar = pl.DataFrame(schema=data.LAUNCH_SCHEMA)
         self.catalogue = pl.DataFrame(schema={"norad": pl.Int64, "name": pl.String, "cospar": pl.String, "constellation": pl.String})
         self.securities = pl.DataFrame(schema=data.SECURITY_SCHEMA)
@@ -121,8 +137,10 @@ class TrackerApp(App):
         self.launch: str | None = None  # launch id
         self.highlighted: np.ndarray | None = None
         self._fleet_index: dict[int, int] = {}
+        self._epochs: np.ndarray = np.array([], "datetime64[us]")  # fleet order, for staleness
         self._sun_state: np.ndarray | None = None
         self._pending: int | None = None  # satellite to select once its view has loaded
+        self._last_view = view  # the last view that loaded, to go back to from an unknown one
         self.empty_reason = data.NO_ELEMENTS  # what an empty view says
 
     # -- layout ------------------------------------------------------------------------------
@@ -186,10 +204,14 @@ class TrackerApp(App):
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, view: str) -> None:
         """Positions first (the map moves at once), then the analytics for the table."""
-        from tracker.catalog import satrecs
+        from tracker.catalog import UnknownConstellation, satrecs
 
         worker = get_current_worker()
-        members = data.members(self.engine, view)
+        try:
+            members = data.members(self.engine, view)
+        except UnknownConstellation as exc:  # a constellation removed meanwhile, a typed name
+            self._deliver(partial(self._unknown_view, view, str(exc)))
+            return
         sky = Sky(satrecs(members))
         reason = data.empty_reason(self.engine, view) if members.is_empty() else data.NO_ELEMENTS
         if worker.is_cancelled:
@@ -203,9 +225,15 @@ class TrackerApp(App):
 
     @work(thread=True, exclusive=True, group="market", exit_on_error=False)
     def load_market(self, launch_id: str) -> None:
-        reactions, bars = data.market_reaction(self.engine, launch_id)
+        reactions, bars, note = data.market_reaction(self.engine, launch_id)
         if not get_current_worker().is_cancelled:
-            self._deliver(lambda: self.query_one(MarketReaction).show(reactions, bars))
+            self._deliver(lambda: self.query_one(MarketReaction).show(reactions, bars, note))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, launch_id: str) -> None:
+        detail = data.launch_detail(self.engine, launch_id)
+        if not get_current_worker().is_cancelled:
+            self._deliver(lambda: self._show_detail(launch_id, detail))
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def run_refresh(self) -> None:
@@ -251,7 +279,9 @@ class TrackerApp(App):
 
     def _show_fleet(self, view: str, members: pl.DataFrame, sky: Sky, empty_reason: str) -> None:
         self.fleet, self.sky, self._sun_state, self.empty_reason = members, sky, None, empty_reason
+        self._last_view = view
         self._fleet_index = {n: i for i, n in enumerate(members["norad"])}
+        self._epochs = members["epoch"].dt.replace_time_zone(None).to_numpy() if members.height else np.array([], "datetime64[us]")
         if self._pending in self._fleet_index:
             self.selected, self._pending = self._pending, None
         elif self.selected not in self._fleet_index:
@@ -260,6 +290,13 @@ class TrackerApp(App):
         self.query_one("#map").border_title = shown(f"Map · {view} · {members.height:,} satellites")
         self._message(self.empty_reason if members.is_empty() else f"Computing orbit metrics of {members.height:,} satellites…")
         self.tick()
+
+    def _unknown_view(self, view: str, message: str) -> None:
+        """Say which views exist and go back to one that does (the first, when the one shown
+        before is the unknown one)."""
+        self.notify(visible(message), title="Unknown constellation", severity="error", timeout=15, markup=False)
+        if self.view == view:
+            self.set_view(self._last_view if self._last_view != view else data.BUILTIN_VIEWS[0])
 
     def _show_table(self, view: str, table: pl.DataFrame) -> None:
         self.query_one("#satellites").border_title = shown(f"Satellites · {view} ({table.height:,})")
@@ -293,17 +330,25 @@ class TrackerApp(App):
         return self.local_zone if self.show_local else timezone.utc
 
     def tick(self) -> None:
-        """Once a second: clocks, countdown, and every shown satellite moved to now."""
+        """Once a second: clocks, countdown, and every shown satellite moved to the shown time."""
         if not self.is_running:  # a last timer tick while the widgets are being removed
             return
         now = self.clock()
-        self.query_one(StatusBar).update(now, self.local_zone, self.freshness)
-        self._countdown(now)
+        self.query_one(StatusBar).update(now, self.local_zone, self.freshness, self.offset)
+        self._countdown(now + self.offset)
         if self.sky is None:
             return
-        self.snapshot = self.sky.at(now)
+        self.snapshot = self.sky.at(now + self.offset)
         self._update_sun(self.snapshot)
         self._draw()
+
+    def _stale(self, at: datetime) -> np.ndarray:
+        """Which shown satellites' elements are more than :data:`~tracker.positions.STALE_DAYS`
+        from ``at`` (their positions may be kilometres off), in fleet order."""
+        from tracker.positions import STALE_DAYS
+
+        instant = np.datetime64(at.astimezone(timezone.utc).replace(tzinfo=None), "us")
+        return np.abs(instant - self._epochs) > np.timedelta64(int(STALE_DAYS * 86400), "s")
 
     def _draw(self) -> None:
         """The map and the detail line from the last positions, with the current selection and
@@ -315,7 +360,8 @@ class TrackerApp(App):
         track = None
         if index is not None:
             track = self.sky.track(index, snap.at, 1440.0 / self.fleet["mean_motion"][index])
-        self.query_one(WorldMap).show(snap, highlighted=self.highlighted, selected=index, track=track)
+        stale = self._stale(snap.at) if len(self._epochs) == len(snap.lat_deg) else None
+        self.query_one(WorldMap).show(snap, highlighted=self.highlighted, selected=index, track=track, stale=stale)
         self._detail(snap, index)
 
     def _update_sun(self, snap: Snapshot) -> None:
@@ -336,18 +382,10 @@ class TrackerApp(App):
         if index is None:
             detail.update(Text("Select a satellite (table, palette or click) to see its next orbit.", style="dim"), layout=False)
             return
-        row = self.fleet.row(index, named=True)
-        lat, lon = snap.lat_deg[index], snap.lon_deg[index]
-        text = Text.assemble((f"{SELECTED_GLYPH} {visible(row['name'])}", "bold"), f" {row['norad']} {visible(row['cospar'] or '')}  ")
-        if np.isfinite(lat):
-            text.append(f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}  ")
-            text.append(f"{snap.alt_km[index]:,.0f} km  {snap.speed_km_s[index]:.2f} km/s  ")
-            text.append(*(("sunlit", "bold #ffd75f") if snap.sunlit[index] else ("shadow", "#8787ff")))
-        else:
-            text.append("no position (SGP4 failed: decayed or bad elements)", style="red")
-        detail.update(text, layout=False)
+        detail.update(caption(self.fleet.row(index, named=True), snap, index, detail.size.width), layout=False)
 
     def _countdown(self, now: datetime) -> None:
+        """The next launch after ``now`` (the shown time) and how long until it."""
         panel = self.query_one("#launches")
         upcoming = data.next_launch(self.calendar, now)
         if upcoming is None:
@@ -383,10 +421,21 @@ class TrackerApp(App):
 
     @on(DataTable.RowSelected, "#launch-table")
     def _launch_chosen(self, event: DataTable.RowSelected) -> None:
-        """Enter on a launch of another constellation switches to it, so its satellites show."""
-        launch = self._launch_record(event.row_key.value)
-        if launch["constellation"] in self.views and self.view not in ("all", launch["constellation"]):
-            self.set_view(launch["constellation"])
+        """Enter on a launch: its details, read in a worker, then shown over the panels."""
+        self.load_detail(event.row_key.value)
+
+    def _show_detail(self, launch_id: str, detail: object) -> None:
+        title = data.launch_name(self._launch_record(launch_id))
+        self.push_screen(LaunchDetailScreen(detail, title), self._detail_closed)
+
+    def _detail_closed(self, constellation: str | None) -> None:
+        """``m`` in the details: show the launch's satellites on the map, switching to its
+        constellation when the one shown does not hold them."""
+        if constellation is None:
+            return
+        if constellation in self.views and self.view not in ("all", constellation):
+            self.set_view(constellation)
+        self.action_panel("map")
 
     def select_launch(self, launch_id: str) -> None:
         """Highlight the launch's satellites on the map and load its market reaction."""
@@ -445,7 +494,11 @@ class TrackerApp(App):
 
     @on(Tabs.TabActivated, "#tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        self._activate(event.tab.id.removeprefix("tab-"))
+        """A tab clicked (or set by :meth:`action_panel`, whose panel is active already: then
+        nothing happens, so the focus a key gave, the filter's, is not taken back later)."""
+        panel = event.tab.id.removeprefix("tab-")
+        if not self.query_one(f"#{panel}").has_class("-active"):
+            self._activate(panel)
 
     def _activate(self, panel: str) -> None:
         for name in PANELS:
@@ -504,6 +557,23 @@ class TrackerApp(App):
         self._show_launches()
         now = self.clock()
         self.notify(f"Launch times in {zone_name(now, self.zone)}", timeout=3, markup=False)
+
+    def action_shift(self, minutes: int) -> None:
+        """Move the shown time by ``minutes``: positions, tracks, night and countdown follow."""
+        self.offset += timedelta(minutes=minutes)
+        self.refresh_bindings()
+        self.tick()
+
+    def action_now(self) -> None:
+        self.offset = timedelta(0)
+        self.refresh_bindings()
+        self.tick()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``n`` (back to now) is in the footer only while the time is moved."""
+        if action == "now":
+            return self.offset != timedelta(0)
+        return super().check_action(action, parameters)
 
     def action_refresh(self) -> None:
         if any(w.group == "refresh" and w.is_running for w in self.workers):

@@ -26,7 +26,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tracker.cli.common import open_db
+    from tracker.views import check
     from tui.app import TrackerApp
 
-    TrackerApp(open_db(args), args.settings, view=args.constellation.strip().lower()).run()
+    engine = open_db(args)
+    view = check(engine, args.constellation)  # an unknown name is refused before the screen opens
+    TrackerApp(engine, args.settings, view=view).run()
     return 0

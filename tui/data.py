@@ -51,8 +51,14 @@ SECURITY_SCHEMA = {"symbol": pl.String, "name": pl.String}
 
 def members(engine: Engine, view: str) -> pl.DataFrame:
     """The newest element set of every satellite in ``view`` (resolved by
-    :func:`tracker.views.members`, as the command line does), sorted by name."""
-    return view_members(engine, view).sort("name", "norad", nulls_last=True)
+    :func:`tracker.views.members`, as the command line does), in natural order of names
+    (``QIANFAN-2`` before ``QIANFAN-10``), then catalog number."""
+    from tracker.text import natural_key
+
+    sats = view_members(engine, view)
+    names, norads = sats["name"].to_list(), sats["norad"].to_list()
+    order = sorted(range(sats.height), key=lambda i: (natural_key(names[i]), norads[i]))
+    return sats[order] if order else sats
 
 
 def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:
@@ -189,22 +195,40 @@ def _source(host: str, rows: list) -> Source:
 # -- markets (filled by the market library) ------------------------------------------------------
 
 
-def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """How the securities linked to one launch moved: ``(reactions, bars)``.
+#: What the market panel says when no price at all is held.
+NO_PRICES = "No prices yet: run `tracker markets import FILE` or `tracker markets refresh`"
+#: ... when the launch links to no security.
+NO_LINK = "No security is linked to this launch (not flown yet, or no theme rule links it)."
+
+
+def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
+    """How the securities linked to one launch moved: ``(reactions, bars, note)``.
 
     ``reactions`` has one row per linked security (:data:`REACTION_SCHEMA`: symbol, name, t0,
     session_class, ret, bench_ret, ar, car_0_1, limit_up, limit_down, no_trade; returns are
-    fractions, null when they cannot be computed); ``bars`` holds daily closes around each t0
-    (:data:`BARS_SCHEMA`) for the panel's chart. When no price around the launch is held both
-    are empty, and the panel says how to get prices rather than show a table of blanks.
+    fractions, null when they cannot be computed), the securities with bars around t0 first
+    (:func:`tracker.services.markets.launch_reaction` decides); ``bars`` holds daily closes
+    around each t0 (:data:`BARS_SCHEMA`) for the panel's chart. When no bar covers the launch
+    both are empty and ``note`` says why: no price held at all (and how to get some), no
+    security linked, or which dates are held ("no bars around 2026-09-23; held 2025-10-31 ..
+    2026-06-04"), rather than a table of blanks.
     """
-    from tracker.markets.link import reaction
+    from tracker.services.markets import launch_reaction
 
-    with engine.connect() as conn:
-        rows, closes = reaction(conn, launch_id)
-    if closes.is_empty():
-        return pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA)
-    return rows.select(list(REACTION_SCHEMA)).cast(REACTION_SCHEMA), closes.cast(BARS_SCHEMA)
+    found = launch_reaction(engine, launch_id)
+    empty = pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA)
+    if found.held is None:
+        return *empty, NO_PRICES
+    if found.rows.is_empty():
+        return *empty, NO_LINK
+    if not found.covered:
+        first, last = found.held
+        linked = found.rows["symbol"].unique().len()
+        return *empty, (
+            f"No bars around {found.day}; held {first} .. {last} ({linked} linked securities). "
+            "Import prices covering the launch: `tracker markets import FILE` or `tracker markets refresh`."
+        )
+    return found.rows.select(list(REACTION_SCHEMA)).cast(REACTION_SCHEMA), found.closes.cast(BARS_SCHEMA), None
 
 
 def securities(engine: Engine) -> pl.DataFrame:
@@ -235,3 +259,14 @@ def empty_reason(engine: Engine, view: str) -> str:
     if view == "dawn-dusk" and not catalogue_held(engine):
         return NO_CATALOGUE
     return f"No satellite of {view} is held."
+
+
+# -- one launch ----------------------------------------------------------------------------------
+
+
+def launch_detail(engine: Engine, launch_id: str):
+    """Everything known of one launch (:func:`tracker.services.launches.show_launch`: fields,
+    history, differences from the calendar, its satellites and their batch status)."""
+    from tracker.services.launches import show_launch
+
+    return show_launch(engine, launch_id)

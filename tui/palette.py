@@ -23,10 +23,30 @@ from tracker.text import visible_expr
 LIMIT = 60
 
 
-def candidates(frame: pl.DataFrame, text: pl.Expr, query: str) -> pl.DataFrame:
-    """Rows of ``frame`` whose ``text`` holds the query's characters in order (any case)."""
+#: Ranks of a candidate: an identifier typed in full, the start of one, anything else.
+EXACT, PREFIX, OTHER = 0, 1, 2
+
+
+def candidates(frame: pl.DataFrame, text: pl.Expr, query: str, keys: list[pl.Expr] | None = None) -> pl.DataFrame:
+    """Rows of ``frame`` whose ``text`` holds the query's characters in order (any case), the
+    best first: a row one of whose ``keys`` (identifiers: catalog number, COSPAR id, symbol)
+    is the query (rank :data:`EXACT`), then those where a key or the text starts with it
+    (:data:`PREFIX`), then the others in frame order; the rank is column ``_rank``."""
     pattern = "(?i)" + ".*".join(re.escape(c) for c in query if not c.isspace())
-    return frame.with_columns(visible_expr(text).alias("_text")).filter(pl.col("_text").str.contains(pattern)).head(LIMIT)
+    wanted = query.strip().lower()
+    starts = [pl.col("_text").str.to_lowercase().str.starts_with(wanted)]
+    exact, prefix = pl.lit(False), pl.any_horizontal(starts)
+    for key in keys or []:
+        key = key.cast(pl.String).fill_null("").str.to_lowercase()
+        exact, prefix = exact | (key == wanted), prefix | key.str.starts_with(wanted)
+    rank = pl.when(exact).then(EXACT).when(prefix).then(PREFIX).otherwise(OTHER)
+    return (
+        frame.with_columns(visible_expr(text).alias("_text"))
+        .filter(pl.col("_text").str.contains(pattern))
+        .with_columns(rank.alias("_rank"))
+        .sort("_rank", maintain_order=True)
+        .head(LIMIT)
+    )
 
 
 def highlight(matcher: Matcher, candidate: str) -> Content:
@@ -60,13 +80,19 @@ class _FrameProvider(Provider):
     def chosen(self, row: dict) -> None:
         """Act on the row the user picked."""
 
+    def keys(self) -> list[pl.Expr]:
+        """Identifiers a row is found by exactly (ranked first when typed in full)."""
+        return []
+
     async def search(self, query: str) -> Hits:
         # Textual's matcher scores a query with spaces as no match; the words are in order anyway
         matcher = self.matcher("".join(query.split()))
-        for row in candidates(self.frame(), self.text(), query).iter_rows(named=True):
+        for row in candidates(self.frame(), self.text(), query, self.keys()).iter_rows(named=True):
             score = matcher.match(row["_text"])
             if score > 0:
-                yield Hit(score, highlight(matcher, row["_text"]), partial(self.chosen, row), row["_text"], self.kind)
+                # The matcher scores within 0..1; the rank comes first (the palette sorts by score)
+                ranked = score + (OTHER - row["_rank"])
+                yield Hit(ranked, highlight(matcher, row["_text"]), partial(self.chosen, row), row["_text"], self.kind)
 
 
 class SatelliteCommands(_FrameProvider):
@@ -81,6 +107,9 @@ class SatelliteCommands(_FrameProvider):
         return pl.concat_str(
             pl.col("name").fill_null("?"), pl.col("norad").cast(pl.String), pl.col("cospar").fill_null("-"), separator="  "
         )
+
+    def keys(self) -> list[pl.Expr]:
+        return [pl.col("norad"), pl.col("cospar"), pl.col("name")]
 
     def chosen(self, row: dict) -> None:
         self.app.goto_satellite(row["norad"], row["constellation"])
@@ -104,6 +133,9 @@ class LaunchCommands(_FrameProvider):
             separator="  ",
         )
 
+    def keys(self) -> list[pl.Expr]:
+        return [pl.col("cospar_launch"), pl.col("serial"), pl.col("id")]
+
     def chosen(self, row: dict) -> None:
         self.app.goto_launch(row["id"])
 
@@ -118,6 +150,9 @@ class SecurityCommands(_FrameProvider):
 
     def text(self) -> pl.Expr:
         return pl.concat_str(pl.col("symbol"), pl.col("name").fill_null(""), separator="  ")
+
+    def keys(self) -> list[pl.Expr]:
+        return [pl.col("symbol"), pl.col("symbol").str.split(".").list.first()]
 
     def chosen(self, row: dict) -> None:
         self.app.goto_security(row["symbol"])

@@ -5,6 +5,8 @@ markup string, with control characters escaped by :func:`tracker.text.visible`. 
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 from tracker.text import visible
@@ -13,3 +15,28 @@ from tracker.text import visible
 def shown(value: object, style: str = "") -> Text:
     """``value`` as text to draw: escaped, styled as a whole by ``style``, no markup read."""
     return Text(visible(value), style=style)
+
+
+_ALIAS = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+def abbreviate(name: str, width: int, *, keep_last: bool = True) -> str:
+    """``name`` in at most ``width`` cells without cutting a word: a trailing ``(alias)`` goes
+    first (``NUSAT-49 (KLARA DAN VON NEUMANN)`` -> ``NUSAT-49``), then words from the end but
+    the last, which tells rows apart (``CENTISPACE-1 GROUP 05 OBJECT A`` -> ``CENTISPACE-1 GROUP
+    05… A``; with ``keep_last`` false the last goes too: ``Guotai CSI Military…``), down to the
+    first word; only a single word longer than ``width`` is cut."""
+    if len(name) <= width:
+        return name
+    base = _ALIAS.sub("", name) or name
+    if len(base) <= width:
+        return base
+    words = base.split(" ")
+    last = words.pop() if keep_last and len(words) > 1 else ""
+    tail = f" {last}" if last else ""
+    while len(words) > 1 and len(" ".join(words)) + 1 + len(tail) > width:
+        words.pop()
+    shown = " ".join(words) + "…" + tail
+    if len(shown) <= width:
+        return shown
+    return words[0][: width - 1] + "…"

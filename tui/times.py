@@ -60,3 +60,16 @@ def countdown_text(left: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     prefix = f"{days}d " if days else ""
     return f"T{sign}{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+def offset_text(offset: timedelta) -> str:
+    """A shift of the shown time from now: ``+1 h 05 min``, ``-30 min``, ``+2 d 03 h``."""
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{sign}{days} d {hours:02d} h"
+    if hours:
+        return f"{sign}{hours} h {minutes:02d} min"
+    return f"{sign}{minutes} min"

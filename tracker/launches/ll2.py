@@ -76,6 +76,7 @@ from tle.elements import utc
 from tracker.launches import vehicles
 from tracker.launches.store import TIME_RANGE
 from tracker.launches.vocab import FLOWN
+from tracker.text import web_url
 
 DEFAULT_BASE = "https://ll.thespacedevs.com"
 #: The Chinese launch locations whose LL2 ids were verified (module docstring): always asked.
@@ -316,6 +317,15 @@ class _OutOfRange(ValueError):
     """A time of the right form outside :data:`~tracker.launches.store.TIME_RANGE`."""
 
 
+def _webcast(read: _Fields, result: dict[str, Any]) -> str | None:
+    """The first usable ``vid_urls[].url`` (webcasts and videos, in LL2's priority order; only
+    ``mode=detailed`` answers have them)."""
+    videos = read.objects(result, "vid_urls", "vid_urls") or []
+    ranked = sorted(videos, key=lambda v: v.get("priority") if isinstance(v.get("priority"), int) else 1_000_000)
+    found = (web_url(read.text(video, "url", "vid_urls[].url")) for video in ranked)
+    return next((url for url in found if url), None)
+
+
 def to_record(result: Any) -> dict[str, Any]:
     """One LL2 launch as record fields (only what LL2 states; absent facts are left out).
 
@@ -377,6 +387,8 @@ def to_record(result: Any) -> dict[str, Any]:
         "orbit_outcome": ORBIT.get(status_id, "pending") if status_id is not None else "pending",
         "cospar_launch": designator if designator and re.fullmatch(r"\d{4}-\d{3}", designator) else None,
         "sources": [url] if url else [],
+        "ll2_url": web_url(url),
+        "webcast_url": _webcast(read, result),
     }
     rec.update(_landing(read, read.objects(rocket, "launcher_stage", "rocket.launcher_stage"), status in FLOWN))
     return rec

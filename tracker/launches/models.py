@@ -38,6 +38,8 @@ launch = Table(
     Column("sources", Varchar, nullable=False, default="[]"),
     Column("notes", Varchar),
     Column("ll2_id", Varchar, index=True),
+    Column("ll2_url", Varchar),  # LL2's own record of the launch (its ``url``)
+    Column("webcast_url", Varchar),  # LL2's first ``vid_urls`` entry: a webcast or video page
     Column("user_fields", Varchar, nullable=False, default="[]"),
     Column("origin", Varchar, nullable=False, default="user"),  # bundled | user | ll2
 )

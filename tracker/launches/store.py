@@ -45,7 +45,8 @@ FIELDS = (
     "id", "vehicle", "variant", "serial", "provider", "site", "mission", "mission_zh",
     "constellation", "cospar_launch", "net_utc", "net_precision", "window_start", "window_end",
     "status", "orbit_outcome", "booster_recovery", "landing_type", "landing_location",
-    "landing_downrange_km", "announced_utc", "sources", "notes", "ll2_id", "user_fields", "origin",
+    "landing_downrange_km", "announced_utc", "sources", "notes", "ll2_id", "ll2_url", "webcast_url",
+    "user_fields", "origin",
 )
 REQUIRED = ("id", "vehicle", "net_utc", "net_precision", "status", "orbit_outcome", "booster_recovery")
 TIME_FIELDS = ("net_utc", "window_start", "window_end", "announced_utc")

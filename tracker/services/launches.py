@@ -71,7 +71,7 @@ _HISTORY_SCHEMA: dict[str, Any] = {
 }
 _SATELLITE_SCHEMA: dict[str, Any] = {
     "norad": pl.Int64, "name": pl.String, "cospar": pl.String, "constellation": pl.String,
-    "alt_km": pl.Float64, "rate_km_per_day": pl.Float64, "trend": pl.String,
+    "alt_km": pl.Float64, "rate_km_per_day": pl.Float64, "trend": pl.String, "straggler": pl.Boolean,
 }
 
 
@@ -83,7 +83,8 @@ class LaunchDetail:
     ``user_fields`` the fields a person set; ``differences`` the user-set fields whose value
     differs from the bundled calendar, as (field, what the calendar says); ``history`` its changes
     oldest first (``time, field, old, new, origin``); ``satellites`` the objects of its launch
-    designator with their current mean altitude and trend.
+    designator with their current mean altitude, trend and straggler flag; ``batch_status`` the
+    status of them as a batch (raising, on-station, lowering, mixed, unknown; None without any).
     """
 
     record: dict[str, Any]
@@ -91,6 +92,7 @@ class LaunchDetail:
     differences: list[tuple[str, str]]
     history: pl.DataFrame
     satellites: pl.DataFrame
+    batch_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,12 +176,14 @@ def show_launch(engine: Engine, launch_id: str) -> LaunchDetail:
         past = store.changes(conn, launch_id)
     if rec is None:
         raise _not_found(launch_id, past)
+    sats, status = _satellites(engine, rec["cospar_launch"])
     return LaunchDetail(
         record=rec,
         user_fields=list(rec["user_fields"]),
         differences=_differences_from_calendar(rec),
         history=pl.DataFrame(past, schema=_HISTORY_SCHEMA),
-        satellites=_satellites(engine, rec["cospar_launch"]),
+        satellites=sats,
+        batch_status=status,
     )
 
 
@@ -198,20 +202,27 @@ def _differences_from_calendar(rec: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _satellites(engine: Engine, designator: str | None) -> pl.DataFrame:
-    """The objects of a launch designator with their constellation, current mean altitude and trend."""
-    from tracker.batches import member_rates
+def _satellites(engine: Engine, designator: str | None) -> tuple[pl.DataFrame, str | None]:
+    """The objects of a launch designator with their constellation, current mean altitude, trend
+    and straggler flag, and the batch's status (:func:`tracker.batches.groups_of`)."""
+    from tracker.batches import groups_of, with_stragglers
     from tracker.catalog import history, satellites
     from tracker.constellations import label, rules_frame
+    from tracker.text import natural_key
 
     sats = satellites(engine, designator) if designator else None
     if sats is None or sats.is_empty():
-        return pl.DataFrame(schema=_SATELLITE_SCHEMA)
+        return pl.DataFrame(schema=_SATELLITE_SCHEMA), None
     sats = label(sats, rules_frame(engine))
-    rates = member_rates(history(engine, sats["norad"].to_list()).join(sats.select("norad", "constellation"), on="norad"))
-    return sats.select("norad", "name", "cospar", "constellation").join(
-        rates.select("norad", "alt_km", "rate_km_per_day", "trend"), on="norad", how="left"
+    past = history(engine, sats["norad"].to_list()).join(sats.select("norad", "constellation"), on="norad")
+    rates = with_stragglers(past)
+    batch = groups_of(rates)
+    status = batch["status"][0] if batch.height else None
+    found = sats.select("norad", "name", "cospar", "constellation").join(
+        rates.select("norad", "alt_km", "rate_km_per_day", "trend", "straggler"), on="norad", how="left"
     )
+    names, norads = found["name"].to_list(), found["norad"].to_list()
+    return found[sorted(range(found.height), key=lambda i: (natural_key(names[i]), norads[i]))], status
 
 
 def export_launches(engine: Engine, path: str | Path, fmt: str = "csv", *, force: bool = False, raw_csv: bool = False) -> int:

@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from markets.files import PriceFile
 
 __all__ = [
-    "LIST_COLUMNS", "BarImport", "Rule", "SecurityFields", "add_security", "add_theme_rule", "bars", "import_bars",
+    "LIST_COLUMNS", "BarImport", "LaunchReaction", "Rule", "SecurityFields", "add_security", "add_theme_rule", "bars",
+    "import_bars", "launch_reaction",
     "known_symbols", "names", "remove_theme_rule", "resolve", "securities", "theme_rules", "update_security",
 ]
 
@@ -354,3 +355,45 @@ def bars(
         raise UsageError(f"--since {since} is after --until {until}: the range is empty")
     with engine.connect() as conn:
         return store.read(conn, [resolve(conn, symbol)], start, end)
+
+
+@dataclass(frozen=True)
+class LaunchReaction:
+    """How the securities linked to one launch moved, as :func:`launch_reaction` finds it.
+
+    ``rows`` are the :func:`tracker.markets.link.link` rows of the launch, those of securities
+    with closes around their t0 first (column ``has_bars``), each group in symbol order;
+    ``closes`` their daily closes around t0 (``symbol, date, close``); ``day`` the launch's UTC
+    date; ``held`` the first and last dates of any bar held (``None``: no bar at all), to say
+    what is held when nothing covers the launch.
+    """
+
+    rows: pl.DataFrame
+    closes: pl.DataFrame
+    day: date | None
+    held: tuple[date, date] | None
+
+    @property
+    def covered(self) -> bool:
+        """Whether any linked security has bars around the launch."""
+        return not self.closes.is_empty()
+
+
+def launch_reaction(engine: Engine, launch_id: str) -> LaunchReaction:
+    """One launch's market reaction (see :class:`LaunchReaction`); every linked security is a
+    row even without bars, so that a reader sees what the launch links to."""
+    from tracker.launches import store
+    from tracker.markets.bars import coverage
+    from tracker.markets.link import reaction
+
+    with engine.connect() as conn:
+        rows, closes = reaction(conn, launch_id)
+        spans = coverage(conn)
+        record = store.load(conn, [launch_id]).get(launch_id)
+    with_bars = closes["symbol"].unique().implode()
+    rows = rows.with_columns(pl.col("symbol").is_in(with_bars).alias("has_bars")).sort(
+        pl.col("has_bars").not_(), "symbol", maintain_order=True
+    )
+    held = None if spans.is_empty() else (spans["first"].min(), spans["last"].max())
+    day = record["net_utc"].date() if record is not None else None
+    return LaunchReaction(rows, closes, day, held)  # type: ignore[arg-type]

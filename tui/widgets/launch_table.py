@@ -45,8 +45,15 @@ def booster_cell(recovery: str) -> Text:
     return Text(label, style=style)
 
 
+def short_vehicle(name: str) -> str:
+    """``Long March 8A Y11`` -> ``LM-8A Y11``: the family abbreviated as the press does."""
+    return name.replace("Long March ", "LM-")
+
+
 class LaunchTable(SizedTable):
-    """Rows keyed by launch id."""
+    """Rows keyed by launch id. Too narrow for every column, it abbreviates Long March and then
+    leaves out the mission, the launch designator and the booster, in that order; never the
+    time, the vehicle or the orbit outcome."""
 
     COLUMNS = (
         ("NET", "net"),
@@ -56,6 +63,8 @@ class LaunchTable(SizedTable):
         ("Batch", "cospar"),
         ("Mission", "mission"),
     )
+    DROP = ("mission", "cospar", "booster")
+    SHORT = {"vehicle": short_vehicle}
 
     def show(self, calendar: pl.DataFrame, zone: tzinfo, zone_label: str, text_filter: str = "") -> None:
         """Fill with ``calendar`` (see :func:`tui.data.launches`), times in ``zone`` (named

@@ -17,12 +17,15 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tracker.text import visible
-from tui.data import BARS_SCHEMA, REACTION_SCHEMA
-from tui.text import shown
+from tui.data import BARS_SCHEMA, NO_PRICES, REACTION_SCHEMA
+from tui.text import abbreviate, shown
 from tui.widgets.sized_table import SizedTable
 
+__all__ = ["NO_LAUNCH", "NO_PRICES", "MarketReaction", "PriceChart", "ReactionTable"]
+
 NO_LAUNCH = "Select a launch to see how its linked securities moved."
-NO_PRICES = "No prices yet: run `tracker markets import FILE` or `tracker markets refresh`"
+#: Longest security name shown; longer ones are abbreviated (:func:`tui.text.abbreviate`).
+NAME_WIDTH = 20
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
@@ -81,19 +84,22 @@ class PriceChart(Widget):
 
 
 class ReactionTable(SizedTable):
-    """One row per linked security, keyed by symbol."""
+    """One row per linked security, keyed by symbol: the figures the panel exists for first
+    (return, benchmark return, abnormal return, CAR[0,+1], limit flags), then the name, t0 and
+    its session, which are left out first when the panel is narrow."""
 
     COLUMNS = (
         ("Symbol", "symbol"),
-        ("Name", "name"),
-        ("t0", "t0"),
-        ("Session", "session"),
-        ("Return", "ret"),
+        ("Ret", "ret"),
         ("Bench", "bench"),
         ("AR", "ar"),
         ("CAR[0,+1]", "car"),
         ("Flags", "flags"),
+        ("Name", "name"),
+        ("t0", "t0"),
+        ("Session", "session"),
     )
+    DROP = ("session", "t0", "name", "bench")
 
 
 class MarketReaction(Vertical):
@@ -116,10 +122,11 @@ class MarketReaction(Vertical):
         """No launch selected."""
         self._set_empty(NO_LAUNCH)
 
-    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame) -> None:
-        """One launch's reactions (see :data:`tui.data.REACTION_SCHEMA`) and closes for the chart."""
+    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame, note: str | None = None) -> None:
+        """One launch's reactions (see :data:`tui.data.REACTION_SCHEMA`; those with bars first,
+        and the first selected) and closes for the chart; ``note`` says why there are none."""
         if reactions.is_empty():
-            self._set_empty(NO_PRICES)
+            self._set_empty(note or NO_PRICES)
             return
         self._reactions, self._bars = reactions, bars
         self.query_one(ReactionTable).fill(
@@ -127,14 +134,14 @@ class MarketReaction(Vertical):
                 r["symbol"],
                 (
                     r["symbol"],
-                    r["name"] or "",
-                    f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
-                    r["session_class"] or "—",
                     percent_cell(r["ret"]),
                     percent_cell(r["bench_ret"]),
                     percent_cell(r["ar"]),
                     percent_cell(r["car_0_1"]),
                     flags_cell(r["limit_up"], r["limit_down"], r["no_trade"]),
+                    abbreviate(r["name"] or "", NAME_WIDTH, keep_last=False),
+                    f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
+                    r["session_class"] or "—",
                 ),
             )
             for r in reactions.iter_rows(named=True)

@@ -20,18 +20,28 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tracker.text import visible_expr
+from tui.text import abbreviate
+from tui.widgets.sized_table import fitting
 
 #: (header, key) of each column; the keys name the text columns :func:`cell_texts` makes.
+#: ``Mean alt`` is the mean altitude (semi-major axis less 6378 km), not the height of the
+#: moment the map's caption gives; ``Age`` is the age of the elements.
 COLUMNS = (
     ("Name", "name"),
     ("NORAD", "norad"),
-    ("Alt km", "alt"),
+    ("Mean alt", "alt"),
     ("Inc°", "inc"),
     ("LTAN", "ltan"),
     ("Sun", "sun"),
-    ("Elements", "age"),
+    ("Age", "age"),
     ("Batch", "batch"),
 )
+#: The widest name shown (CelesTrak's names are at most 24 characters but for a few dozen):
+#: longer ones are abbreviated without cutting a word; the map's caption gives them whole.
+NAME_WIDTH = 24
+#: Columns left out, first to last, while the table is narrower than its columns (the name,
+#: the mean altitude and the element age always stay).
+DROP = ("inc", "ltan", "norad", "sun", "batch")
 _BATCH_STYLE = {"raising": "cyan", "on-station": "green", "lowering": "yellow", "mixed": "magenta"}
 _SUN_WIDTH = len("sunlit")
 
@@ -40,15 +50,19 @@ def cell_texts(satellites: pl.DataFrame) -> pl.DataFrame:
     """The plain text of every cell (see :func:`tui.data.describe` for the input columns)."""
     minutes = (pl.col("ltan_h") * 60).round().cast(pl.Int64) % 1440
     clock = pl.format("{}:{}", (minutes // 60).cast(pl.String).str.zfill(2), (minutes % 60).cast(pl.String).str.zfill(2))
-    stale = pl.when(pl.col("stale")).then(pl.lit(" STALE")).otherwise(pl.lit(""))
+    stale = pl.when(pl.col("stale")).then(pl.lit(" stale")).otherwise(pl.lit(""))
+    days = pl.col("age_days")
+    age = pl.when(days.abs() >= 10).then(days.round(0).cast(pl.Int64).cast(pl.String)).otherwise(days.round(1).cast(pl.String))
     straggler = pl.when(pl.col("straggler")).then(pl.lit(" straggler")).otherwise(pl.lit(""))
     return satellites.select(
-        visible_expr(pl.coalesce("name", "cospar", pl.lit(""))).alias("name"),
+        visible_expr(pl.coalesce("name", "cospar", pl.lit("")))
+        .map_batches(lambda names: pl.Series([abbreviate(n, NAME_WIDTH) for n in names.to_list()], dtype=pl.String))
+        .alias("name"),
         pl.col("norad").cast(pl.String).alias("norad"),
-        pl.col("alt_km").round(0).cast(pl.Int64).cast(pl.String).fill_null("—").alias("alt"),
+        pl.format("{} km", pl.col("alt_km").round(0).cast(pl.Int64)).fill_null("—").alias("alt"),
         pl.col("inclination_deg").round(1).cast(pl.String).fill_null("—").alias("inc"),
         clock.fill_null("—").alias("ltan"),
-        pl.format("{} d", pl.col("age_days").round(1)).add(stale).alias("age"),
+        pl.format("{} d", age).add(stale).alias("age"),
         pl.col("group_status").fill_null("—").add(straggler).alias("batch"),
     )
 
@@ -62,7 +76,7 @@ def sun_cell(lit: bool | None) -> Text:
 
 def age_cell(text: str) -> Text:
     """Element age; stale ones (SGP4 errors grow to kilometres) in red as well as marked."""
-    return Text(text, style="bold red" if text.endswith("STALE") else "")
+    return Text(text, style="bold red" if text.endswith("stale") else "")
 
 
 def batch_cell(text: str) -> Text:
@@ -103,6 +117,7 @@ class SatelliteTable(ScrollView, can_focus=True):
         self._sun: list[bool | None] = []
         self._row_of: dict[int, int] = {}
         self._widths = [cell_len(label) for label, _ in COLUMNS]
+        self._shown = list(range(len(COLUMNS)))  # indices of the columns that fit
         self.cursor = 0
 
     @property
@@ -130,9 +145,28 @@ class SatelliteTable(ScrollView, can_focus=True):
             max(cell_len(label), _SUN_WIDTH if key == "sun" else max(map(cell_len, self._texts[key]), default=0))
             for label, key in COLUMNS
         ]
-        self.virtual_size = Size(sum(self._widths) + 2 * len(COLUMNS), self.row_count + 1)
+        self._fit()
         self.cursor = -1
         self._move_to(self._row_of.get(keep, 0))
+        self.refresh()
+
+    def _fit(self) -> None:
+        """Leave out the least useful columns (:data:`DROP`) that do not fit the width, one space
+        before each (:func:`tui.widgets.sized_table.fitting`): a cut word would mislead, a
+        missing column only hides."""
+        bar = self.styles.scrollbar_size_vertical if self.row_count + 1 > self.size.height else 0
+        available = max(0, self.size.width - bar) if self.size.width else 0
+        keep = fitting({key: self._widths[i] + 1 for i, (_, key) in enumerate(COLUMNS)}, DROP, available)
+        shown = [i for i, (_, key) in enumerate(COLUMNS) if key in keep]
+        self._shown = shown
+        self.virtual_size = Size(sum(self._widths[i] + 1 for i in shown), self.row_count + 1)
+
+    def shown_columns(self) -> list[str]:
+        """Keys of the columns on screen."""
+        return [COLUMNS[i][1] for i in self._shown]
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
         self.refresh()
 
     def clear(self) -> None:
@@ -191,11 +225,11 @@ class SatelliteTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Text], base: Style) -> Strip:
         line = Text()
-        for cell, width in zip(cells, self._widths, strict=True):
-            cell.truncate(width, pad=True)
+        for index in self._shown:
+            cell = cells[index]
+            cell.truncate(self._widths[index], pad=True)
             line.append(" ")
             line.append(cell)
-            line.append(" ")
         segments = list(line.render(self.app.console))
         return Strip(list(Segment.apply_style(segments, base)), line.cell_len)
 

@@ -74,12 +74,16 @@ class HelpScreen(ModalScreen[None]):
 
 HELP_TEXT = """
 [bold underline]Panels[/]
+[bold]Map[/]: the caption gives the selected satellite's geodetic height now; positions from
+elements more than 14 days from the shown time are drawn dimmed (stale).
 [bold]Satellites[/]: mean altitude (a - 6378 km), inclination, LTAN (local time of the ascending
-node), sunlit or in shadow now, element age (STALE beyond 14 days), and the launch batch's status
-(raising, on-station, lowering, mixed) with stragglers stuck below their shell.
-[bold]Launches[/]: newest first; orbit outcome and booster recovery are separate columns.
+node), sunlit or in shadow now, element age (stale beyond 14 days), and the launch batch's status
+(raising, on-station, lowering, mixed) with stragglers stuck below their shell. Narrow, the table
+leaves out inclination, LTAN and the catalog number first.
+[bold]Launches[/]: newest first; orbit outcome and booster recovery are separate columns. Enter
+shows a launch's details: fields, links, satellites, history.
 [bold]Market reaction[/]: for the selected launch, each linked security's return on the first
-session that could react (t0), its benchmark's, the abnormal return and CAR[0,+1].
+session that could react (t0), its benchmark's, the abnormal return, CAR[0,+1] and limit flags.
 
 [bold underline]Getting data[/]
 Element sets: [bold]tracker tle import FILE[/] or [bold]tracker refresh[/] (or r here).

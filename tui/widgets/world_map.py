@@ -17,15 +17,17 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tracker.text import visible
 from tui import braille, land
 from tui.sky import Snapshot, night
 
 #: Foreground classes, in rising precedence when layers meet in one cell.
-OCEAN, LAND, TRACK, SHADOW, SUNLIT, HIGHLIGHT, SELECTED = range(7)
+OCEAN, LAND, TRACK, STALE, SHADOW, SUNLIT, HIGHLIGHT, SELECTED = range(8)
 _FOREGROUND = {
     OCEAN: "#17324d",
     LAND: "#7fb069",
     TRACK: "#5fd7ff",
+    STALE: "#6c6c6c",
     SHADOW: "#8787ff",
     SUNLIT: "#ffd75f",
     HIGHLIGHT: "#ff5fd7",
@@ -58,6 +60,7 @@ class WorldMap(Widget, can_focus=True):
         self._raster: np.ndarray | None = None
         self._land: np.ndarray | None = None  # braille codes of the land at the current size
         self._snapshot: Snapshot | None = None
+        self._stale: np.ndarray | None = None
         self._highlighted: np.ndarray | None = None
         self._selected: int | None = None
         self._track: tuple[np.ndarray, np.ndarray] | None = None
@@ -76,10 +79,13 @@ class WorldMap(Widget, can_focus=True):
         highlighted: np.ndarray | None = None,
         selected: int | None = None,
         track: tuple[np.ndarray, np.ndarray] | None = None,
+        stale: np.ndarray | None = None,
     ) -> None:
-        """Draw ``snapshot``; ``highlighted`` is a boolean mask in fleet order, ``selected`` an
-        index, ``track`` the selected satellite's future (lat, lon)."""
+        """Draw ``snapshot``; ``highlighted`` and ``stale`` (elements too old to trust: drawn
+        dimmed) are boolean masks in fleet order, ``selected`` an index, ``track`` the selected
+        satellite's future (lat, lon)."""
         self._snapshot, self._highlighted, self._selected, self._track = snapshot, highlighted, selected, track
+        self._stale = stale
         self._redraw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -111,8 +117,12 @@ class WorldMap(Widget, can_focus=True):
         sats = braille.plot(snap.lat_deg, snap.lon_deg, rows, cols, SATELLITE_DOTS)
         occupied = sats != braille.BLANK
         codes[occupied] = sats[occupied]
-        highlighted = np.zeros(len(snap.lat_deg), bool) if self._highlighted is None else self._highlighted
-        for cls, mask in ((SHADOW, ~snap.sunlit), (SUNLIT, snap.sunlit), (HIGHLIGHT, highlighted)):
+        none = np.zeros(len(snap.lat_deg), bool)
+        highlighted = none if self._highlighted is None else self._highlighted
+        stale = none if self._stale is None else self._stale
+        fresh = ~stale
+        layers = ((SHADOW, ~snap.sunlit & fresh), (SUNLIT, snap.sunlit & fresh), (STALE, stale), (HIGHLIGHT, highlighted))
+        for cls, mask in layers:
             cells = braille.plot(snap.lat_deg[mask], snap.lon_deg[mask], rows, cols, SATELLITE_DOTS) != braille.BLANK
             classes[cells] = cls
         if self._selected is not None and np.isfinite(snap.lat_deg[self._selected]):
@@ -148,10 +158,46 @@ def legend() -> Text:
     text = Text()
     for label, cls, glyph in (
         ("sunlit", SUNLIT, "⣿"), ("shadow", SHADOW, "⣿"), ("launch", HIGHLIGHT, "⣿"),
-        ("track", TRACK, "⣿"), ("selected", SELECTED, SELECTED_GLYPH),
+        ("track", TRACK, "⣿"), ("stale", STALE, "⣿"), ("selected", SELECTED, SELECTED_GLYPH),
     ):
         text.append(glyph, style=STYLES[cls * 2])
         text.append(f" {label}  ")
     text.append("  ", style=STYLES[1])
     text.append(" night")
     return text
+
+
+def caption(row: dict, snap: Snapshot, index: int, width: int) -> Text:
+    """The selected satellite in one line of ``width`` cells: its name always, then as much as
+    fits, in this order of need: position, geodetic height, sunlit or shadow, stale elements,
+    speed, catalog number (shown in their reading order, never cut in the middle)."""
+    from tracker.positions import STALE_DAYS
+
+    lat, lon = snap.lat_deg[index], snap.lon_deg[index]
+    age = (snap.at - row["epoch"]).total_seconds() / 86400.0 if row.get("epoch") else None
+    parts: list[tuple[int, Text]] = [(0, Text(f"{SELECTED_GLYPH} {visible(row['name'] or row['cospar'] or '?')}", style="bold"))]
+    if np.isfinite(lat):
+        parts += [
+            (1, Text(f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}")),
+            (2, Text(f"height {snap.alt_km[index]:,.0f} km")),
+            (3, Text("sunlit", "bold #ffd75f") if snap.sunlit[index] else Text("shadow", "#8787ff")),
+            (5, Text(f"{snap.speed_km_s[index]:.2f} km/s")),
+        ]
+    else:
+        parts.append((1, Text("no position (SGP4 failed: decayed or bad elements)", style="red")))
+    if age is not None and abs(age) > STALE_DAYS:
+        parts.append((4, Text(f"stale {abs(age):.0f} d{'' if age > 0 else ' ahead'}", style="bold red")))
+    parts.append((6, Text(str(row["norad"]), style="dim")))
+    kept: set[int] = set()
+    used = -2
+    for rank, part in sorted(parts, key=lambda p: p[0]):
+        if used + 2 + part.cell_len <= width or rank == 0:
+            kept.add(rank)
+            used += 2 + part.cell_len
+    out = Text()
+    for rank, part in parts:
+        if rank in kept:
+            if out:
+                out.append("  ")
+            out.append_text(part)
+    return out
