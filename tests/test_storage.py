@@ -163,3 +163,23 @@ def test_rules_read_the_satellites_they_match_and_maybe_more(db_url, globs):
     read = _frame(engine, query.where(condition))
     assert membership(read, rules).equals(membership(everything, rules))
     assert read.height < everything.height or globs in (TRICKY_GLOBS, ["*"])
+
+
+def test_bulk_reads_give_back_every_time_to_the_microsecond(db_url):
+    """tracker.bulk reads times as SQLite's integers or PostgreSQL's COPY text: both exact, also
+    just before a whole second (which SQLite's strftime would round) and before 1970."""
+    import polars as pl
+
+    from tracker.bulk import read_frame
+    from tracker.db import fetch_state
+
+    times = [datetime(1957, 10, 4, 19, 28, 34, 1, tzinfo=timezone.utc), datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+             datetime(2026, 8, 17, 20, 38, 31, 999776, tzinfo=timezone.utc), datetime(2100, 12, 31, 23, 59, 59, tzinfo=timezone.utc)]
+    engine = open_database(db_url)
+    with engine.begin() as conn:
+        conn.execute(fetch_state.insert(), [{"url": str(i), "last_success": t} for i, t in enumerate(times)])
+    with engine.connect() as conn:
+        frame = read_frame(conn, select(fetch_state.c.url, fetch_state.c.last_success).order_by(fetch_state.c.url),
+                           {"url": pl.String, "last_success": pl.Datetime("us", "UTC")})
+    assert frame["last_success"].to_list() == times
+    engine.dispose()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.orbits import metrics
+from tracker.orbits import EARTH_RADIUS_KM, a_km
 
 RATE_KM_DAY = 0.5
 STRAGGLER_KM = 50.0
@@ -29,11 +29,12 @@ _MIN_SPAN_DAYS = 0.5
 
 
 def member_rates(history: pl.DataFrame) -> pl.DataFrame:
-    """Per satellite: current altitude, least-squares altitude rate (km/day) and its trend."""
+    """Per satellite: current altitude, least-squares altitude rate (km/day) and its trend.
+    ``history`` needs ``norad, name, launch, constellation, epoch, mean_motion`` only."""
     days = (pl.col("epoch") - pl.col("epoch").min()).dt.total_seconds() / 86400.0
     rate = pl.cov(days, pl.col("alt_km")) / days.var()
     per_sat = (
-        metrics(history)
+        history.with_columns((a_km - EARTH_RADIUS_KM).alias("alt_km"))  # mean altitude: mean motion only
         .sort("epoch")
         .group_by("norad", maintain_order=True)
         .agg(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -109,14 +111,19 @@ def satellites(engine: Engine, launch: str | None = None) -> pl.DataFrame:
     return _frame(engine, query if launch is None else query.where(s.c.launch == launch))
 
 
-def history(engine: Engine, norads: list[int] | None = None) -> pl.DataFrame:
-    """Every element set held (optionally for some satellites), by satellite, oldest first.
+def history(engine: Engine, norads: list[int] | None = None, *, elements: Sequence[str] | None = None) -> pl.DataFrame:
+    """Every element set held (optionally for some satellites), by satellite, oldest first:
+    ``norad, name, launch`` and every element column; with ``elements``, only ``norad`` and those
+    columns (what an analysis of millions of sets needs: each column read costs time and memory
+    per set, and names are the satellites', joined after).
 
     Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
     e, s = element_set, satellite
-    query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
-        s, s.c.norad == e.c.norad
-    ).order_by(e.c.norad, e.c.epoch)
+    if elements is None:
+        query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(s, s.c.norad == e.c.norad)
+    else:
+        query = select(e.c.norad, *[e.c[c] for c in elements])
+    query = query.order_by(e.c.norad, e.c.epoch)
     if norads is None:
         return _frame(engine, query)
     wanted = sorted(set(norads))

@@ -118,6 +118,10 @@ def catalogue_held(engine: Engine) -> bool:
 # -- launch batches and history ----------------------------------------------------------------
 
 
+#: The element columns launch groups are computed from (mean altitudes: :func:`tracker.batches.member_rates`).
+GROUP_ELEMENTS = ("epoch", "mean_motion")
+
+
 def groups(engine: Engine, *, constellation: str | None = None, straggler_km: float = 50.0) -> pl.DataFrame:
     """One row per launch designator of ``constellation`` (any view; default every satellite):
     ``launch, constellation, count, alt_km, rate_km_per_day, status, stragglers``."""
@@ -130,10 +134,10 @@ def groups(engine: Engine, *, constellation: str | None = None, straggler_km: fl
     if straggler_km < 0:
         raise UsageError(f"--straggler-km {straggler_km:g} is negative")
     view = ALL if constellation is None else constellation.strip().lower()
-    held = members(engine, view).select("norad", "constellation")
+    held = members(engine, view).select("norad", "name", "launch", "constellation")
     # Every satellite is wanted for ``all``: no need for an IN list of all of them.
     norads = None if view == ALL else held["norad"].to_list()
-    past = element_history(engine, norads).join(held, on="norad")
+    past = element_history(engine, norads, elements=GROUP_ELEMENTS).join(held, on="norad")
     return batch_groups(past, straggler_km).with_columns(pl.col("count").cast(pl.Int64))
 
 
