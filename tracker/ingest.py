@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
+import polars as pl
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from tle.elements import ElementSet, launch_designator, utc
-from tracker.bulk import insert_new
+from tracker.bulk import insert_new, read_frame
 from tracker.constellations import add_rules
 from tracker.db import batches, element_set, satellite
 
@@ -85,10 +86,10 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
     sat, elements = satellite, element_set
     # The newest epoch held, per satellite: one lookup in the (norad, epoch) index each.
     held_newest = select(func.max(elements.c.epoch)).where(elements.c.norad == sat.c.norad).scalar_subquery()
-    known = {}
-    for chunk in batches(sorted(newest)):
-        query = select(sat.c.norad, sat.c.name, sat.c.cospar, held_newest.label("epoch")).where(sat.c.norad.in_(chunk))
-        known.update((row.norad, row) for row in conn.execute(query))
+    query = select(sat.c.norad, sat.c.name, sat.c.cospar, held_newest.label("epoch"))
+    schema = {"norad": pl.Int64, "name": pl.String, "cospar": pl.String, "epoch": pl.Datetime("us", "UTC")}
+    known = {row[0]: row for chunk in batches(sorted(newest))
+             for row in read_frame(conn, query.where(sat.c.norad.in_(chunk)), schema).iter_rows()}
     inserts, updates = [], []
     for norad, es in newest.items():
         old = known.get(norad)
@@ -97,8 +98,9 @@ def _upsert_satellites(conn: Connection, fresh: list[ElementSet]) -> int:
             name, cospar = fields.get("name"), fields.get("cospar")
             inserts.append({"norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
             continue
-        name, cospar = fields.get("name") or old.name, fields.get("cospar") or old.cospar
-        if (old.epoch is None or utc(es.epoch) >= utc(old.epoch)) and (name, cospar) != (old.name, old.cospar):
+        _, old_name, old_cospar, old_epoch = old
+        name, cospar = fields.get("name") or old_name, fields.get("cospar") or old_cospar
+        if (old_epoch is None or utc(es.epoch) >= old_epoch) and (name, cospar) != (old_name, old_cospar):
             updates.append({"b_norad": norad, "name": name, "cospar": cospar, "launch": launch_designator(cospar)})
     if inserts:
         insert_new(conn, sat, inserts)
