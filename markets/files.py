@@ -23,6 +23,7 @@ trusted; a disagreement is a warning, never an error, because no bar depends on 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -271,8 +272,9 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
         frame = frame.with_columns(security=pl.lit(sec), _why=pl.lit(None, pl.Utf8))
     else:
         names = pl.col("name").fill_null("") if "name" in frame.columns else pl.lit("")
-        key = pl.concat_str(pl.col("code").fill_null(""), names, separator="\t")
-        frame = _map_securities(frame, key, lambda k: a_share(*k.split("\t")))
+        # One text key per (code, name): JSON, since any character (a tab too) may be in a cell.
+        key = pl.struct(code=pl.col("code").fill_null(""), name=names).struct.json_encode()
+        frame = _map_securities(frame, key, lambda k: a_share(**json.loads(k)))
     frame = frame.with_columns(
         v_date=pl.coalesce([pl.col("date").str.to_date(f, strict=False) for f in _DATE_FORMATS]),
         **{"v_" + c: pl.col(c).cast(pl.Float64, strict=False) for c in (*_PRICES, "volume")},

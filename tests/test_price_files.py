@@ -217,3 +217,14 @@ def test_synthetic_rejection_names_file_line_and_field(tmp_path: Path, label: st
     message = str(caught.value)
     assert message.startswith(f"prices.csv line {line}, field {field}: "), message
     assert fragment in message, message
+
+
+def test_a_tab_in_a_broker_code_or_name_is_a_rejected_row_not_a_crash(tmp_path) -> None:
+    """Found by fuzzing (issue 11): a code cell holding a tab crashed the importer (TypeError)."""
+    from markets.files import PriceFileError, parse_file
+
+    header = "日期,代码,名称,开盘价,最高价,最低价,收盘价,前收盘价,成交量（股）,涨幅%"
+    text = f'{header}\n2026-01-05,"0\t0","x\ty",1,1,1,1,1,1,0\n'  # made up
+    with pytest.raises(PriceFileError, match=r"line 2, field 代码: '0\\t0' is not a 6-digit A-share code") as caught:
+        parse_file(tmp_path / "p.csv", text)
+    assert "\n" not in str(caught.value)
