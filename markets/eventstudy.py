@@ -1,0 +1,170 @@
+"""Event-study statistics: CARs aggregated by event, and the tests analysts report.
+
+Input is a *panel* of abnormal returns (:func:`markets.returns.measure_with_panel`): one row per
+(event, security, session offset ``tau`` from t0) with the security's abnormal return ``ar`` on
+that session, for the estimation window (``tau <= est_last``) and the event windows, and a class
+column (``by``) that every row of an event shares.
+
+Aggregation by event. Securities linked to one launch react to the same news on the same day, so
+they are not independent observations: each event is one equal-weighted portfolio of its linked
+securities. For a window ``[a, b]`` of ``L = b - a + 1`` sessions, a security's ``CAR_i`` sums
+its ARs over the window (null if any session lacks one); the event's ``CAR_e`` is the mean of its
+securities' CARs, and its portfolio AR on a session is the mean of those securities' ARs (the
+ones with a value). ``T_e`` counts the estimation sessions with a portfolio AR and ``s_e`` is
+their standard deviation (ddof 1). ``N`` is the number of events with a CAR in the class.
+
+The statistics, two-sided p-values, each null with the reason in ``note`` when fewer than
+:data:`MIN_EVENTS` events have a CAR (or when its denominator is 0):
+
+- ``t``: cross-sectional t of the event CARs, ``mean(CAR_e) / (sd(CAR_e) / sqrt(N))``, t with
+  N - 1 degrees of freedom (Brown and Warner 1985, J. Financial Economics 14).
+- ``patell_z``: standardised CARs ``SCAR_e = CAR_e / (s_e sqrt(L))``, ``Z = sum SCAR_e /
+  sqrt(sum (T_e - 2) / (T_e - 4))``, standard normal (Patell 1976, J. Accounting Research 14;
+  without the forecast-error correction of the market model). Events with ``T_e <= 4`` are left out.
+- ``bmp_t``: Boehmer, Musumeci and Poulsen (1991, J. Financial Economics 30): the cross-sectional
+  t of the ``SCAR_e``, ``mean / (sd / sqrt(N))``, t with N - 1 degrees of freedom; robust to
+  event-induced variance.
+- ``kp_t``: BMP over the *securities* (``SCAR_i = CAR_i / (s_i sqrt(L))``, ``s_i`` from the
+  security's own estimation ARs, ``n`` securities), adjusted for the cross-correlation of
+  securities on the same event as Kolari and Pynnonen (2010, Review of Financial Studies 23):
+  ``t_KP = t_BMP * sqrt((1 - r q) / (1 + r P / n))`` with ``r`` the mean correlation of the
+  estimation-window ARs of two securities on the same event, ``P = sum_e m_e (m_e - 1)`` (``m_e``
+  securities on event e) and ``q = P / (n (n - 1))``. With all securities on one event this is
+  KP's ``sqrt((1 - r) / (1 + (n - 1) r))``; with one security per event it is plain BMP.
+- ``corrado_z``: rank test (Corrado 1989, J. Financial Economics 23; multi-day form of Campbell
+  and Wasley 1993): each event's portfolio ARs over the estimation and event windows are ranked,
+  ``U = rank / (M_e + 1) - 1/2``; ``K_tau`` is the mean ``U`` of the events on offset tau, ``S``
+  the root mean square of ``K_tau`` over all offsets, ``Z = sum_{tau in W} K_tau / (sqrt(L) S)``,
+  standard normal.
+- ``sign_z``: generalized sign test (Cowan 1992, Review of Quantitative Finance and Accounting 2):
+  ``w`` events with ``CAR_e > 0`` against ``p``, the mean over events of the fraction of positive
+  portfolio ARs in the estimation window: ``Z = (w - N p) / sqrt(N p (1 - p))``, standard normal.
+
+Everything is polars expressions over whole frames, one pass per window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import polars as pl
+from scipy import special
+
+Window = tuple[int, int]
+
+#: Fewest events with a CAR for which the tests are computed.
+MIN_EVENTS = 3
+
+#: The statistics and their p-values, in output order, with the distribution of each.
+TESTS = {"t": "t", "patell_z": "normal", "bmp_t": "t", "kp_t": "t", "corrado_z": "normal", "sign_z": "normal"}
+
+COLUMNS = ("window", "n_events", "n_pairs", "car_mean", "car_median", "car_pair_mean",
+           *(c for name in TESTS for c in (name, f"{name.split('_')[0]}_p")), "note")
+
+
+def _p_values(stats: pl.DataFrame) -> pl.DataFrame:
+    """Two-sided p-values of each statistic: t with ``n - 1`` degrees of freedom (``n`` events,
+    or securities for KP), else standard normal."""
+    out = {}
+    for name, dist in TESTS.items():
+        value = stats[name].to_numpy().astype(float)  # null -> nan
+        if dist == "t":
+            dof = (stats["n_pairs_kp"] if name == "kp_t" else stats["n_events"]).to_numpy().astype(float) - 1
+            with np.errstate(invalid="ignore"):
+                p = 2 * special.stdtr(dof, -np.abs(value))
+        else:
+            p = 2 * special.ndtr(-np.abs(value))
+        out[f"{name.split('_')[0]}_p"] = pl.Series(p).fill_nan(None)
+    return stats.with_columns(**out)
+
+
+def _safe_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """``num / den``, null when ``den`` is null, 0 or not finite."""
+    return pl.when(den.is_finite() & (den != 0)).then(num / den)
+
+
+def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_last: int) -> pl.DataFrame:
+    """The statistics of one window, one row per class."""
+    a, b = window
+    length = b - a + 1
+    tau, ar = pl.col("tau"), pl.col("ar")
+    est = x.filter(tau <= est_last)
+    win = x.filter(tau.is_between(a, b))
+    # Securities: CAR over the window (complete windows only), estimation sd, standardised CAR.
+    sec = win.group_by(keys).agg(car=pl.when(ar.count() == length).then(ar.sum())).drop_nulls("car")
+    sec = sec.join(est.group_by(keys).agg(s=ar.std()), on=keys, how="left")
+    sec = sec.with_columns(scar=_safe_div(pl.col("car"), pl.col("s") * length**0.5))
+    # Events: equal-weighted portfolios of the securities with a CAR.
+    members = sec.select(keys)
+    port = pl.concat([est, win]).join(members, on=keys, how="semi").group_by(by, "event_id", "tau").agg(ar=ar.mean())
+    port_est = port.filter(tau <= est_last)
+    events = sec.group_by(by, "event_id").agg(car=pl.col("car").mean(), m=pl.col("scar").count())
+    events = events.join(
+        port_est.group_by(by, "event_id").agg(T=ar.count(), s=ar.std(), pos=(ar > 0).sum() / ar.count()),
+        on=[by, "event_id"], how="left",
+    ).with_columns(scar=_safe_div(pl.col("car"), pl.col("s") * length**0.5))
+    # Corrado: ranks of each event's portfolio ARs over estimation + window, averaged by offset.
+    ranked = port.drop_nulls("ar").with_columns(
+        u=ar.rank("average").over(by, "event_id") / (pl.len().over(by, "event_id") + 1) - 0.5
+    ).group_by(by, "tau").agg(k=pl.col("u").mean())
+    corrado = ranked.group_by(by).agg(
+        corrado_z=_safe_div(pl.col("k").filter(tau.is_between(a, b)).sum(), (pl.col("k") ** 2).mean().sqrt() * length**0.5)
+    )
+    # Kolari-Pynnonen: mean correlation of estimation ARs of two securities on the same event.
+    left = est.drop_nulls("ar").join(members, on=keys, how="semi")
+    both = left.join(left, on=[by, "event_id", "tau"], suffix="_2").filter(pl.col("security") < pl.col("security_2"))
+    corr = both.group_by(by, "event_id", "security", "security_2").agg(rho=pl.corr("ar", "ar_2"))
+    r_bar = corr.filter(pl.col("rho").is_finite()).group_by(by).agg(r=pl.col("rho").mean())
+
+    car, scar, n = pl.col("car"), pl.col("scar"), pl.col("car").count()
+    t_of = lambda v: _safe_div(v.mean(), v.std() / v.count().sqrt())
+    patell = pl.col("scar").filter(pl.col("T") > 4)
+    per_class = events.group_by(by).agg(
+        n_events=n.cast(pl.Int64),
+        n_pairs=pl.col("m").sum().cast(pl.Int64),
+        car_mean=car.mean(),
+        car_median=car.median(),
+        t=t_of(car),
+        patell_z=_safe_div(patell.sum(), ((pl.col("T") - 2) / (pl.col("T") - 4)).filter(pl.col("T") > 4).sum().sqrt()),
+        bmp_t=t_of(scar),
+        sign_z=_safe_div(
+            (car > 0).sum() - n * pl.col("pos").mean(), (n * pl.col("pos").mean() * (1 - pl.col("pos").mean())).sqrt()
+        ),
+        P=(pl.col("m") * (pl.col("m") - 1)).sum(),
+    )
+    pairs = sec.group_by(by).agg(
+        car_pair_mean=car.mean(), n_pairs_kp=scar.count().cast(pl.Int64), t_pairs=t_of(scar), n_all=car.count()
+    )
+    out = per_class.join(pairs, on=by, how="left").join(r_bar, on=by, how="left").join(corrado, on=by, how="left")
+    nk, r, big_p = pl.col("n_pairs_kp"), pl.col("r").fill_null(0.0), pl.col("P")
+    shrink = (1 - r * _safe_div(big_p, nk * (nk - 1)).fill_null(0.0)) / (1 + r * big_p / nk)
+    out = out.with_columns(
+        n_pairs=pl.col("n_all").cast(pl.Int64),
+        kp_t=pl.when(shrink > 0).then(pl.col("t_pairs") * shrink.sqrt()),
+        window=pl.lit(f"{a}:{b}"),
+    )
+    few = pl.col("n_events") < MIN_EVENTS
+    return out.with_columns(
+        **{name: pl.when(~few).then(pl.col(name)) for name in TESTS},
+        note=pl.when(few).then(pl.format("{} event(s) with a CAR: the tests need at least {}", "n_events", pl.lit(MIN_EVENTS))),
+    )
+
+
+def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_last: int) -> pl.DataFrame:
+    """Per class of ``by`` and window: ``n_events``, ``n_pairs``, mean and median event CAR,
+    the mean security CAR, and the statistics of the module docstring with their p-values
+    (``t_p``, ``patell_p``, ``bmp_p``, ``kp_p``, ``corrado_p``, ``sign_p``) and a ``note``.
+
+    ``panel``: ``by, event_id, security, tau, ar``; estimation rows have ``tau <= est_last``, the
+    event windows' rows must all be present (null ``ar`` where not computable)."""
+    keys = [by, "event_id", "security"]
+    x = panel.select(*keys, pl.col("tau").cast(pl.Int32), pl.col("ar").cast(pl.Float64)).filter(pl.col(by).is_not_null())
+    parts = [_one_window(x, keys, by, w, est_last) for w in windows.values()]
+    schema = {by: x.schema[by], "window": pl.Utf8}
+    if not parts or x.is_empty():
+        return pl.DataFrame(schema=schema | {c: pl.Float64 for c in COLUMNS if c not in schema})
+    stats = _p_values(pl.concat(parts, how="diagonal_relaxed"))
+    order = {w: i for i, w in enumerate(f"{a}:{b}" for a, b in windows.values())}
+    stats = stats.with_columns(_w=pl.col("window").replace_strict(order, return_dtype=pl.Int32)).sort(by, "_w")
+    return stats.select(by, *COLUMNS)
