@@ -40,6 +40,9 @@ The statistics, two-sided p-values, each null with the reason in ``note`` when f
   ``w`` events with ``CAR_e > 0`` against ``p``, the mean over events of the fraction of positive
   portfolio ARs in the estimation window: ``Z = (w - N p) / sqrt(N p (1 - p))``, standard normal.
 
+The standardised tests (all but ``t``) use the events with an ``s_e`` (estimation-window ARs); when fewer than
+:data:`MIN_EVENTS` have one, only ``t`` is given.
+
 Everything is polars expressions over whole frames, one pass per window.
 """
 
@@ -51,7 +54,7 @@ import numpy as np
 import polars as pl
 from scipy import special
 
-Window = tuple[int, int]
+from markets.returns import Window, window_name
 
 #: Fewest events with a CAR for which the tests are computed.
 MIN_EVENTS = 3
@@ -65,12 +68,13 @@ COLUMNS = ("window", "n_events", "n_pairs", "car_mean", "car_median", "car_pair_
 
 def _p_values(stats: pl.DataFrame) -> pl.DataFrame:
     """Two-sided p-values of each statistic: t with ``n - 1`` degrees of freedom (``n`` events,
-    or securities for KP), else standard normal."""
+    those with estimation returns for BMP, securities for KP), else standard normal."""
     out = {}
     for name, dist in TESTS.items():
         value = stats[name].to_numpy().astype(float)  # null -> nan
         if dist == "t":
-            dof = (stats["n_pairs_kp"] if name == "kp_t" else stats["n_events"]).to_numpy().astype(float) - 1
+            n = {"kp_t": "n_pairs_kp", "bmp_t": "n_std"}.get(name, "n_events")
+            dof = stats[n].to_numpy().astype(float) - 1
             with np.errstate(invalid="ignore"):
                 p = 2 * special.stdtr(dof, -np.abs(value))
         else:
@@ -101,11 +105,14 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
     port_est = port.filter(tau <= est_last)
     events = sec.group_by(by, "event_id").agg(car=pl.col("car").mean(), m=pl.col("scar").count())
     events = events.join(
-        port_est.group_by(by, "event_id").agg(T=ar.count(), s=ar.std(), pos=(ar > 0).sum() / ar.count()),
+        port_est.group_by(by, "event_id").agg(
+            T=ar.count(), s=ar.std(), pos=pl.when(ar.count() > 0).then((ar > 0).sum() / ar.count())
+        ),
         on=[by, "event_id"], how="left",
     ).with_columns(scar=_safe_div(pl.col("car"), pl.col("s") * length**0.5))
     # Corrado: ranks of each event's portfolio ARs over estimation + window, averaged by offset.
-    ranked = port.drop_nulls("ar").with_columns(
+    scaled = events.filter(pl.col("scar").is_not_null()).select(by, "event_id")
+    ranked = port.join(scaled, on=[by, "event_id"], how="semi").drop_nulls("ar").with_columns(
         u=ar.rank("average").over(by, "event_id") / (pl.len().over(by, "event_id") + 1) - 0.5
     ).group_by(by, "tau").agg(k=pl.col("u").mean())
     corrado = ranked.group_by(by).agg(
@@ -120,6 +127,8 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
     car, scar, n = pl.col("car"), pl.col("scar"), pl.col("car").count()
     t_of = lambda v: _safe_div(v.mean(), v.std() / v.count().sqrt())
     patell = pl.col("scar").filter(pl.col("T") > 4)
+    has = scar.is_not_null()  # events with estimation-window returns: the standardised tests' sample
+    n_s, pos = has.sum(), pl.col("pos").filter(has).mean()
     per_class = events.group_by(by).agg(
         n_events=n.cast(pl.Int64),
         n_pairs=pl.col("m").sum().cast(pl.Int64),
@@ -129,26 +138,40 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
         patell_z=_safe_div(patell.sum(), ((pl.col("T") - 2) / (pl.col("T") - 4)).filter(pl.col("T") > 4).sum().sqrt()),
         bmp_t=t_of(scar),
         sign_z=_safe_div(
-            (car > 0).sum() - n * pl.col("pos").mean(), (n * pl.col("pos").mean() * (1 - pl.col("pos").mean())).sqrt()
+            (car > 0).filter(has).sum() - n_s * pos, (n_s * pos * (1 - pos)).sqrt()
         ),
         P=(pl.col("m") * (pl.col("m") - 1)).sum(),
+        n_std=scar.count(),
     )
     pairs = sec.group_by(by).agg(
         car_pair_mean=car.mean(), n_pairs_kp=scar.count().cast(pl.Int64), t_pairs=t_of(scar), n_all=car.count()
     )
-    out = per_class.join(pairs, on=by, how="left").join(r_bar, on=by, how="left").join(corrado, on=by, how="left")
+    classes = x.select(by).unique()  # a class whose events have no CAR in this window still gets its row
+    out = classes.join(per_class, on=by, how="left").join(pairs, on=by, how="left")
+    out = out.join(r_bar, on=by, how="left").join(corrado, on=by, how="left")
     nk, r, big_p = pl.col("n_pairs_kp"), pl.col("r").fill_null(0.0), pl.col("P")
     shrink = (1 - r * _safe_div(big_p, nk * (nk - 1)).fill_null(0.0)) / (1 + r * big_p / nk)
     out = out.with_columns(
-        n_pairs=pl.col("n_all").cast(pl.Int64),
+        n_events=pl.col("n_events").fill_null(0),
+        n_pairs=pl.col("n_all").fill_null(0).cast(pl.Int64),
+        n_std=pl.col("n_std").fill_null(0),
         kp_t=pl.when(shrink > 0).then(pl.col("t_pairs") * shrink.sqrt()),
-        window=pl.lit(f"{a}:{b}"),
+        window=pl.lit(window_label(window)),
     )
-    few = pl.col("n_events") < MIN_EVENTS
+    few, unscaled = pl.col("n_events") < MIN_EVENTS, pl.col("n_std") < MIN_EVENTS
     return out.with_columns(
-        **{name: pl.when(~few).then(pl.col(name)) for name in TESTS},
-        note=pl.when(few).then(pl.format("{} event(s) with a CAR: the tests need at least {}", "n_events", pl.lit(MIN_EVENTS))),
+        **{name: pl.when(~few & (~unscaled | pl.lit(name == "t"))).then(pl.col(name)) for name in TESTS},
+        note=pl.when(few)
+        .then(pl.format("{} event(s) with a CAR: the tests need at least {}", "n_events", pl.lit(MIN_EVENTS)))
+        .when(unscaled)
+        .then(pl.format("{} event(s) with estimation-window returns: only t is computed (the others need {})",
+                        "n_std", pl.lit(MIN_EVENTS))),
     )
+
+
+def window_label(window: Window) -> str:
+    """``(-1, 1)`` -> ``car_m1_1``: the link column of the window."""
+    return "car_" + window_name(window)
 
 
 def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_last: int) -> pl.DataFrame:
@@ -161,10 +184,10 @@ def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_l
     keys = [by, "event_id", "security"]
     x = panel.select(*keys, pl.col("tau").cast(pl.Int32), pl.col("ar").cast(pl.Float64)).filter(pl.col(by).is_not_null())
     parts = [_one_window(x, keys, by, w, est_last) for w in windows.values()]
-    schema = {by: x.schema[by], "window": pl.Utf8}
     if not parts or x.is_empty():
-        return pl.DataFrame(schema=schema | {c: pl.Float64 for c in COLUMNS if c not in schema})
+        types: dict[str, pl.DataType] = {"window": pl.Utf8(), "n_events": pl.Int64(), "n_pairs": pl.Int64(), "note": pl.Utf8()}
+        return pl.DataFrame(schema={by: x.schema[by], **{c: types.get(c, pl.Float64()) for c in COLUMNS}})
     stats = _p_values(pl.concat(parts, how="diagonal_relaxed"))
-    order = {w: i for i, w in enumerate(f"{a}:{b}" for a, b in windows.values())}
+    order = {w: i for i, w in enumerate(window_label(w) for w in windows.values())}
     stats = stats.with_columns(_w=pl.col("window").replace_strict(order, return_dtype=pl.Int32)).sort(by, "_w")
     return stats.select(by, *COLUMNS)

@@ -99,8 +99,6 @@ def output_columns(windows: Iterable[Window] | None = None) -> tuple[str, ...]:
 
 OUTPUT = output_columns()
 
-_SUMMARY = ("ar", "ar_mm", "car_0_1", "car_m1_1", "car_0_5")
-
 
 def _offsets(windows: dict[str, Window]) -> range:
     """Session offsets the event windows read (t0 always among them)."""
@@ -419,25 +417,3 @@ def event_returns(
     planned = plan(pairs, windows)
     pairs = pairs.drop(output_columns(planned.windows.values()), strict=False)
     return pairs.hstack(measure(planned, bars, est_len=est_len, gap=gap, min_est=min_est))
-
-
-def _t_stat(column: str) -> pl.Expr:
-    """Cross-sectional t: mean / (std / sqrt(n)) over the class; assumes independent events."""
-    c = pl.col(column)
-    n, sd = c.count(), c.std()
-    return pl.when((n >= 2) & (sd > 0)).then(c.mean() / (sd / n.sqrt()))
-
-
-def summary(linked: pl.DataFrame, by: str) -> pl.DataFrame:
-    """Per value of ``by``: ``n`` (rows), ``n_<x>`` (values computed), ``<x>_mean`` and
-    ``<x>_median`` for ar, ar_mm and the market-adjusted CARs (nulls ignored), and ``ar_t``,
-    ``car_0_1_t`` (null when fewer than two values). Events that cluster in time share market
-    shocks, so these t-statistics overstate significance when many pairs share a ``t0``."""
-    return linked.group_by(by).agg(
-        n=pl.len(),
-        **{f"n_{c}": pl.col(c).count() for c in _SUMMARY},
-        **{f"{c}_mean": pl.col(c).mean() for c in _SUMMARY},
-        **{f"{c}_median": pl.col(c).median() for c in _SUMMARY},
-        ar_t=_t_stat("ar"),
-        car_0_1_t=_t_stat("car_0_1"),
-    ).sort(by)

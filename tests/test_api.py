@@ -82,7 +82,10 @@ def test_markets_link_and_summary(t) -> None:
     linked = t.link(filters={"booster-recovery": "attempted-failed"})
     assert linked.height > 0 and {"t0", "ret", "ar", "car_0_1"} <= set(linked.columns)
     summary = t.summary("booster-recovery")
-    assert "booster_recovery" in summary.columns
+    assert {"booster_recovery", "model", "window", "n_events", "n_pairs", "t_p", "kp_p", "note"} <= set(summary.columns)
+    windows = t.summary("vehicle", car=[(-1, 1), (0, 5)], window="60:5")
+    assert set(windows["window"]) == {"car_m1_1", "car_0_5"}
+    assert {"car_m5_10", "car_mm_m5_10"} <= set(t.link(car="-5:10").columns)
     with pytest.raises(tracker.NotFound):
         t.bars("XSHG:999999")
 

@@ -145,8 +145,27 @@ def test_summary_by_booster_recovery_counts_each_class(priced):
     run, _ = priced
     done = run("link", "summary", "--by", "booster-recovery", "--format", "json")
     assert done.returncode == EXIT_OK, done.stderr
-    classes = {r["booster_recovery"]: r for r in json.loads(done.stdout)}
-    assert classes["attempted-failed"]["n_ar"] >= 2  # Zhuque-3 Y1 and Long March 12A Y1 have bars
+    rows = json.loads(done.stdout)
+    lost = {(r["model"], r["window"]): r for r in rows if r["booster_recovery"] == "attempted-failed"}
+    # Zhuque-3 Y1 and Long March 12A Y1 have bars: two events, each two securities, too few for tests.
+    row = lost[("market", "car_0_1")]
+    assert (row["n_events"], row["n_pairs"]) == (2, 4)
+    assert row["t"] is None and row["patell_p"] is None and "at least 3" in row["note"]
+    assert {w for _, w in lost} == {"car_0_1", "car_m1_1", "car_0_5"}
+    many = [r for r in rows if r["booster_recovery"] == "not-attempted" and r["model"] == "market"]
+    assert all(r["n_events"] >= 3 and r["t_p"] is not None and 0 <= r["corrado_p"] <= 1 for r in many)
+
+
+def test_any_car_windows_with_the_equals_form(priced):
+    run, _ = priced
+    rows = link_rows(run, "--car=-1:1,0:5,-5:10", "--event-filter", "vehicle=Zhuque-3")
+    assert {"car_m1_1", "car_0_5", "car_m5_10", "car_mm_m1_1", "car_mm_0_5", "car_mm_m5_10"} <= set(rows[0])
+    assert "car_0_1" not in rows[0]
+    done = run("link", "summary", "--by", "vehicle", "--car=-5:10", "--format", "json")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert {r["window"] for r in json.loads(done.stdout)} == {"car_m5_10"}
+    assert run("link", "--car=-12:1").returncode == EXIT_USAGE  # inside the estimation gap of 10
+    assert run("link", "--car=2:1").returncode == EXIT_USAGE
 
 
 def test_bad_filters_and_windows_are_usage_errors(priced):

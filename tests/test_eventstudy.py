@@ -55,7 +55,7 @@ def by_hand(panel, cls: str, a: int, b: int) -> dict:
     car_e = [statistics.mean(car_i[k] for k in members[e]) for e in events]
     est_e = {e: [port(e, t) for t in EST] for e in events}
     T = [len(est_e[e]) for e in events]
-    scar_e = [c / (statistics.stdev(est_e[e]) * math.sqrt(length)) for c, e in zip(car_e, events)]
+    scar_e = [c / (statistics.stdev(est_e[e]) * math.sqrt(length)) for c, e in zip(car_e, events, strict=True)]
     n = len(events)
     out = {"n_events": n, "n_pairs": len(keys), "car_mean": statistics.mean(car_e), "car_median": statistics.median(car_e)}
     out["t"] = statistics.mean(car_e) / (statistics.stdev(car_e) / math.sqrt(n))
@@ -104,7 +104,7 @@ def test_every_statistic_matches_the_hand_computation(window):
     assert out["cls"].to_list() == ["x", "y"]
     got = out.row(0, named=True)
     want = by_hand(panel, "x", a, b)
-    assert got["window"] == f"{a}:{b}" and got["note"] is None
+    assert got["window"] == ("car_0_1" if a == 0 else "car_m1_1") and got["note"] is None
     for name, value in want.items():
         assert got[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
     assert got["car_pair_mean"] == pytest.approx(statistics.mean(sum(panel[k][t] for t in range(a, b + 1))
@@ -126,6 +126,16 @@ def test_a_security_missing_a_window_session_leaves_its_event_out():
     panel[("x", "E2", "C")][1] = float("nan")
     out = summarize(as_frame(panel), "cls", {"0_1": (0, 1), "0_0": (0, 0)}, est_last=-2)
     x = out.filter(pl.col("cls") == "x")
-    assert x["window"].to_list() == ["0:1", "0:0"]
+    assert x["window"].to_list() == ["car_0_1", "car_0_0"]
     assert x["n_events"].to_list() == [2, 3] and x["n_pairs"].to_list() == [3, 4]
     assert x["t"][0] is None and x["t"][1] is not None
+
+
+def test_events_without_estimation_returns_get_only_the_t_test():
+    panel = make_panel()
+    for key in [("x", "E2", "C"), ("x", "E3", "D")]:
+        panel[key].update({t: float("nan") for t in EST})
+    x = summarize(as_frame(panel), "cls", {"0_1": (0, 1)}, est_last=-2).row(0, named=True)
+    assert x["n_events"] == 3 and x["t"] is not None and x["t_p"] is not None
+    assert all(x[name] is None for name in ("patell_z", "bmp_t", "kp_t", "corrado_z", "sign_z", "sign_p"))
+    assert "1 event(s) with estimation-window returns" in x["note"]

@@ -8,7 +8,6 @@ with plain Python arithmetic over the sessions, and numpy.polyfit for alpha and 
 from __future__ import annotations
 
 import csv
-import statistics
 import warnings
 from datetime import date
 
@@ -17,7 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from markets.returns import OUTPUT, event_returns, summary
+from markets.returns import OUTPUT, event_returns
 from tests.conftest import shared_path
 
 
@@ -257,23 +256,6 @@ def test_duplicate_bars_are_rejected(market):
     frame = bars(market)
     with pytest.raises(ValueError, match="more than one row"):
         event_returns(pairs(("E1", SEC, BENCH, S[T], 10.0)), pl.concat([frame, frame.head(1)]))
-
-
-def test_summary_by_class():
-    linked = pl.DataFrame({
-        "cls": ["x", "x", "x", "y"],
-        "ar": [0.01, 0.03, -0.01, 0.02], "ar_mm": [0.0, 0.02, None, 0.01],
-        "car_0_1": [0.02, 0.04, 0.0, None], "car_m1_1": [0.0] * 4, "car_0_5": [0.1, None, None, 0.2],
-    })
-    out = summary(linked, "cls")
-    x, y = out.row(0, named=True), out.row(1, named=True)
-    ar = [0.01, 0.03, -0.01]
-    assert (x["cls"], x["n"], y["n"]) == ("x", 3, 1)
-    assert x["ar_mean"] == pytest.approx(statistics.mean(ar)) and x["ar_median"] == pytest.approx(0.01)
-    assert x["ar_mm_mean"] == pytest.approx(0.01) and x["car_0_5_median"] == pytest.approx(0.1)
-    assert x["ar_t"] == pytest.approx(statistics.mean(ar) / (statistics.stdev(ar) / 3**0.5))
-    assert x["car_0_1_t"] == pytest.approx(0.02 / (statistics.stdev([0.02, 0.04, 0.0]) / 3**0.5))
-    assert y["ar_t"] is None and y["car_0_1_t"] is None
 
 
 # -- real bars -------------------------------------------------------------------------------------

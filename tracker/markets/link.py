@@ -29,14 +29,25 @@ FILTERS = {
     "id": "event_id", "vehicle": "vehicle", "provider": "provider", "constellation": "constellation",
     "orbit-outcome": "orbit_outcome", "booster-recovery": "booster_recovery",
 }
-#: Columns of the export, in order (the issue's list, then the security's name and the extras).
-COLUMNS = (
-    "event_id", "net_utc", "net_precision", "announced_utc", "event_time", "vehicle", "serial", "mission",
-    "orbit_outcome", "booster_recovery", "symbol", "security", "name", "mic", "session_class", "t0",
-    "ambiguous", "prev_close", "close", "ret", "bench_symbol", "bench_ret", "ar", "ar_mm", "alpha",
-    "beta", "n_est", "car_0_1", "car_m1_1", "car_0_5", "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5",
-    "limit_up", "limit_down", "no_trade",
-)
+#: The default CAR windows (session offsets from t0).
+WINDOWS: tuple[returns.Window, ...] = tuple(returns.WINDOWS.values())
+
+
+def columns(windows: tuple[returns.Window, ...] = WINDOWS) -> tuple[str, ...]:
+    """Columns of the export, in order (the issue's list, then the security's name and the
+    extras), with ``car_*`` and ``car_mm_*`` for each of ``windows``."""
+    named = returns.named_windows(windows)
+    return (
+        "event_id", "net_utc", "net_precision", "announced_utc", "event_time", "vehicle", "serial", "mission",
+        "orbit_outcome", "booster_recovery", "symbol", "security", "name", "mic", "session_class", "t0",
+        "ambiguous", "prev_close", "close", "ret", "bench_symbol", "bench_ret", "ar", "ar_mm", "alpha",
+        "beta", "n_est", *(f"car_{s}" for s in named), *(f"car_mm_{s}" for s in named),
+        "limit_up", "limit_down", "no_trade",
+    )
+
+
+#: Columns of the export with the default windows.
+COLUMNS = columns()
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class LinkParams:
     est_len: int = 120
     gap: int = 10
     min_est: int = 30
+    windows: tuple[returns.Window, ...] = WINDOWS
 
     def describe(self) -> dict:
         return {
@@ -62,6 +74,8 @@ class LinkParams:
             "estimation_window_sessions": self.est_len,
             "estimation_gap_sessions": self.gap,
             "min_estimation_sessions": self.min_est,
+            "car_windows": [f"{a}:{b}" for a, b in self.windows],
+            "order": "newest event first; pairs without a return at t0 after the others",
         }
 
 
@@ -186,12 +200,26 @@ def _lead(params: LinkParams) -> timedelta:
 
 
 def link(conn, params: LinkParams) -> pl.DataFrame:
-    """The export: one row per (event, security) with the columns of :data:`COLUMNS`.
+    """The export: one row per (event, security) with the columns of :func:`columns` (the
+    windows of ``params``), newest event first (see :func:`link_with_panel`)."""
+    return _link(conn, params, with_panel=False)[0]
+
+
+def link_with_panel(conn, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`link` and its pairs' abnormal returns session by session: ``event_id, security,
+    tau, ar, ar_mm`` plus the event fields (:func:`markets.returns.measure_with_panel`).
 
     Events and securities are numbered (``ev``, ``si``) and every per-pair value is gathered by
-    those numbers, so the millions of pair rows are never joined or sorted on text keys.
+    those numbers, so the millions of pair rows are never joined or sorted on text keys. Events
+    are numbered newest first, so the pairs come newest event first.
     """
-    evts = events(conn, params).with_row_index("ev")
+    frame, panel = _link(conn, params, with_panel=True)
+    assert panel is not None
+    return frame, panel
+
+
+def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    evts = events(conn, params).reverse().with_row_index("ev")
     listed = registry.securities(conn)
     secs = listed.filter(pl.col("role") == "security").sort("yahoo").with_row_index("si")
     ev_themes, si_themes = _themes(conn, evts, secs, params)
@@ -200,22 +228,57 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     # connection, reads the bars.
     with ThreadPoolExecutor(max_workers=1) as pool:
         placing = pool.submit(_placed, evts, secs, ev_themes, si_themes)
-        planning = pool.submit(lambda: returns.plan(placing.result()))
+        planning = pool.submit(lambda: returns.plan(placing.result(), params.windows))
         prices = [_prices(conn, evts, secs, ev_themes, si_themes, params)]
         linked, planned = placing.result(), planning.result()
     # The bars, the biggest frame, go to measure() as their only reference, so that it can let
     # them go once its grids are built.
-    measured = linked.hstack(
-        returns.measure(planned, prices.pop(), est_len=params.est_len, gap=params.gap, min_est=params.min_est)
-    )
+    options = {"est_len": params.est_len, "gap": params.gap, "min_est": params.min_est}
+    panel = None
+    if with_panel:
+        measures, panel = returns.measure_with_panel(planned, prices.pop(), **options)
+    else:
+        measures = returns.measure(planned, prices.pop(), **options)
+    measured = linked.hstack(measures)
     symbols = listed.select(benchmark="security", bench_symbol="yahoo")
     secs = secs.join(symbols, on="benchmark", how="left", maintain_order="left")
     secs = secs.with_columns(symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"))
-    from_event = [c for c in COLUMNS if c in evts.columns and c not in measured.columns]
-    return measured.with_columns(
+    wanted = columns(params.windows)
+    from_event = [c for c in wanted if c in evts.columns and c not in measured.columns]
+    frame = measured.with_columns(
         *(pl.lit(evts[c]).gather(pl.col("ev")).alias(c) for c in from_event),
         *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in ("symbol", "name", "mic", "bench_symbol")),
-    ).select(COLUMNS)
+    )
+    if panel is not None:
+        keys = frame.select("event_id", "security", "symbol", "vehicle", "orbit_outcome", "booster_recovery")
+        panel = panel.select(
+            *(pl.lit(keys[c]).gather(pl.col("pair")).alias(c) for c in keys.columns), "tau", "ar", "ar_mm"
+        )
+    # Pairs measured at t0 before the others (events after the last bar), so that a reader
+    # inferring column types from the first rows sees numbers.
+    return frame.select(wanted).sort(pl.col("ret").is_null(), maintain_order=True), panel
+
+
+#: The abnormal-return models :func:`study` reports: name -> panel column.
+MODELS = {"market": "ar", "market-model": "ar_mm"}
+
+
+def study(conn, params: LinkParams, by: str) -> pl.DataFrame:
+    """Event-study statistics per class of the event column ``by`` (``vehicle``,
+    ``orbit_outcome``, ``booster_recovery``), per model (:data:`MODELS`) and CAR window of
+    ``params``: :func:`markets.eventstudy.summarize` over the linked pairs."""
+    from markets.eventstudy import summarize
+
+    _, panel = link_with_panel(conn, params)
+    windows = returns.named_windows(params.windows)
+    parts = [
+        summarize(panel.select(by, "event_id", "security", "tau", ar=column), by, windows, est_last=-params.gap)
+        .with_columns(model=pl.lit(model))
+        for model, column in MODELS.items()
+    ]
+    out = pl.concat(parts, how="diagonal_relaxed")
+    first = [by, "model", "window"]
+    return out.sort(by, maintain_order=True).select(*first, *(c for c in out.columns if c not in first))
 
 
 def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -20,13 +20,13 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from tracker.errors import UsageError
-from tracker.markets.link import FILTERS, LinkParams
+from tracker.markets.link import FILTERS, WINDOWS, LinkParams
 from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
 
 __all__ = [
-    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "Linked", "Selection", "export", "link", "parameters", "parse_filters",
-    "parse_window", "summary",
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "Linked", "Selection", "export", "link", "parameters", "parse_cars",
+    "parse_filters", "parse_window", "summary",
 ]
 
 #: Where events are placed: at the launch (NET) or at the announcement of its outcome.
@@ -38,7 +38,8 @@ EXPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: What the sidecar says the columns mean.
 DEFINITIONS = (
     "returns are fractions of the previous close; ar = ret - bench_ret; ar_mm uses OLS alpha/beta over the "
-    "estimation window; car_a_b sums ar over sessions t0+a..t0+b (car_mm_* sums ar_mm); empty means not computable"
+    "estimation window; car_a_b sums ar over sessions t0+a..t0+b, a negative offset written m1 (car_mm_* sums "
+    "ar_mm); empty means not computable"
 )
 
 Time = str | date | datetime | None
@@ -52,6 +53,7 @@ class Selection(TypedDict, total=False):
     until: Time
     symbols: str | Iterable[str]
     window: str | tuple[int, int]
+    car: str | Iterable[tuple[int, int]] | None
     at: str
 
 
@@ -103,6 +105,27 @@ def parse_window(value: str | tuple[int, int]) -> tuple[int, int]:
     return est_len, gap_len
 
 
+def parse_cars(value: str | Iterable[tuple[int, int]] | None) -> tuple[tuple[int, int], ...]:
+    """CAR windows: ``"-1:1,0:5,-5:10"`` or a list of ``(first, last)`` session offsets from t0
+    (None: the default 0:1, -1:1, 0:5); each first <= last, at most 250 sessions from t0."""
+    if value is None:
+        return WINDOWS
+    items = [w.strip() for w in value.split(",") if w.strip()] if isinstance(value, str) else list(value)
+    found = []
+    for item in items:
+        try:
+            a, b = (int(x) for x in item.split(":")) if isinstance(item, str) else (int(item[0]), int(item[1]))
+        except (ValueError, TypeError, IndexError):
+            raise UsageError(f"--car {item!r}: expected windows FIRST:LAST in sessions from t0, e.g. --car=-1:1,0:5") from None
+        if a > b or max(abs(a), abs(b)) > 250:
+            raise UsageError(f"--car {a}:{b}: a window needs FIRST <= LAST, within 250 sessions of t0")
+        if (a, b) not in found:
+            found.append((a, b))
+    if not found:
+        raise UsageError("--car: give at least one window, e.g. --car=-1:1,0:5")
+    return tuple(found)
+
+
 def parameters(
     *,
     filters: Mapping[str, str] | None = None,
@@ -110,16 +133,21 @@ def parameters(
     until: Time = None,
     symbols: str | Iterable[str] = (),
     window: str | tuple[int, int] = "120:10",
+    car: str | Iterable[tuple[int, int]] | None = None,
     at: str = "net",
 ) -> LinkParams:
     """The parameters of a link, validated: ``filters`` by key (:data:`~tracker.markets.link.FILTERS`),
     launches from ``since`` (inclusive) to ``until`` (exclusive, UTC), ``symbols`` (any spelling;
-    comma-separated or a list) instead of the theme rules, the estimation ``window`` and whether
-    events are placed at the launch or at its ``announced`` outcome."""
+    comma-separated or a list) instead of the theme rules, the estimation ``window``, the ``car``
+    windows (:func:`parse_cars`; none may start inside the estimation window or its gap) and
+    whether events are placed at the launch or at its ``announced`` outcome."""
     if at not in EVENT_TIMES:
         raise UsageError(f"--at {at!r}: expected one of {', '.join(EVENT_TIMES)}")
     start, end = time_range(since, until)
     est_len, gap = parse_window(window)
+    windows = parse_cars(car)
+    if (first := min(a for a, _ in windows)) <= -gap:
+        raise UsageError(f"--car window from {first}: starts inside the estimation window's gap of {gap} (--window {est_len}:{gap})")
     return LinkParams(
         filters={key: _filter(key, value) for key, value in (filters or {}).items()},
         since=start,
@@ -129,6 +157,7 @@ def parameters(
         est_len=est_len,
         gap=gap,
         min_est=min(30, est_len),
+        windows=windows,
     )
 
 
@@ -143,13 +172,17 @@ def link(engine: Engine, **selection: Unpack[Selection]) -> Linked:
 
 
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
-    """Per class of ``by`` (:data:`BY`): counts, mean and median abnormal returns and CARs, and
-    t-statistics (:func:`markets.returns.summary`), over the pairs :func:`link` selects."""
-    from markets.returns import summary as aggregate
+    """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
+    events and pairs counted, mean and median event CAR, and the tests of
+    :mod:`markets.eventstudy` with p-values (empty, with the reason in ``note``, below three
+    events), over the pairs :func:`link` selects, each event one equal-weighted portfolio."""
+    from tracker.markets.link import study
 
     if by not in BY:
         raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
-    return aggregate(link(engine, **selection).frame, by.replace("-", "_"))
+    params = parameters(**selection)
+    with engine.connect() as conn, known_symbols():
+        return study(conn, params, by.replace("-", "_"))
 
 
 def export(
