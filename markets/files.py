@@ -32,7 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from markets.bounds import bar_checks
-from markets.symbols import UnknownSymbol, canonical, from_yahoo, parse
+from markets.symbols import AmbiguousSymbol, UnknownSymbol, canonical, from_yahoo, parse
 
 __all__ = ["PriceFile", "PriceFileError", "a_share", "parse_file", "security_from_name"]
 
@@ -58,7 +58,12 @@ _SAME_PRICE = 0.005  # two prices agree within half a cent
 
 
 class PriceFileError(ValueError):
-    """The file cannot be imported; the message names the file, the line and the field."""
+    """The file cannot be imported; the message names the file, the line and the field.
+    ``choices``: the securities its name may mean, when that is why (the caller picks one)."""
+
+    def __init__(self, message: str, choices: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.choices = choices or []
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,9 @@ def a_share(code: str, name: str | None = None) -> str:
     index = _SH_INDICES.get(code)
     if index:
         if not name:
-            raise UnknownSymbol(f"{code} is both the Shanghai index {index} and a Shenzhen code; "
-                                f"pass security='XSHG:{code}' or security='XSHE:{code}'")
+            raise AmbiguousSymbol(f"{code} is both the Shanghai index {index} and a Shenzhen code; "
+                                  f"name the security: XSHG:{code} or XSHE:{code}",
+                                  [canonical("XSHG", code), canonical("XSHE", code)])
         if index in name:
             return canonical("XSHG", code)
     if code[0] in "65" or code.startswith("900"):
@@ -266,8 +272,9 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
             try:
                 sec = security_from_name(path)
             except UnknownSymbol as err:
-                hint = "" if "pass security" in str(err) else "; pass security='XSHG:600118' etc."
-                raise PriceFileError(f"{name}: no symbol column and {err}{hint}") from None
+                choices = err.choices if isinstance(err, AmbiguousSymbol) else []
+                hint = "" if choices else "; name the security (XSHG:600118 etc.)"
+                raise PriceFileError(f"{name}: no symbol column and {err}{hint}", choices) from None
         frame = frame.with_columns(security=pl.lit(sec), _why=pl.lit(None, pl.Utf8))
     else:
         names = pl.col("name").fill_null("") if "name" in frame.columns else pl.lit("")

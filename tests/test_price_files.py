@@ -49,8 +49,9 @@ def test_real_broker_600118_previous_close_is_the_low(long_bars: pl.DataFrame) -
 
 def test_real_broker_000300_is_clean_but_needs_its_security(long_bars: pl.DataFrame) -> None:
     path = shared_path(*BROKER, "000300.csv")
-    with pytest.raises(PriceFileError, match=r"000300.csv: .*Shanghai index 沪深300.*security="):
+    with pytest.raises(PriceFileError, match=r"000300.csv: .*Shanghai index 沪深300.*XSHG:000300 or XSHE:000300") as caught:
         parse_file(path)  # no 代码/名称 columns; file name 000300 alone is ambiguous
+    assert caught.value.choices == ["XSHG:000300", "XSHE:000300"]  # the caller picks (the service: --symbol)
     result = parse_file(path, security="XSHG:000300")
     assert (result.format, result.warnings) == ("broker", [])
     assert result.bars.equals(long_bars.filter(pl.col("security") == "XSHG:000300"))
@@ -90,7 +91,7 @@ def test_synthetic_per_symbol_security_from_file_name(tmp_path: Path) -> None:
 def test_synthetic_per_symbol_lower_case_header_without_volume_and_override(tmp_path: Path) -> None:
     path = tmp_path / "prices.csv"
     path.write_text("date,open,high,low,close\n2025-11-03,80,81,79,80.5\n")
-    with pytest.raises(PriceFileError, match=r"prices.csv: .*names no security.*security="):
+    with pytest.raises(PriceFileError, match=r"prices.csv: .*names no security.*name the security"):
         parse_file(path)
     bars = parse_file(path, security="0941.HK").bars
     assert bars["security"].to_list() == ["XHKG:0941"] and bars["volume"].to_list() == [None]

@@ -55,6 +55,8 @@ LIST_COLUMNS = (
     "security", "yahoo", "name_en", "name_zh", "board", "limit_pct", "currency", "role", "benchmark", "themes",
     "bars", "first", "last",
 )
+#: The files a directory given to :func:`import_bars` is searched for.
+PRICE_SUFFIXES = (".csv", ".txt", ".tsv")
 #: Rule kinds whose values are compared in lower case (and stored so).
 _LOWER_CASE_KINDS = ("constellation", "orbit-outcome", "booster-recovery")
 
@@ -280,8 +282,10 @@ def remove_theme_rule(engine: Engine, rule_id: int) -> Literal["removed", "disab
 # -- daily bars ------------------------------------------------------------------------------------
 
 
-def _parse(path: Path, security: str | None) -> PriceFile:
-    """One bar file, parsed and validated; :class:`BadInput` naming the file (and line)."""
+def _parse(path: Path, security: str | None, known: set[str]) -> PriceFile:
+    """One bar file, parsed and validated; :class:`BadInput` naming the file (and line). A file
+    whose name may mean two securities (``000300.csv``) is read as the one registered, if only
+    one is; otherwise the error says to name it with ``--symbol``."""
     from markets.files import PriceFileError, parse_file
 
     try:
@@ -290,7 +294,13 @@ def _parse(path: Path, security: str | None) -> PriceFile:
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}; nothing was imported") from None
     except PriceFileError as exc:
-        raise BadInput(f"{exc}; nothing was imported") from None
+        held = [c for c in exc.choices if c in known]
+        if len(held) == 1:
+            read = _parse(path, held[0], known)
+            read.warnings.append(f"{path.name}: read as {held[0]}, the only one of {' and '.join(exc.choices)} registered")
+            return read
+        hint = f"; name it with --symbol (e.g. --symbol {exc.choices[0]})" if exc.choices else ""
+        raise BadInput(f"{exc}{hint}; nothing was imported") from None
 
 
 def import_bars(
@@ -301,21 +311,23 @@ def import_bars(
     replace: bool = False,
     add_missing: bool = False,
 ) -> BarImport:
-    """Import daily-bar files, all of them or none (see :mod:`markets.files` for the layouts).
+    """Import daily-bar files, all of them or none (see :mod:`markets.files` for the layouts);
+    a directory stands for every price file below it (:data:`PRICE_SUFFIXES`).
 
     ``symbol`` (any spelling of a registered security) names the security of per-symbol files.
     Bars already held change nothing; a bar contradicting a stored one is reported and the
     stored one kept unless ``replace``. Securities not in the registry are :class:`NotFound`
     unless ``add_missing`` registers them (named by their code)."""
+    from tracker.files import files_under
     from tracker.markets import bars as store
 
-    files = [Path(p) for p in paths]
-    if not files:
+    if not paths:
         raise UsageError("no file to import")
+    files = files_under([Path(p) for p in paths], PRICE_SUFFIXES, "price")
     with engine.connect() as conn:
         security = resolve(conn, symbol) if symbol is not None else None
         known = set(registry.securities(conn)["security"])
-    parsed = [(path, _parse(path, security)) for path in files]
+    parsed = [(path, _parse(path, security, known)) for path in files]
     report = BarImport(files, replace=replace, warnings=[w for _, result in parsed for w in result.warnings])
     for path, result in parsed:
         missing = sorted(set(result.bars["security"]) - known)
