@@ -168,6 +168,26 @@ def test_any_car_windows_with_the_equals_form(priced):
     assert run("link", "--car=2:1").returncode == EXIT_USAGE
 
 
+def test_csv_export_loads_typed_newest_first(priced, tmp_path):
+    run, _ = priced
+    out = tmp_path / "link.csv"
+    done = run("link", "--format", "csv", "--output", out)
+    assert done.returncode == EXIT_OK, done.stderr
+    numeric = ["prev_close", "close", "ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1",
+               "car_0_5", "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5"]
+    frame = pl.read_csv(out)  # the defaults: types inferred from the first 100 rows
+    assert all(frame.schema[c] == pl.Float64 for c in numeric), frame.schema
+    measured = frame.filter(pl.col("ret").is_not_null())
+    assert 0 < measured.height < frame.height and frame.head(measured.height)["ret"].null_count() == 0  # measured first
+    times = measured["net_utc"].to_list()
+    assert times == sorted(times, reverse=True) and times[0] > times[-1]  # newest event first
+    meta = json.loads((tmp_path / "link.csv.meta.json").read_text())
+    assert meta["columns"]["car_0_5"] == "Float64" and meta["parameters"]["car_windows"] == ["0:1", "-1:1", "0:5"]
+    pandas = pytest.importorskip("pandas")
+    table = pandas.read_csv(out)
+    assert all(pandas.api.types.is_float_dtype(table[c]) for c in numeric)
+
+
 def test_bad_filters_and_windows_are_usage_errors(priced):
     run, _ = priced
     assert run("link", "--event-filter", "colour=red").returncode == EXIT_USAGE

@@ -188,8 +188,10 @@ def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataF
 def export(
     frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], fmt: str, force: bool = False, raw_csv: bool = False
 ) -> Path:
-    """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters and
-    definitions (Parquet also carries them in its metadata, key ``tracker``); return the path.
+    """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters,
+    definitions and column types (Parquet also carries them in its metadata, key ``tracker``);
+    return the path. Rows keep the link's order: newest event first, pairs without a return at
+    t0 last, so that a CSV reader inferring types from the first rows sees numbers.
 
     Both files are written by :func:`tracker.files.write_atomically` (temporary file, renamed).
     Neither is overwritten unless ``force``, and never when it is not a regular file
@@ -209,6 +211,9 @@ def export(
         "format": fmt,
         "parameters": params.describe(),
         "definitions": DEFINITIONS,
+        # Column types, for a reader that wants them rather than inferring them
+        # (polars: schema_overrides; pandas: dtype).
+        "columns": {name: str(dtype) for name, dtype in frame.schema.items()},
     }
 
     def write_frame(part: Path) -> None:
