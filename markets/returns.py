@@ -94,7 +94,8 @@ def output_columns(windows: Iterable[Window] | None = None) -> tuple[str, ...]:
     """The columns :func:`measure` adds for these windows (default :data:`WINDOWS`)."""
     named = named_windows(windows)
     return ("prev_close", "close", "ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "n_est",
-            *(f"car_{s}" for s in named), *(f"car_mm_{s}" for s in named), "limit_up", "limit_down", "no_trade")
+            *(f"car_{s}" for s in named), *(f"car_mm_{s}" for s in named), "limit_up", "limit_down", "no_trade",
+            "adjusted")
 
 
 OUTPUT = output_columns()
@@ -174,10 +175,14 @@ def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, 
     if grid.height - bar.null_count() != rows.height:
         raise ValueError("bars hold more than one row for the same security and session")
     close, volume = (pl.lit(bars[c]).cast(pl.Float64).gather(bar) for c in ("close", "volume"))
+    factor = pl.lit(bars["adj"]).cast(pl.Float64).gather(bar) if "adj" in bars.columns else pl.lit(None, pl.Float64)
     first_row = _at(info, "offset", key) + pad  # the row of the key's first bar
     prev = pl.when(pl.int_range(pl.len()) > first_row).then(pl.col("close").forward_fill().shift(1))
-    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False))
-    grid = grid.with_columns(prev_close=prev).with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
+    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False), adj=factor)
+    grid = grid.with_columns(prev_close=prev).with_columns(
+        r=pl.col("close") * pl.col("adj").fill_null(1.0) / pl.col("prev_close") - 1,
+        adjusted=(pl.col("adj").fill_null(1.0) != 1.0).cast(pl.UInt32),
+    )
     return info, grid
 
 
@@ -198,6 +203,11 @@ def _row(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
     return pl.when((n >= lo) & (n <= hi)).then(base + n)
 
 
+def _clipped(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
+    """Grid row of session ``n`` moved into the key's ``lo .. hi`` (for cumulative sums)."""
+    return base + n.clip(lo, hi)
+
+
 def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame) -> pl.DataFrame:
     """The grid's ``close, prev_close, r, no_trade`` and cumulative sums, down the whole grid, of
     1, x, y, xy, x² (``x`` the benchmark's one-session return (:data:`_R1`) on the same session, read
@@ -216,7 +226,8 @@ def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame
     x, y = pl.when(ok).then("m1").otherwise(0.0), pl.when(ok).then("r1").otherwise(0.0)
     raw = {"k": ok, "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
     sums = grid.lazy().with_columns(r1=_R1, m1=m1).select(
-        "close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()}
+        "close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()},
+        n_adj=pl.col("adjusted").cum_sum(),
     )
     return sums.collect().rechunk()
 
@@ -237,6 +248,9 @@ def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.Dat
     offsets = _offsets(windows)
     return p.lazy().with_columns(
         **{c: pl.lit(grid[c]).gather(row(0)) for c in ("prev_close", "close", "no_trade")},
+        # Factors between the estimation window's start and the last window's end (clipped to the grid).
+        _adj=pl.lit(grid["n_adj"]).gather(_clipped(n0 + offsets.stop - 1, pl.col("_lo"), pl.col("_hi"), pl.col("_base")))
+        - pl.lit(grid["n_adj"]).gather(_clipped(n0 - gap - est_len, pl.col("_lo"), pl.col("_hi"), pl.col("_base"))),
         **{f"_{c}": pl.lit(grid[c]).gather(row(-gap)) - pl.lit(grid[c]).gather(row(-gap - est_len))
            for c in ("k", "sx", "sy", "sxy", "sxx")},
         **{f"_r{j}": pl.lit(grid["r"]).gather(row(j)) for j in offsets},
@@ -273,6 +287,7 @@ def _measure(p: pl.LazyFrame, min_est: int, windows: dict[str, Window]) -> pl.La
         limit_up=capped(pl.col("close") >= limit(1) - 1e-9),
         limit_down=capped(pl.col("close") <= limit(-1) + 1e-9),
         no_trade=pl.when(dated).then(pl.col("no_trade").fill_null(True)),
+        adjusted=pl.when(dated).then(pl.col("_adj").fill_null(0) > 0),
     )
 
 

@@ -41,7 +41,10 @@ def _schema(url: str) -> set[str]:
 def test_a_new_database_has_the_schema_the_sqlmodel_version_made(tmp_path, db_url):
     old = _schema(_old_database(tmp_path))
     open_database(db_url)
-    assert _schema(db_url) == old
+    # One change since: the bar chunks' nullable adjustment-factor column (issue 15).
+    added = "\tsources VARCHAR NOT NULL, \n\tadj BLOB, \n"
+    assert {sql.replace(added, "\tsources VARCHAR NOT NULL, \n") for sql in _schema(db_url)} == old
+    assert any(added in sql for sql in _schema(db_url))
     assert len(old) == 22  # 12 tables, 10 indexes
 
 
@@ -67,6 +70,17 @@ def test_a_database_of_the_sqlmodel_version_opens_and_works(tmp_path):
     state = load_states(engine, ["https://celestrak.org/NORAD/elements/gp.php?FORMAT=csv&GROUP=stations"])
     assert next(iter(state.values())).last_success == datetime(2026, 8, 18, 6, 30, tzinfo=timezone.utc)
     assert markets.bars(engine, "688523.SS").height == 36
+    # No adjustment-factor column in this database: factors read as null, merges leave them out.
+    from tracker.markets import bars
+    from tracker.services import link
+
+    assert link.link(engine, symbols="688523").frame.height > 0
+    with engine.begin() as conn:
+        assert not bars.has_factors(conn)
+        held = bars.read(conn, ["XSHG:688523"], fields=(*bars.PRICES, "volume", "adj"))
+        assert held.height == 36 and held["adj"].null_count() == 36
+        counts = bars.merge(conn, held.with_columns(adj=1.01), "synthetic factors (test)")
+        assert (counts.new, counts.factors, counts.conflicts) == (0, 0, [])
     css = orbits.constellations(engine).filter(orbits.constellations(engine)["constellation"] == "css")
     assert css["members"].to_list() == [2]  # TIANHE by number, WENTIAN by name
 

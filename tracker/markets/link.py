@@ -42,7 +42,7 @@ def columns(windows: tuple[returns.Window, ...] = WINDOWS) -> tuple[str, ...]:
         "orbit_outcome", "booster_recovery", "symbol", "security", "name", "mic", "session_class", "t0",
         "ambiguous", "prev_close", "close", "ret", "bench_symbol", "bench_ret", "ar", "ar_mm", "alpha",
         "beta", "n_est", *(f"car_{s}" for s in named), *(f"car_mm_{s}" for s in named),
-        "limit_up", "limit_down", "no_trade",
+        "limit_up", "limit_down", "no_trade", "adjusted",
     )
 
 
@@ -188,9 +188,9 @@ def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFram
     wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
     times = evts["event_time"].drop_nulls()
     if times.is_empty() or not wanted:
-        return bars.empty().select("security", "date", "close", "volume")
+        return bars.empty().select("security", "date", "close", "volume").with_columns(adj=pl.lit(None, pl.Float64))
     start = times.min().date() - timedelta(days=1) - _lead(params)
-    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=("close", "volume"))
+    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=("close", "volume", bars.FACTOR))
 
 
 def _lead(params: LinkParams) -> timedelta:

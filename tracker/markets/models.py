@@ -62,4 +62,9 @@ price_chunk = Table(
     Column("n", Integer, nullable=False),
     *(Column(name, LargeBinary, nullable=False) for name in ("date", "open", "high", "low", "close", "volume")),
     Column("sources", Varchar, nullable=False, default="[]"),  # JSON list of the files and URLs its bars came from
+    # Each bar's adjustment factor (float64, NaN: none), NULL when no bar has one: returns are
+    # close * adj / previous close - 1, so a dividend or split is not a move (tracker.markets.bars).
+    # Databases made before it lack it until migrated ("may_lack": bootstrap accepts that, and
+    # tracker.markets.bars reads null factors and stores none there).
+    Column("adj", LargeBinary, nullable=True, info={"may_lack": True}),
 )

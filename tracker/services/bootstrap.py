@@ -25,7 +25,7 @@ from tracker.settings import sqlite_path
 __all__ = ["SCHEMA_VERSION", "open_database"]
 
 #: Raise when a table or column changes (then every database runs :func:`_bootstrap` once).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TOKEN_KEY = "bootstrap"
 
 
@@ -140,13 +140,14 @@ def _bootstrap(engine: Engine, token: str) -> None:
 
 def _check_schema(engine: Engine) -> None:
     """Refuse a database whose tables of our names lack our columns (another program's file):
-    create_all leaves existing tables alone, so without this the first query would fail."""
+    create_all leaves existing tables alone, so without this the first query would fail. A
+    column added since (``info={"may_lack": True}``) may be missing: the code copes without it."""
     from sqlalchemy import inspect
 
     held = inspect(engine)
     for table in db.metadata.sorted_tables:
         have = {c["name"] for c in held.get_columns(table.name)}
-        missing = [c.name for c in table.columns if c.name not in have]
+        missing = [c.name for c in table.columns if c.name not in have and not c.info.get("may_lack")]
         if missing:
             raise DatabaseError(
                 f"{_safe(str(engine.url))}: table {table.name} lacks column(s) {', '.join(missing)}: "
