@@ -5,8 +5,9 @@ The layout is told from the header, never from the file name:
 * ``long``: ``date,symbol,open,high,low,close,volume``, many securities, Yahoo symbols
   (``600118.SS``, ``0941.HK``, ``JKS``, ``^HSI``). An empty volume is unknown (null), not zero.
 * ``per-symbol``: ``Date,Open,High,Low,Close[,Adj Close][,Volume]`` as Yahoo and Stooq download
-  it, headers in any case. ``Adj Close`` is ignored: bars are as traded. The security is the
-  ``security`` argument or the file name (see :func:`security_from_name`).
+  it, headers in any case. Prices are as traded; ``Adj Close``, when present, gives each bar's
+  adjustment factor ``adj`` (:func:`markets.adjust.from_adjusted`; null on the file's first bar).
+  The security is the ``security`` argument or the file name (see :func:`security_from_name`).
 * ``broker``: a Chinese broker export (日期, 代码, 名称, 开盘价, 最高价, 最低价, 收盘价, 前收盘价,
   成交量（股）, 涨幅% and many more, ignored). 代码/名称 or the file name give the security.
 
@@ -41,7 +42,7 @@ _OHLCV = {"open": "open", "high": "high", "low": "low", "close": "close", "volum
 #: format -> (normalised header label -> internal column, labels that must be present)
 _LAYOUTS = {
     "long": ({"date": "date", "symbol": "symbol", **_OHLCV}, ("date", "symbol", *_OHLCV)),
-    "per-symbol": ({"date": "date", **_OHLCV}, ("date", *_PRICES)),
+    "per-symbol": ({"date": "date", **_OHLCV, "adj close": "adj_close"}, ("date", *_PRICES)),
     "broker": (
         {"日期": "date", "代码": "code", "名称": "name", "开盘价": "open", "最高价": "high",
          "最低价": "low", "收盘价": "close", "前收盘价": "prev_close", "成交量（股）": "volume",
@@ -298,4 +299,18 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
         raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
     warnings = _cross_checks(frame, labels, name) if fmt == "broker" else []
     bars = frame.select("security", date="v_date", **{c: "v_" + c for c in (*_PRICES, "volume")})
+    if "adj_close" in frame.columns:
+        bars = _factors(frame, bars, name, labels["adj_close"])
     return PriceFile(fmt, bars.sort("security", "date"), warnings)
+
+
+def _factors(frame: pl.DataFrame, bars: pl.DataFrame, name: str, label: str) -> pl.DataFrame:
+    """``bars`` with ``adj`` from the file's adjusted closes; a value that is not a positive
+    number is an error naming its line (an empty one: no factor for that bar and the next)."""
+    from markets.adjust import from_adjusted
+
+    value = pl.col("adj_close").cast(pl.Float64, strict=False)
+    bad = frame.filter(pl.col("adj_close").fill_null("").ne("") & ~(value > 0).fill_null(False)).head(1)
+    if bad.height:
+        raise _error(name, bad["line"][0], label, f"{bad['adj_close'][0]!r} is not a positive number")
+    return from_adjusted(bars.with_columns(adj_close=frame.select(value).to_series()))

@@ -37,9 +37,11 @@ BY = ("orbit-outcome", "booster-recovery", "vehicle")
 EXPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: What the sidecar says the columns mean.
 DEFINITIONS = (
-    "returns are fractions of the previous close; ar = ret - bench_ret; ar_mm uses OLS alpha/beta over the "
-    "estimation window; car_a_b sums ar over sessions t0+a..t0+b, a negative offset written m1 (car_mm_* sums "
-    "ar_mm); empty means not computable"
+    "returns are fractions of the previous close, from adjusted closes: ret = close * adj / prev_close - 1 with "
+    "adj each bar's dividend/split factor (1 where none is held; adjusted says whether one applied in the pair's "
+    "estimation or event windows); prev_close, close, limit_up and limit_down are traded prices; ar = ret - "
+    "bench_ret; ar_mm uses OLS alpha/beta over the estimation window; car_a_b sums ar over sessions t0+a..t0+b, "
+    "a negative offset written m1 (car_mm_* sums ar_mm); empty means not computable"
 )
 
 Time = str | date | datetime | None
@@ -214,6 +216,9 @@ def export(
         # Column types, for a reader that wants them rather than inferring them
         # (polars: schema_overrides; pandas: dtype).
         "columns": {name: str(dtype) for name, dtype in frame.schema.items()},
+        # Which prices the returns came from.
+        "returns_from": "adjusted closes (traded closes where no factor is held)",
+        "pairs_adjusted": int(frame["adjusted"].sum()) if "adjusted" in frame.columns else 0,
     }
 
     def write_frame(part: Path) -> None:
