@@ -191,3 +191,28 @@ def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_l
     order = {w: i for i, w in enumerate(window_label(w) for w in windows.values())}
     stats = stats.with_columns(_w=pl.col("window").replace_strict(order, return_dtype=pl.Int32)).sort(by, "_w")
     return stats.select(by, *COLUMNS)
+
+
+def caar_path(panel: pl.DataFrame, by: str, span: Window, z: float = 1.96) -> pl.DataFrame:
+    """The cumulative average abnormal return over event time, per class: ``by, tau, caar, se,
+    lo, hi, n_events`` for ``tau`` in ``span`` (first, last offsets from t0).
+
+    Each event is the equal-weighted portfolio of its securities with an AR on every session of
+    ``span``; its CAR at ``tau`` sums the portfolio's ARs from ``span[0]`` to ``tau``. ``caar``
+    is the mean of the events' CARs, ``se`` their cross-sectional standard error (sd / sqrt(N)),
+    and ``lo``/``hi`` the band ``caar -/+ z se``: null below :data:`MIN_EVENTS` events, as for
+    the tests of :func:`summarize`."""
+    a, b = span
+    keys = [by, "event_id", "security"]
+    x = panel.select(*keys, pl.col("tau").cast(pl.Int32), pl.col("ar").cast(pl.Float64)).filter(
+        pl.col(by).is_not_null() & pl.col("tau").is_between(a, b)
+    )
+    complete = x.group_by(keys).agg(ok=pl.col("ar").count() == b - a + 1).filter("ok").select(keys)
+    port = x.join(complete, on=keys, how="semi").group_by(by, "event_id", "tau").agg(ar=pl.col("ar").mean())
+    cars = port.sort("tau").with_columns(car=pl.col("ar").cum_sum().over(by, "event_id"))
+    path = cars.group_by(by, "tau").agg(
+        caar=pl.col("car").mean(), sd=pl.col("car").std(), n_events=pl.len().cast(pl.Int64)
+    ).with_columns(se=pl.when(pl.col("n_events") >= MIN_EVENTS).then(pl.col("sd") / pl.col("n_events").sqrt()))
+    return path.select(
+        by, "tau", "caar", "se", lo=pl.col("caar") - z * pl.col("se"), hi=pl.col("caar") + z * pl.col("se"), n_events="n_events"
+    ).sort(by, "tau")

@@ -86,6 +86,9 @@ def test_markets_link_and_summary(t) -> None:
     windows = t.summary("vehicle", car=[(-1, 1), (0, 5)], window="60:5")
     assert set(windows["window"]) == {"car_m1_1", "car_0_5"}
     assert {"car_m5_10", "car_mm_m5_10"} <= set(t.link(car="-5:10").columns)
+    path = t.caar("booster-recovery", car=[(-2, 3)])
+    assert path["tau"].unique().sort().to_list() == [-2, -1, 0, 1, 2, 3]
+    assert {"caar", "se", "lo", "hi", "n_events"} <= set(path.columns)
     with pytest.raises(tracker.NotFound):
         t.bars("XSHG:999999")
 

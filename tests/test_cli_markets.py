@@ -188,6 +188,21 @@ def test_csv_export_loads_typed_newest_first(priced, tmp_path):
     assert all(pandas.api.types.is_float_dtype(table[c]) for c in numeric)
 
 
+def test_plot_writes_png_and_svg_and_refuses_other_files(priced, tmp_path):
+    pytest.importorskip("matplotlib")
+    run, _ = priced
+    png, svg = tmp_path / "caar.png", tmp_path / "caar.svg"
+    done = run("link", "plot", "--by", "booster-recovery", "--output", png)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert png.read_bytes().startswith(b"\x89PNG") and "caar.png" in done.stdout
+    done = run("link", "plot", "--by", "vehicle", "--output", svg, "--car=-3:5", "--model", "market-model")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "<svg" in svg.read_text()
+    assert run("link", "plot", "--by", "vehicle", "--output", png).returncode == EXIT_ERROR  # exists: --force
+    assert run("link", "plot", "--by", "vehicle", "--output", png, "--force").returncode == EXIT_OK
+    assert run("link", "plot", "--by", "vehicle", "--output", tmp_path / "caar.pdf").returncode == EXIT_USAGE
+
+
 def test_bad_filters_and_windows_are_usage_errors(priced):
     run, _ = priced
     assert run("link", "--event-filter", "colour=red").returncode == EXIT_USAGE

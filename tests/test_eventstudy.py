@@ -139,3 +139,23 @@ def test_events_without_estimation_returns_get_only_the_t_test():
     assert x["n_events"] == 3 and x["t"] is not None and x["t_p"] is not None
     assert all(x[name] is None for name in ("patell_z", "bmp_t", "kp_t", "corrado_z", "sign_z", "sign_p"))
     assert "1 event(s) with estimation-window returns" in x["note"]
+
+
+def test_caar_path_by_hand():
+    from markets.eventstudy import caar_path
+
+    panel = make_panel()
+    out = caar_path(as_frame(panel), "cls", (-1, 1))
+    x = out.filter(pl.col("cls") == "x")
+    assert x["tau"].to_list() == [-1, 0, 1] and x["n_events"].to_list() == [3, 3, 3]
+    cars = {e: 0.0 for e in ("E1", "E2", "E3")}
+    for tau, row in zip([-1, 0, 1], x.iter_rows(named=True), strict=True):
+        for e in cars:
+            members = [k for k in panel if k[1] == e]
+            cars[e] += statistics.mean(panel[k][tau] for k in members)
+        values = list(cars.values())
+        se = statistics.stdev(values) / math.sqrt(3)
+        assert row["caar"] == pytest.approx(statistics.mean(values), abs=1e-12)
+        assert (row["lo"], row["hi"]) == (pytest.approx(row["caar"] - 1.96 * se), pytest.approx(row["caar"] + 1.96 * se))
+    y = out.filter(pl.col("cls") == "y")
+    assert y["n_events"].to_list() == [2, 2, 2] and y["lo"].null_count() == 3  # no band below 3 events

@@ -50,7 +50,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     link.add_argument("--output", "-o", metavar="FILE", help="write to FILE (with FILE.meta.json recording the parameters)")
     link.add_argument("--force", action="store_true", help="overwrite FILE")
     link.set_defaults(handler=link_command)
-    sub = link.add_subparsers(dest="link_command", metavar="summary")
+    sub = link.add_subparsers(dest="link_command", metavar="summary|plot")
     summary = sub.add_parser(
         "summary",
         parents=[common, selection],
@@ -64,6 +64,19 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     summary.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
     add_format(summary)
     summary.set_defaults(handler=summary_command)
+    plot = sub.add_parser(
+        "plot",
+        parents=[common, selection],
+        help="draw the CAAR over event time per class, with a 95%% confidence band (PNG or SVG)",
+        description="The cumulative average abnormal return of the event portfolios per class, from the "
+        "first to the last offset of --car (default -5:10), with a 95% cross-sectional confidence band "
+        "where a class has 3 events or more. Needs matplotlib (pip install 'china-space-tracker[plot]').",
+    )
+    plot.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
+    plot.add_argument("--output", "-o", metavar="FILE", required=True, help="FILE.png or FILE.svg")
+    plot.add_argument("--model", choices=("market", "market-model"), default="market", help="abnormal returns (default market)")
+    plot.add_argument("--force", action="store_true", help="overwrite FILE")
+    plot.set_defaults(handler=plot_command)
 
 
 def _selection(args: argparse.Namespace) -> dict:
@@ -103,3 +116,14 @@ def summary_command(args: argparse.Namespace) -> None:
     digits = _digits(table) if args.format == "table" else None
     title = f"Event study by {args.by} (CARs as fractions; each event one portfolio; p two-sided)"
     emit(rounded(table, digits or {}), args.format, raw_csv=args.raw_csv, digits=digits, title=title)
+
+
+def plot_command(args: argparse.Namespace) -> None:
+    from tracker.services.link import plot
+
+    selection = _selection(args)
+    if selection["car"] is None:
+        del selection["car"]  # the plot's own default span
+    path, frame = plot(open_db(args), args.by, args.output, args.model, force=args.force, **selection)
+    classes = frame[args.by.replace("-", "_")].n_unique()
+    say(f"wrote the CAAR of {plural(classes, 'class', 'classes')} to {path}")

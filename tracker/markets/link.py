@@ -292,3 +292,14 @@ def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.Dat
     held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - span, t0.max() + span, fields=("close",))
     symbols = rows.select("security", "symbol").unique()
     return rows, held.join(symbols, on="security").select("symbol", "date", "close").sort("symbol", "date")
+
+
+def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFrame:
+    """The CAAR path per class of the event column ``by`` over the span of ``params``' CAR
+    windows (first offset to last): :func:`markets.eventstudy.caar_path` for ``model``
+    (:data:`MODELS`)."""
+    from markets.eventstudy import caar_path
+
+    _, panel = link_with_panel(conn, params)
+    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
+    return caar_path(panel.select(by, "event_id", "security", "tau", ar=MODELS[model]), by, span)

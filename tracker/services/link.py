@@ -25,14 +25,18 @@ from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
 
 __all__ = [
-    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "Linked", "Selection", "export", "link", "parameters", "parse_cars",
-    "parse_filters", "parse_window", "summary",
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "export", "link", "parameters",
+    "parse_cars", "parse_filters", "parse_window", "plot", "summary",
 ]
 
 #: Where events are placed: at the launch (NET) or at the announcement of its outcome.
 EVENT_TIMES = ("net", "announced")
 #: The classes :func:`summary` aggregates by.
 BY = ("orbit-outcome", "booster-recovery", "vehicle")
+#: Abnormal-return models of :func:`caar` and :func:`plot`.
+MODELS = ("market", "market-model")
+#: The event-time span :func:`caar` and :func:`plot` draw without ``car`` windows.
+SPAN = ((-5, 10),)
 #: Formats :func:`export` writes.
 EXPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: What the sidecar says the columns mean.
@@ -232,3 +236,43 @@ def export(
     write_atomically(meta_path, lambda part: part.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"),
                      force=True)
     return path
+
+
+def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Selection]) -> pl.DataFrame:
+    """The cumulative average abnormal return over event time per class of ``by`` (:data:`BY`):
+    ``tau, caar, se, lo, hi, n_events`` (:func:`markets.eventstudy.caar_path`; the band is 95 %
+    and empty below three events). The span runs from the first to the last offset of the
+    selection's ``car`` windows (default -5..10); ``model``: market or market-model."""
+    from tracker.markets.link import caar as path
+
+    if by not in BY:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    if model not in MODELS:
+        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    if selection.get("car") is None:
+        selection["car"] = SPAN
+    params = parameters(**selection)
+    with engine.connect() as conn, known_symbols():
+        return path(conn, params, by.replace("-", "_"), model)
+
+
+def plot(
+    engine: Engine, by: str, output: str | PathLike[str], model: str = "market", force: bool = False,
+    **selection: Unpack[Selection],
+) -> tuple[Path, pl.DataFrame]:
+    """Draw :func:`caar` per class of ``by`` with its confidence band to ``output`` (``.png`` or
+    ``.svg``), written atomically and never over a file unless ``force``; return the path and
+    the frame drawn. Needs matplotlib (the ``plot`` extra)."""
+    from tracker import charts
+    from tracker.files import check_target, write_atomically
+
+    path = Path(output)
+    if path.suffix.lower() not in charts.FORMATS:
+        raise UsageError(f"--output {output}: a chart is written as {' or '.join(charts.FORMATS)}")
+    check_target(path, force)
+    frame = caar(engine, by, model, **selection)
+    label = "market model" if model == "market-model" else "market-adjusted"
+    title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
+    fmt = path.suffix.lower().lstrip(".")
+    write_atomically(path, lambda part: charts.caar(frame, by.replace("-", "_"), title, part, fmt), force=force)
+    return path, frame
