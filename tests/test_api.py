@@ -89,6 +89,13 @@ def test_markets_link_and_summary(t) -> None:
     path = t.caar("booster-recovery", car=[(-2, 3)])
     assert path["tau"].unique().sort().to_list() == [-2, -1, 0, 1, 2, 3]
     assert {"caar", "se", "lo", "hi", "n_events"} <= set(path.columns)
+    # One launch's CAR path: its portfolio's last value is the summary's CAR over the same span.
+    zhuque = t.car_path("2025-12-03-zhuque-3-y1")
+    end = zhuque.filter(pl.col("tau") == 10)
+    each = end.filter(pl.col("symbol").is_not_null())["car"]
+    assert each.len() == 2 and end.filter(pl.col("symbol").is_null())["car"][0] == pytest.approx(each.mean())
+    study = t.summary("vehicle", car="-5:10").filter((pl.col("vehicle") == "Zhuque-3") & (pl.col("model") == "market"))
+    assert study["car_mean"][0] == pytest.approx(each.mean())
     with pytest.raises(tracker.NotFound):
         t.bars("XSHG:999999")
 

@@ -151,6 +151,13 @@ class Tracker:
 
         return link.plot(self.engine, by, path, model, force, **selection)[0]
 
+    def car_path(self, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
+        """One launch's CAR over event time per linked security and for its portfolio (``symbol``
+        null): ``event_id, symbol, tau, car``."""
+        from tracker.services import link
+
+        return link.car_path(self.engine, launch_id, model, span)
+
     def export_link(self, path: str | Path, fmt: str = "parquet", force: bool = False, **selection: Unpack[Selection]) -> Path:
         """Write the link to ``path`` (csv, json or parquet) with its ``.meta.json`` sidecar."""
         from tracker.services import link

@@ -303,3 +303,20 @@ def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFra
     _, panel = link_with_panel(conn, params)
     span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
     return caar_path(panel.select(by, "event_id", "security", "tau", ar=MODELS[model]), by, span)
+
+
+def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
+    """The CAR of each event of ``params`` over event time, per security and for the event's
+    equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car`` over the span of
+    ``params``' CAR windows, for a chart next to the event's prices (a security lacking an AR
+    on a session of the span has no path)."""
+    from markets.eventstudy import caar_path
+
+    _, panel = link_with_panel(conn, params)
+    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
+    panel = panel.select("event_id", "security", "symbol", "tau", ar=MODELS[model])
+    each = caar_path(panel.with_columns(key=pl.col("event_id") + "\t" + pl.col("symbol")), "key", span)
+    whole = caar_path(panel.with_columns(key="event_id"), "key", span).rename({"key": "event_id"})
+    whole = whole.with_columns(symbol=pl.lit(None, pl.Utf8))
+    each = each.with_columns(pl.col("key").str.split_exact("\t", 1).struct.rename_fields(["event_id", "symbol"])).unnest("key")
+    return pl.concat([each.select("event_id", "symbol", "tau", car="caar"), whole.select("event_id", "symbol", "tau", car="caar")])

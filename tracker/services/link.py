@@ -25,8 +25,8 @@ from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
 
 __all__ = [
-    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "export", "link", "parameters",
-    "parse_cars", "parse_filters", "parse_window", "plot", "summary",
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "car_path", "export", "link",
+    "parameters", "parse_cars", "parse_filters", "parse_window", "plot", "summary",
 ]
 
 #: Where events are placed: at the launch (NET) or at the announcement of its outcome.
@@ -276,3 +276,16 @@ def plot(
     fmt = path.suffix.lower().lstrip(".")
     write_atomically(path, lambda part: charts.caar(frame, by.replace("-", "_"), title, part, fmt), force=force)
     return path, frame
+
+
+def car_path(engine: Engine, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
+    """One launch's CAR over event time (``span`` sessions from t0), per linked security and for
+    its equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car``, for a chart
+    beside its prices (the TUI's market panel)."""
+    from tracker.markets.link import event_path
+
+    if model not in MODELS:
+        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    params = parameters(filters={"id": launch_id}, car=span if isinstance(span, str) else [span])
+    with engine.connect() as conn, known_symbols():
+        return event_path(conn, params, model)
