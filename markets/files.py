@@ -8,6 +8,10 @@ The layout is told from the header, never from the file name:
   it, headers in any case. Prices are as traded; ``Adj Close``, when present, gives each bar's
   adjustment factor ``adj`` (:func:`markets.adjust.from_adjusted`; null on the file's first bar).
   The security is the ``security`` argument or the file name (see :func:`security_from_name`).
+* ``actions``: dividends and splits, ``date,symbol,dividend,split`` (``symbol`` may be left out
+  as in per-symbol files; ``dividend`` cash per share, ``split`` new shares per old one, either
+  may be empty or absent). Its rows are ex-dates, not bars: :attr:`PriceFile.actions`, from
+  which the caller computes adjustment factors (:func:`markets.adjust.from_actions`).
 * ``broker``: a Chinese broker export (日期, 代码, 名称, 开盘价, 最高价, 最低价, 收盘价, 前收盘价,
   成交量（股）, 涨幅% and many more, ignored). 代码/名称 or the file name give the security.
 
@@ -71,9 +75,11 @@ class PriceFileError(ValueError):
 class PriceFile:
     """One file's bars: security, date, open, high, low, close, volume; sorted by security, date."""
 
-    format: str  #: "long", "per-symbol" or "broker"
+    format: str  #: "long", "per-symbol", "broker" or "actions"
     bars: pl.DataFrame
     warnings: list[str] = field(default_factory=list)  #: column defects, naming file and column
+    #: An actions file's ex-dates: security, date, dividend (0: none), split (1: none).
+    actions: pl.DataFrame | None = None
 
 
 def _error(name: str, line: int, label: str, problem: str) -> PriceFileError:
@@ -260,6 +266,9 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
     name = Path(path).name
     if text is None:
         text = _decode(Path(path).read_bytes(), name)
+    header = {c.strip().lower() for c in text.removeprefix("\ufeff").lstrip("\r\n").split("\n", 1)[0].split(",")}
+    if header & {"dividend", "split"} and not header & {"open", "close"}:
+        return _parse_actions(path, text.removeprefix("\ufeff"), name, security)
     fmt, frame, labels = _read(text.removeprefix("\ufeff"), name)
     if fmt == "long":
         if security is not None:  # an error of the caller, but reported like the file's own
@@ -314,3 +323,50 @@ def _factors(frame: pl.DataFrame, bars: pl.DataFrame, name: str, label: str) -> 
     if bad.height:
         raise _error(name, bad["line"][0], label, f"{bad['adj_close'][0]!r} is not a positive number")
     return from_adjusted(bars.with_columns(adj_close=frame.select(value).to_series()))
+
+
+def _parse_actions(path: str | PathLike[str], text: str, name: str, security: str | None) -> PriceFile:
+    """A dividends-and-splits file (see the module docstring); every row checked, the first bad
+    one a :class:`PriceFileError` naming its line and field."""
+    raw = pl.read_csv(io.BytesIO((text.strip() + "\n").encode()), infer_schema=False)
+    labels = {c.strip().lower(): c for c in raw.columns}
+    if "date" not in labels:
+        raise _error(name, 1, "header", "missing date (actions files need date and dividend or split)")
+    pick = lambda key: pl.col(labels[key]).str.strip_chars() if key in labels else pl.lit(None, pl.Utf8)  # noqa: E731
+    frame = raw.select(date=pick("date"), symbol=pick("symbol"), dividend=pick("dividend"), split=pick("split"))
+    frame = frame.with_row_index("line", offset=2)
+    if "symbol" in labels and security is None:
+        frame = _map_securities(frame, pl.col("symbol").fill_null(""), parse)
+    else:
+        try:
+            sec = parse(security) if security is not None else security_from_name(path)
+        except UnknownSymbol as err:
+            choices = err.choices if isinstance(err, AmbiguousSymbol) else []
+            raise PriceFileError(f"{name}: no symbol column and {err}", choices) from None
+        frame = frame.with_columns(security=pl.lit(sec), _why=pl.lit(None, pl.Utf8))
+    number = lambda c: pl.col(c).cast(pl.Float64, strict=False)  # noqa: E731
+    given = lambda c: pl.col(c).fill_null("") != ""  # noqa: E731
+    frame = frame.with_columns(
+        v_date=pl.coalesce([pl.col("date").str.to_date(f, strict=False) for f in _DATE_FORMATS]),
+        v_dividend=number("dividend"), v_split=number("split"),
+    )
+    checks = [
+        ("date", pl.col("v_date").is_null(), pl.format("not a date (YYYY-MM-DD): '{}'", pl.col("date"))),
+        ("symbol", pl.col("security").is_null(), pl.col("_why")),
+        ("dividend", given("dividend") & ~(pl.col("v_dividend") >= 0).fill_null(False),
+         pl.format("not a cash amount >= 0: '{}'", pl.col("dividend"))),
+        ("split", given("split") & ~(pl.col("v_split") > 0).fill_null(False),
+         pl.format("not a number of shares > 0: '{}'", pl.col("split"))),
+    ]
+    first = pl.concat([
+        frame.lazy().filter(bad).head(1).select("line", check=pl.lit(i), msg=msg.cast(pl.Utf8))
+        for i, (_, bad, msg) in enumerate(checks)
+    ]).sort("line", "check").head(1).collect()
+    if first.height:
+        line, check, message = first.row(0)
+        raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
+    actions = frame.select(
+        "security", date="v_date", dividend=pl.col("v_dividend").fill_null(0.0), split=pl.col("v_split").fill_null(1.0)
+    )
+    empty = pl.DataFrame(schema={"security": pl.Utf8, "date": pl.Date, **{c: pl.Float64 for c in (*_PRICES, "volume")}})
+    return PriceFile("actions", empty, [], actions.sort("security", "date"))

@@ -324,3 +324,23 @@ def test_export_refuses_to_overwrite_without_force(tmp_path):
         links.export(synthetic_pairs(), LinkParams(), tmp_path / "no-such-dir" / "x.csv", "csv")
     with pytest.raises(UsageError, match="--format"):
         links.export(synthetic_pairs(), LinkParams(), tmp_path / "z.xlsx", "xlsx")
+
+
+def test_a_dividends_file_stores_factors_on_the_held_bars(engine, tmp_path):
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    bar_file(folder / "a.csv", "2026-01-05,600118.SS,10,10,10,10.0,100", "2026-01-06,600118.SS,9.5,9.5,9.5,9.5,100",
+             "2026-01-07,600118.SS,9.6,9.6,9.6,9.6,100")
+    # SYNTHETIC: 0.5 cash goes ex on 01-06; 01-09 has no bar; a bare code and an absent split column.
+    (folder / "z-dividends.csv").write_text("date,symbol,dividend\n2026-01-06,600118,0.5\n2026-01-09,600118,0.1\n")
+    done = markets.import_bars(engine, [folder])
+    assert (done.new, done.factors) == (3, 1)
+    assert "1 ex-date without a held bar" in " ".join(done.warnings) and "XSHG:600118 2026-01-09" in " ".join(done.warnings)
+    with engine.connect() as conn:
+        from tracker.markets import bars
+
+        held = bars.read(conn, ["XSHG:600118"], fields=("close", "adj"))
+    assert held["adj"].to_list() == [None, pytest.approx(10 / 9.5), None]
+    (folder / "z-dividends.csv").write_text("date,symbol,dividend,split\n2026-01-06,600118,-1,\n")
+    with pytest.raises(BadInput, match="z-dividends.csv line 2, field dividend: not a cash amount"):
+        markets.import_bars(engine, [folder])

@@ -67,7 +67,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         description="Import daily bars. Formats are recognised by their header: long "
         "(date,symbol,open,high,low,close,volume), per-symbol (Date,Open,High,Low,Close,Volume; the "
         "symbol from --symbol or the file name, 600118.SS.csv) and the Chinese broker export "
-        "(日期,代码,...,前收盘价,...), whose columns are checked against each other. A directory stands for "
+        "(日期,代码,...,前收盘价,...), whose columns are checked against each other; a dividends-and-splits "
+        "file (date,symbol,dividend,split) stores adjustment factors on the held bars. A directory stands for "
         "every price file below it. Bars already held "
         "are unchanged; a bar contradicting a stored one is reported (exit 5) and the stored one "
         "kept unless --replace. A malformed file imports nothing (exit 1).",
@@ -182,6 +183,7 @@ def import_bars(args: argparse.Namespace) -> int:
     say(
         f"imported {plural(report.new, 'new bar')} from {plural(len(report.files), 'file')}; {report.unchanged} already held"
         + (f"; {report.replaced} replaced" if report.replaced else "")
+        + (f"; {plural(report.factors, 'adjustment factor')} stored" if report.factors else "")
         + (f"; {len(report.conflicts)} contradicting bars reported" if report.partial else "")
     )
     return int(report.exit_code)

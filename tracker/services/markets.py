@@ -40,6 +40,7 @@ from tracker.markets import registry
 from tracker.markets.models import security as _SECURITY
 from tracker.markets.models import theme_rule as _RULE
 from tracker.markets.vocab import RULE_KINDS
+from tracker.text import plural
 from tracker.times import instant
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class BarImport:
     new: int = 0
     unchanged: int = 0
     replaced: int = 0
+    factors: int = 0  #: bars that got an adjustment factor (from ``Adj Close`` or a dividends file)
     registered: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
@@ -330,24 +332,53 @@ def import_bars(
     parsed = [(path, _parse(path, security, known)) for path in files]
     report = BarImport(files, replace=replace, warnings=[w for _, result in parsed for w in result.warnings])
     for path, result in parsed:
-        missing = sorted(set(result.bars["security"]) - known)
+        held = result.actions["security"] if result.actions is not None else result.bars["security"]
+        missing = sorted(set(held) - known)
         if missing and not add_missing:
             raise NotFound(
                 f"{path}: {', '.join(missing)} not in the registry: add with `tracker markets add`, "
                 "or import with --add-missing; nothing was imported"
             )
     with engine.begin() as conn:
-        for path, result in parsed:
+        for path, result in sorted(parsed, key=lambda item: item[1].actions is not None):  # bars before factors
+            if result.actions is not None:
+                _store_actions(conn, path, result.actions, report)
+                continue
             for ident in sorted(set(result.bars["security"]) - known):
                 conn.execute(_SECURITY.insert().values(**registry.new_security(ident, ident.split(":")[1])))
                 known.add(ident)
                 report.registered.append(ident)
             counts = store.merge(conn, result.bars, str(path.resolve()), replace=replace)
             report.new += counts.new
+            report.factors += counts.factors
             report.unchanged += counts.unchanged
             report.replaced += counts.replaced
             report.conflicts += counts.conflicts
     return report
+
+
+def _store_actions(conn: Connection, path: Path, actions: pl.DataFrame, report: BarImport) -> None:
+    """Store the adjustment factors of a dividends-and-splits file on the held bars of its
+    ex-dates (:func:`markets.adjust.from_actions`); an ex-date without a held bar, or without a
+    close before it, is a warning."""
+    from datetime import timedelta
+
+    from markets.adjust import from_actions
+    from tracker.markets import bars as store
+
+    securities = actions["security"].unique().to_list()
+    start, end = actions["date"].min(), actions["date"].max()
+    assert isinstance(start, date) and isinstance(end, date)
+    held = store.read(conn, securities, start - timedelta(days=60), end)
+    factors = from_actions(held.select("security", "date", "close"), actions)
+    frame = held.join(factors, on=["security", "date"], how="inner")
+    counts = store.merge(conn, frame, str(path.resolve()))
+    report.factors += counts.factors
+    lost = actions.join(factors, on=["security", "date"], how="anti")
+    if lost.height:
+        shown = ", ".join(f"{s} {d}" for s, d in lost.select("security", "date").head(3).rows())
+        report.warnings.append(f"{path.name}: {plural(lost.height, 'ex-date')} without a held bar or a close before it "
+                               f"({shown}{', ...' if lost.height > 3 else ''}): import the bars first")
 
 
 def _day(value: str | date | datetime | None, option: str) -> date | None:
