@@ -16,7 +16,11 @@ never 0):
 
 - ``prev_close``: the close of the session before ``t0``. A suspended stock resumes from its last
   close, so when that session has no bar it is the most recent close before ``t0``;
-  ``close``: the close at ``t0``; ``ret = close / prev_close - 1``. The same rule gives the return
+  ``close``: the close at ``t0``; ``ret = close * adj / prev_close - 1``, with ``adj`` the bar's
+  adjustment factor for a dividend or split going ex that day (a bars column ``adj``,
+  :mod:`markets.adjust`; null or absent: 1), so that ``ret`` is a total return while
+  ``prev_close``, ``close`` and the limit flags stay traded prices. ``adjusted``: a factor other
+  than 1 lies in the pair's estimation window or event windows. The same rule gives the return
   of every session ``r_n`` used in the event windows. ``bench_ret`` is the benchmark's return by
   the same rule on the same session, ``ar = ret - bench_ret`` (market-adjusted). On the day a
   stock resumes, ``ret`` spans its whole suspension while ``bench_ret`` spans one session: such an
@@ -27,8 +31,9 @@ never 0):
   series also traded the session before count (a resumption return spans several sessions);
   ``n_est`` counts them and alpha/beta are null when ``n_est < min_est``.
   ``ar_mm = ret - (alpha + beta * bench_ret)``.
-- CARs sum per-session abnormal returns over session offsets ``[0, +1]``, ``[-1, +1]`` and
-  ``[0, +5]`` from ``t0``: ``car_*`` market-adjusted, ``car_mm_*`` with the event's alpha and beta.
+- CARs sum per-session abnormal returns over windows of session offsets from ``t0`` (by default
+  ``[0, +1]``, ``[-1, +1]`` and ``[0, +5]``, any list through ``windows``; ``car_m1_1`` is
+  ``[-1, +1]``): ``car_*`` market-adjusted, ``car_mm_*`` with the event's alpha and beta.
   A session in the window without a security or benchmark return makes the CAR null.
 - Price limits. The exchange applies the daily limit to the previous close and rounds the limit
   price half up to the 0.01 CNY tick, so ``limit_up`` is ``close >= round(prev_close * (1 +
@@ -175,15 +180,14 @@ def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, 
     if grid.height - bar.null_count() != rows.height:
         raise ValueError("bars hold more than one row for the same security and session")
     close, volume = (pl.lit(bars[c]).cast(pl.Float64).gather(bar) for c in ("close", "volume"))
-    factor = pl.lit(bars["adj"]).cast(pl.Float64).gather(bar) if "adj" in bars.columns else pl.lit(None, pl.Float64)
     first_row = _at(info, "offset", key) + pad  # the row of the key's first bar
     prev = pl.when(pl.int_range(pl.len()) > first_row).then(pl.col("close").forward_fill().shift(1))
-    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False), adj=factor)
-    grid = grid.with_columns(prev_close=prev).with_columns(
-        r=pl.col("close") * pl.col("adj").fill_null(1.0) / pl.col("prev_close") - 1,
-        adjusted=(pl.col("adj").fill_null(1.0) != 1.0).cast(pl.UInt32),
-    )
-    return info, grid
+    grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False))
+    grid = grid.with_columns(prev_close=prev)
+    if "adj" not in bars.columns:  # no factors: the columns below would be 1 and 0 throughout
+        return info, grid.with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
+    factor = pl.lit(bars["adj"]).cast(pl.Float64).gather(bar).fill_null(1.0)
+    return info, grid.with_columns(r=pl.col("close") * factor / pl.col("prev_close") - 1, adjusted=(factor != 1.0).cast(pl.UInt32))
 
 
 #: A one-session return: ``r`` only when the session before has a bar (not a resumption).
@@ -227,7 +231,7 @@ def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame
     raw = {"k": ok, "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
     sums = grid.lazy().with_columns(r1=_R1, m1=m1).select(
         "close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()},
-        n_adj=pl.col("adjusted").cum_sum(),
+        **({"n_adj": pl.col("adjusted").cum_sum()} if "adjusted" in grid.columns else {}),
     )
     return sums.collect().rechunk()
 
@@ -250,7 +254,8 @@ def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.Dat
         **{c: pl.lit(grid[c]).gather(row(0)) for c in ("prev_close", "close", "no_trade")},
         # Factors between the estimation window's start and the last window's end (clipped to the grid).
         _adj=pl.lit(grid["n_adj"]).gather(_clipped(n0 + offsets.stop - 1, pl.col("_lo"), pl.col("_hi"), pl.col("_base")))
-        - pl.lit(grid["n_adj"]).gather(_clipped(n0 - gap - est_len, pl.col("_lo"), pl.col("_hi"), pl.col("_base"))),
+        - pl.lit(grid["n_adj"]).gather(_clipped(n0 - gap - est_len, pl.col("_lo"), pl.col("_hi"), pl.col("_base")))
+        if "n_adj" in grid.columns else pl.lit(0, pl.UInt32),
         **{f"_{c}": pl.lit(grid[c]).gather(row(-gap)) - pl.lit(grid[c]).gather(row(-gap - est_len))
            for c in ("k", "sx", "sy", "sxy", "sxx")},
         **{f"_r{j}": pl.lit(grid["r"]).gather(row(j)) for j in offsets},
@@ -342,7 +347,9 @@ def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int =
     Raises ValueError for bars that repeat a (security, date). Memory: ``bars`` is the largest
     input; a caller that passes the only reference lets it go as soon as the grids are built.
     """
-    return _compute(planned, bars, est_len, gap, min_est, with_panel=False)[0]
+    held = [bars]
+    del bars  # _compute holds the only reference, so that it can let the bars go (see above)
+    return _compute(planned, held, est_len, gap, min_est, with_panel=False)[0]
 
 
 def measure_with_panel(
@@ -358,13 +365,17 @@ def measure_with_panel(
     windows they are the returns the CARs sum. A CAR is the sum of a pair's panel rows over its
     window. (Rows: pairs x (``est_len`` + the windows' span); meant for summaries, not exports.)
     """
-    measured, panel = _compute(planned, bars, est_len, gap, min_est, with_panel=True)
+    held = [bars]
+    del bars
+    measured, panel = _compute(planned, held, est_len, gap, min_est, with_panel=True)
     assert panel is not None
     return measured, panel
 
 
-def _compute(planned: Plan, bars: pl.DataFrame, est_len: int, gap: int, min_est: int,
+def _compute(planned: Plan, held: list[pl.DataFrame], est_len: int, gap: int, min_est: int,
              with_panel: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """:func:`measure` (and the panel); ``held`` is a list holding the bars, emptied here."""
+    bars = held.pop()
     if est_len < 2 or min_est < 2 or gap < 0:
         raise ValueError("need est_len >= 2, min_est >= 2 and gap >= 0")
     offsets = _offsets(planned.windows)
@@ -421,8 +432,9 @@ def event_returns(
     windows: Iterable[Window] | None = None,
 ) -> pl.DataFrame:
     """``pairs`` plus ``prev_close, close, ret, bench_ret, ar, ar_mm, alpha, beta, n_est``,
-    ``car_0_1, car_m1_1, car_0_5, car_mm_0_1, car_mm_m1_1, car_mm_0_5``, ``limit_up``,
-    ``limit_down``, ``no_trade`` (definitions in the module docstring); rows keep their order.
+    ``car_*`` and ``car_mm_*`` for each of ``windows`` ((first, last) offsets; default
+    :data:`WINDOWS`), ``limit_up``, ``limit_down``, ``no_trade``, ``adjusted`` (definitions in the
+    module docstring; bars may carry ``adj``); rows keep their order.
 
     ``t0`` must be a session of the pair's ``calendar`` (or null); the benchmark's bars are read
     on the same calendar. Raises ValueError for a ``t0`` that is not a session and for bars that

@@ -51,6 +51,17 @@ class MergeCounts:
     factors: int = 0  #: held bars that got a new adjustment factor
 
 
+def any_factors(conn, securities: list[str]) -> bool:
+    """Whether any bar of ``securities`` holds an adjustment factor (cheap: no blob is read)."""
+    if not has_factors(conn):
+        return False
+    t = price_chunk.c
+    return any(
+        conn.execute(select(t.security).where(t.security.in_(batch), t.adj.is_not(None)).limit(1)).first()
+        for batch in batches(securities, IN_BATCH)
+    )
+
+
 def has_factors(conn) -> bool:
     """Whether the database's bar table has the adjustment-factor column (older ones lack it)."""
     return FACTOR in {c["name"] for c in inspect(conn).get_columns(price_chunk.name)}

@@ -75,7 +75,7 @@ class LinkParams:
             "estimation_gap_sessions": self.gap,
             "min_estimation_sessions": self.min_est,
             "car_windows": [f"{a}:{b}" for a, b in self.windows],
-            "order": "newest event first; pairs without a return at t0 after the others",
+            "order": "newest event first",
         }
 
 
@@ -188,9 +188,11 @@ def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFram
     wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
     times = evts["event_time"].drop_nulls()
     if times.is_empty() or not wanted:
-        return bars.empty().select("security", "date", "close", "volume").with_columns(adj=pl.lit(None, pl.Float64))
+        return bars.empty().select("security", "date", "close", "volume")
     start = times.min().date() - timedelta(days=1) - _lead(params)
-    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=("close", "volume", bars.FACTOR))
+    # Factors only when some bar holds one: most databases hold none, and the column costs a read.
+    fields = ("close", "volume", bars.FACTOR) if bars.any_factors(conn, wanted) else ("close", "volume")
+    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=fields)
 
 
 def _lead(params: LinkParams) -> timedelta:
@@ -233,12 +235,13 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
         linked, planned = placing.result(), planning.result()
     # The bars, the biggest frame, go to measure() as their only reference, so that it can let
     # them go once its grids are built.
-    options = {"est_len": params.est_len, "gap": params.gap, "min_est": params.min_est}
-    panel = None
+    # (Keywords, not **options: a call with ** packs the arguments in a tuple that would keep
+    # the bars alive for the whole call.)
+    est_len, gap, min_est, panel = params.est_len, params.gap, params.min_est, None
     if with_panel:
-        measures, panel = returns.measure_with_panel(planned, prices.pop(), **options)
+        measures, panel = returns.measure_with_panel(planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est)
     else:
-        measures = returns.measure(planned, prices.pop(), **options)
+        measures = returns.measure(planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est)
     measured = linked.hstack(measures)
     symbols = listed.select(benchmark="security", bench_symbol="yahoo")
     secs = secs.join(symbols, on="benchmark", how="left", maintain_order="left")
@@ -254,9 +257,7 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
         panel = panel.select(
             *(pl.lit(keys[c]).gather(pl.col("pair")).alias(c) for c in keys.columns), "tau", "ar", "ar_mm"
         )
-    # Pairs measured at t0 before the others (events after the last bar), so that a reader
-    # inferring column types from the first rows sees numbers.
-    return frame.select(wanted).sort(pl.col("ret").is_null(), maintain_order=True), panel
+    return frame.select(wanted), panel
 
 
 #: The abnormal-return models :func:`study` reports: name -> panel column.

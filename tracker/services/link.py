@@ -211,11 +211,16 @@ def export(
     meta_path = path.with_name(path.name + ".meta.json")
     check_target(path, force)
     check_target(meta_path, force)
+    # Pairs measured at t0 before the others (events after the last bar), so that a reader
+    # inferring column types from the first rows sees numbers.
+    if "ret" in frame.columns:
+        frame = frame.sort(pl.col("ret").is_null(), maintain_order=True)
+    order = "newest event first; pairs without a return at t0 after the others"
     meta = {
         "written_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "rows": frame.height,
         "format": fmt,
-        "parameters": params.describe(),
+        "parameters": params.describe() | {"order": order},
         "definitions": DEFINITIONS,
         # Column types, for a reader that wants them rather than inferring them
         # (polars: schema_overrides; pandas: dtype).
