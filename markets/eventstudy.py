@@ -58,6 +58,9 @@ from markets.returns import Window, window_name
 
 #: Fewest events with a CAR for which the tests are computed.
 MIN_EVENTS = 3
+#: Most rows the Kolari-Pynnonen correlation join may make (pairs of securities on one event x
+#: estimation sessions); above it ``kp_t`` is empty and ``note`` says why.
+KP_ROWS = 20_000_000
 
 #: The statistics and their p-values, in output order, with the distribution of each.
 TESTS = {"t": "t", "patell_z": "normal", "bmp_t": "t", "kp_t": "t", "corrado_z": "normal", "sign_z": "normal"}
@@ -118,11 +121,17 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
     corrado = ranked.group_by(by).agg(
         corrado_z=_safe_div(pl.col("k").filter(tau.is_between(a, b)).sum(), (pl.col("k") ** 2).mean().sqrt() * length**0.5)
     )
-    # Kolari-Pynnonen: mean correlation of estimation ARs of two securities on the same event.
+    # Kolari-Pynnonen: mean correlation of estimation ARs of two securities on the same event
+    # (by a self-join of each event's estimation rows: bounded by KP_ROWS).
     left = est.drop_nulls("ar").join(members, on=keys, how="semi")
-    both = left.join(left, on=[by, "event_id", "tau"], suffix="_2").filter(pl.col("security") < pl.col("security_2"))
-    corr = both.group_by(by, "event_id", "security", "security_2").agg(rho=pl.corr("ar", "ar_2"))
-    r_bar = corr.filter(pl.col("rho").is_finite()).group_by(by).agg(r=pl.col("rho").mean())
+    sizes = left.group_by(by, "event_id").agg(n=pl.len(), m=pl.col("security").n_unique())
+    joined = sizes.select((pl.col("n") ** 2 / pl.col("m")).sum()).item() or 0  # rows the join makes, about
+    if joined <= KP_ROWS:
+        both = left.join(left, on=[by, "event_id", "tau"], suffix="_2").filter(pl.col("security") < pl.col("security_2"))
+        corr = both.group_by(by, "event_id", "security", "security_2").agg(rho=pl.corr("ar", "ar_2"))
+        r_bar = corr.filter(pl.col("rho").is_finite()).group_by(by).agg(r=pl.col("rho").mean(), kp_ok=pl.lit(True))
+    else:
+        r_bar = x.select(by).unique().with_columns(r=pl.lit(None, pl.Float64), kp_ok=pl.lit(False))
 
     car, scar, n = pl.col("car"), pl.col("scar"), pl.col("car").count()
     t_of = lambda v: _safe_div(v.mean(), v.std() / v.count().sqrt())
@@ -152,10 +161,11 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
     nk, r, big_p = pl.col("n_pairs_kp"), pl.col("r").fill_null(0.0), pl.col("P")
     shrink = (1 - r * _safe_div(big_p, nk * (nk - 1)).fill_null(0.0)) / (1 + r * big_p / nk)
     out = out.with_columns(
+        kp_ok=pl.col("kp_ok").fill_null(True),
         n_events=pl.col("n_events").fill_null(0),
         n_pairs=pl.col("n_all").fill_null(0).cast(pl.Int64),
         n_std=pl.col("n_std").fill_null(0),
-        kp_t=pl.when(shrink > 0).then(pl.col("t_pairs") * shrink.sqrt()),
+        kp_t=pl.when((shrink > 0) & pl.col("kp_ok").fill_null(True)).then(pl.col("t_pairs") * shrink.sqrt()),
         window=pl.lit(window_label(window)),
     )
     few, unscaled = pl.col("n_events") < MIN_EVENTS, pl.col("n_std") < MIN_EVENTS
@@ -165,7 +175,9 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
         .then(pl.format("{} event(s) with a CAR: the tests need at least {}", "n_events", pl.lit(MIN_EVENTS)))
         .when(unscaled)
         .then(pl.format("{} event(s) with estimation-window returns: only t is computed (the others need {})",
-                        "n_std", pl.lit(MIN_EVENTS))),
+                        "n_std", pl.lit(MIN_EVENTS)))
+        .when(~pl.col("kp_ok"))
+        .then(pl.lit(f"kp_t not computed: too many securities per event to correlate (over {KP_ROWS:,} rows)")),
     )
 
 

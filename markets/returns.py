@@ -352,8 +352,13 @@ def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int =
     return _compute(planned, held, est_len, gap, min_est, with_panel=False)[0]
 
 
+class PanelTooLarge(ValueError):
+    """The panel :func:`measure_with_panel` would build has more rows than the caller allows."""
+
+
 def measure_with_panel(
-    planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30
+    planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30,
+    max_rows: int | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`measure` and the pairs' abnormal returns session by session, for event studies.
 
@@ -363,8 +368,13 @@ def measure_with_panel(
     In the estimation window they are the one-session returns the market model was fitted on
     (null on a session where either series did not trade the session before); in the event
     windows they are the returns the CARs sum. A CAR is the sum of a pair's panel rows over its
-    window. (Rows: pairs x (``est_len`` + the windows' span); meant for summaries, not exports.)
+    window. (Rows: pairs x (``est_len`` + the windows' span); meant for summaries, not exports:
+    :class:`PanelTooLarge`, before any work, when that is above ``max_rows``.)
     """
+    rows = planned.keys["_n0"].count() * (est_len + len(_offsets(planned.windows)))
+    if max_rows is not None and rows > max_rows:
+        raise PanelTooLarge(f"{planned.keys['_n0'].count():,} pairs x {rows // max(1, planned.keys['_n0'].count()):,} "
+                            f"sessions = {rows:,} rows of abnormal returns, above the {max_rows:,} allowed")
     held = [bars]
     del bars
     measured, panel = _compute(planned, held, est_len, gap, min_est, with_panel=True)

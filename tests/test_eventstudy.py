@@ -159,3 +159,12 @@ def test_caar_path_by_hand():
         assert (row["lo"], row["hi"]) == (pytest.approx(row["caar"] - 1.96 * se), pytest.approx(row["caar"] + 1.96 * se))
     y = out.filter(pl.col("cls") == "y")
     assert y["n_events"].to_list() == [2, 2, 2] and y["lo"].null_count() == 3  # no band below 3 events
+
+
+def test_kp_is_left_out_with_a_note_when_the_correlation_join_is_too_large(monkeypatch):
+    import markets.eventstudy as es
+
+    monkeypatch.setattr(es, "KP_ROWS", 0)
+    x = summarize(as_frame(make_panel()), "cls", {"0_1": (0, 1)}, est_last=-2).row(0, named=True)
+    assert x["kp_t"] is None and x["kp_p"] is None and "kp_t not computed" in x["note"]
+    assert x["bmp_t"] is not None and x["t"] is not None

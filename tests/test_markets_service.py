@@ -344,3 +344,11 @@ def test_a_dividends_file_stores_factors_on_the_held_bars(engine, tmp_path):
     (folder / "z-dividends.csv").write_text("date,symbol,dividend,split\n2026-01-06,600118,-1,\n")
     with pytest.raises(BadInput, match="z-dividends.csv line 2, field dividend: not a cash amount"):
         markets.import_bars(engine, [folder])
+
+
+def test_an_event_study_too_large_to_hold_is_refused_saying_how_to_narrow_it(engine, monkeypatch):
+    import tracker.markets.link as linking
+
+    monkeypatch.setattr(linking, "PANEL_ROWS", 10)
+    with pytest.raises(Refused, match="too many pairs for the event study.*--event-filter"):
+        links.summary(engine, "vehicle")

@@ -201,6 +201,11 @@ def _lead(params: LinkParams) -> timedelta:
     return timedelta(days=int((params.est_len + params.gap + 1) * 1.6) + 30)
 
 
+#: Most session-by-session abnormal returns a summary, CAAR or plot builds (pairs x sessions;
+#: about 1 GB of memory at 30 million).
+PANEL_ROWS = 30_000_000
+
+
 def link(conn, params: LinkParams) -> pl.DataFrame:
     """The export: one row per (event, security) with the columns of :func:`columns` (the
     windows of ``params``), newest event first (see :func:`link_with_panel`)."""
@@ -239,7 +244,9 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
     # the bars alive for the whole call.)
     est_len, gap, min_est, panel = params.est_len, params.gap, params.min_est, None
     if with_panel:
-        measures, panel = returns.measure_with_panel(planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est)
+        measures, panel = returns.measure_with_panel(
+            planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est, max_rows=PANEL_ROWS
+        )
     else:
         measures = returns.measure(planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est)
     measured = linked.hstack(measures)

@@ -10,7 +10,8 @@ bad value is a :class:`~tracker.errors.UsageError` naming the option it came fro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from os import PathLike
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import NamedTuple, TypedDict, Unpack
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from tracker.errors import UsageError
+from tracker.errors import Refused, UsageError
 from tracker.markets.link import FILTERS, WINDOWS, LinkParams
 from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
@@ -177,6 +178,18 @@ def link(engine: Engine, **selection: Unpack[Selection]) -> Linked:
         return Linked(params, pairs(conn, params))
 
 
+@contextmanager
+def _bounded() -> Iterator[None]:
+    """A summary too large to hold session by session is :class:`Refused`, saying how to narrow it."""
+    from markets.returns import PanelTooLarge
+
+    try:
+        yield
+    except PanelTooLarge as exc:
+        raise Refused(f"too many pairs for the event study: {exc}; narrow the selection with --event-filter, "
+                      "--since/--until or --symbols, or shorten --window") from None
+
+
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
     """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
     events and pairs counted, mean and median event CAR, and the tests of
@@ -187,7 +200,7 @@ def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataF
     if by not in BY:
         raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
     params = parameters(**selection)
-    with engine.connect() as conn, known_symbols():
+    with engine.connect() as conn, known_symbols(), _bounded():
         return study(conn, params, by.replace("-", "_"))
 
 
@@ -257,7 +270,7 @@ def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Sel
     if selection.get("car") is None:
         selection["car"] = SPAN
     params = parameters(**selection)
-    with engine.connect() as conn, known_symbols():
+    with engine.connect() as conn, known_symbols(), _bounded():
         return path(conn, params, by.replace("-", "_"), model)
 
 
@@ -292,5 +305,5 @@ def car_path(engine: Engine, launch_id: str, model: str = "market", span: str | 
     if model not in MODELS:
         raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
     params = parameters(filters={"id": launch_id}, car=span if isinstance(span, str) else [span])
-    with engine.connect() as conn, known_symbols():
+    with engine.connect() as conn, known_symbols(), _bounded():
         return event_path(conn, params, model)
