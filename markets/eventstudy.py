@@ -91,16 +91,30 @@ def _safe_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den.is_finite() & (den != 0)).then(num / den)
 
 
-def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_last: int) -> pl.DataFrame:
-    """The statistics of one window, one row per class."""
+def _correlations(est: pl.DataFrame, keys: list[str], by: str) -> pl.DataFrame | None:
+    """Kolari-Pynnonen: the correlation of the estimation ARs of every two securities on the
+    same event (``security < security_2``), by a self-join of each event's estimation rows;
+    None when that join would make more than :data:`KP_ROWS` rows."""
+    left = est.drop_nulls("ar")
+    sizes = left.group_by(by, "event_id").agg(n=pl.len(), m=pl.col("security").n_unique())
+    joined = sizes.select((pl.col("n") ** 2 / pl.col("m")).sum()).item() or 0  # rows the join makes, about
+    if joined > KP_ROWS:
+        return None
+    both = left.join(left, on=[by, "event_id", "tau"], suffix="_2").filter(pl.col("security") < pl.col("security_2"))
+    return both.group_by(by, "event_id", "security", "security_2").agg(rho=pl.corr("ar", "ar_2"))
+
+
+def _one_window(x: pl.DataFrame, est: pl.DataFrame, sd: pl.DataFrame, corr: pl.DataFrame | None, keys: list[str],
+                by: str, window: Window, est_last: int) -> pl.DataFrame:
+    """The statistics of one window, one row per class (``est``: the estimation rows of ``x``,
+    ``sd`` each security's estimation sd, ``corr`` from :func:`_correlations`)."""
     a, b = window
     length = b - a + 1
     tau, ar = pl.col("tau"), pl.col("ar")
-    est = x.filter(tau <= est_last)
     win = x.filter(tau.is_between(a, b))
     # Securities: CAR over the window (complete windows only), estimation sd, standardised CAR.
     sec = win.group_by(keys).agg(car=pl.when(ar.count() == length).then(ar.sum())).drop_nulls("car")
-    sec = sec.join(est.group_by(keys).agg(s=ar.std()), on=keys, how="left")
+    sec = sec.join(sd, on=keys, how="left")
     sec = sec.with_columns(scar=_safe_div(pl.col("car"), pl.col("s") * length**0.5))
     # Events: equal-weighted portfolios of the securities with a CAR.
     members = sec.select(keys)
@@ -121,15 +135,12 @@ def _one_window(x: pl.DataFrame, keys: list[str], by: str, window: Window, est_l
     corrado = ranked.group_by(by).agg(
         corrado_z=_safe_div(pl.col("k").filter(tau.is_between(a, b)).sum(), (pl.col("k") ** 2).mean().sqrt() * length**0.5)
     )
-    # Kolari-Pynnonen: mean correlation of estimation ARs of two securities on the same event
-    # (by a self-join of each event's estimation rows: bounded by KP_ROWS).
-    left = est.drop_nulls("ar").join(members, on=keys, how="semi")
-    sizes = left.group_by(by, "event_id").agg(n=pl.len(), m=pl.col("security").n_unique())
-    joined = sizes.select((pl.col("n") ** 2 / pl.col("m")).sum()).item() or 0  # rows the join makes, about
-    if joined <= KP_ROWS:
-        both = left.join(left, on=[by, "event_id", "tau"], suffix="_2").filter(pl.col("security") < pl.col("security_2"))
-        corr = both.group_by(by, "event_id", "security", "security_2").agg(rho=pl.corr("ar", "ar_2"))
-        r_bar = corr.filter(pl.col("rho").is_finite()).group_by(by).agg(r=pl.col("rho").mean(), kp_ok=pl.lit(True))
+    # Kolari-Pynnonen: the mean correlation over pairs of securities (both with a CAR) on one event.
+    if corr is not None:
+        both = corr.join(members, on=keys, how="semi").join(
+            members.rename({"security": "security_2"}), on=[by, "event_id", "security_2"], how="semi"
+        )
+        r_bar = both.filter(pl.col("rho").is_finite()).group_by(by).agg(r=pl.col("rho").mean(), kp_ok=pl.lit(True))
     else:
         r_bar = x.select(by).unique().with_columns(r=pl.lit(None, pl.Float64), kp_ok=pl.lit(False))
 
@@ -195,11 +206,25 @@ def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_l
     event windows' rows must all be present (null ``ar`` where not computable)."""
     keys = [by, "event_id", "security"]
     x = panel.select(*keys, pl.col("tau").cast(pl.Int32), pl.col("ar").cast(pl.Float64)).filter(pl.col(by).is_not_null())
-    parts = [_one_window(x, keys, by, w, est_last) for w in windows.values()]
-    if not parts or x.is_empty():
+    if not windows or x.is_empty():
         types: dict[str, pl.DataType] = {"window": pl.Utf8(), "n_events": pl.Int64(), "n_pairs": pl.Int64(), "note": pl.Utf8()}
         return pl.DataFrame(schema={by: x.schema[by], **{c: types.get(c, pl.Float64()) for c in COLUMNS}})
+    # Integer codes for text keys: millions of rows are grouped and joined on them (a caller
+    # that has codes already passes them: text is costly to encode too).
+    names = None
+    if x.schema[by] == pl.Utf8:
+        names = x.select(by).unique().with_columns(_c=pl.int_range(pl.len(), dtype=pl.UInt32))
+        x = x.join(names, on=by, how="left").with_columns(pl.col("_c").alias(by)).drop("_c")
+    x = x.with_columns(
+        pl.col(k).cast(pl.Categorical).to_physical() for k in ("event_id", "security") if x.schema[k] == pl.Utf8
+    )
+    est = x.filter(pl.col("tau") <= est_last)
+    sd = est.group_by(keys).agg(s=pl.col("ar").std())
+    corr = _correlations(est, keys, by)
+    parts = [_one_window(x, est, sd, corr, keys, by, w, est_last) for w in windows.values()]
     stats = _p_values(pl.concat(parts, how="diagonal_relaxed"))
+    if names is not None:
+        stats = stats.join(names.rename({by: "_name", "_c": by}), on=by, how="left").with_columns(pl.col("_name").alias(by))
     order = {w: i for i, w in enumerate(window_label(w) for w in windows.values())}
     stats = stats.with_columns(_w=pl.col("window").replace_strict(order, return_dtype=pl.Int32)).sort(by, "_w")
     return stats.select(by, *COLUMNS)

@@ -213,8 +213,8 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
 
 
 def link_with_panel(conn, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`link` and its pairs' abnormal returns session by session: ``event_id, security,
-    tau, ar, ar_mm`` plus the event fields (:func:`markets.returns.measure_with_panel`).
+    """:func:`link` and its pairs' abnormal returns session by session: ``pair`` (the row of
+    the pair in the link), ``tau, ar, ar_mm`` (:func:`markets.returns.measure_with_panel`).
 
     Events and securities are numbered (``ev``, ``si``) and every per-pair value is gathered by
     those numbers, so the millions of pair rows are never joined or sorted on text keys. Events
@@ -259,16 +259,27 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
         *(pl.lit(evts[c]).gather(pl.col("ev")).alias(c) for c in from_event),
         *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in ("symbol", "name", "mic", "bench_symbol")),
     )
-    if panel is not None:
-        keys = frame.select("event_id", "security", "symbol", "vehicle", "orbit_outcome", "booster_recovery")
-        panel = panel.select(
-            *(pl.lit(keys[c]).gather(pl.col("pair")).alias(c) for c in keys.columns), "tau", "ar", "ar_mm"
-        )
     return frame.select(wanted), panel
 
 
 #: The abnormal-return models :func:`study` reports: name -> panel column.
 MODELS = {"market": "ar", "market-model": "ar_mm"}
+
+
+def _coded(frame: pl.DataFrame, panel: pl.DataFrame, columns: list[str], model: str) -> tuple[pl.DataFrame, dict]:
+    """The panel's rows with, for each of ``columns`` of the link ``frame``, the pair's value as
+    an integer code (millions of rows are grouped on them, never on text), and ``ar`` of
+    ``model``; and per column a frame ``code, value`` to decode results."""
+    codes = {c: frame.select(pl.col(c).cast(pl.Utf8).cast(pl.Categorical).to_physical()).to_series() for c in columns}
+    rows = panel.select(*(pl.lit(codes[c]).gather(pl.col("pair")).alias(c) for c in columns), "tau", ar=MODELS[model])
+    lookup = {c: pl.DataFrame({"code": codes[c], "value": frame[c]}).unique("code") for c in columns}
+    return rows, lookup
+
+
+def _decoded(result: pl.DataFrame, column: str, lookup: pl.DataFrame) -> pl.DataFrame:
+    """``result`` with the codes of ``column`` replaced by their values."""
+    values = lookup.rename({"code": column, "value": "_value"})
+    return result.join(values, on=column, how="left").with_columns(pl.col("_value").alias(column)).drop("_value")
 
 
 def study(conn, params: LinkParams, by: str) -> pl.DataFrame:
@@ -277,29 +288,16 @@ def study(conn, params: LinkParams, by: str) -> pl.DataFrame:
     ``params``: :func:`markets.eventstudy.summarize` over the linked pairs."""
     from markets.eventstudy import summarize
 
-    _, panel = link_with_panel(conn, params)
+    frame, panel = link_with_panel(conn, params)
     windows = returns.named_windows(params.windows)
-    parts = [
-        summarize(panel.select(by, "event_id", "security", "tau", ar=column), by, windows, est_last=-params.gap)
-        .with_columns(model=pl.lit(model))
-        for model, column in MODELS.items()
-    ]
+    parts = []
+    for model in MODELS:
+        rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
+        part = summarize(rows, by, windows, est_last=-params.gap)
+        parts.append(_decoded(part, by, lookup[by]).with_columns(model=pl.lit(model)))
     out = pl.concat(parts, how="diagonal_relaxed")
     first = [by, "model", "window"]
     return out.sort(by, maintain_order=True).select(*first, *(c for c in out.columns if c not in first))
-
-
-def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One launch's linked securities (the :func:`link` rows) and their closes from ``days``
-    calendar days before to ``days`` after its t0 (``symbol, date, close``), for a price chart."""
-    rows = link(conn, LinkParams(filters={"id": launch_id}))
-    t0 = rows["t0"].drop_nulls()
-    if t0.is_empty():
-        return rows, pl.DataFrame(schema={"symbol": pl.Utf8, "date": pl.Date, "close": pl.Float64})
-    span = timedelta(days=days)
-    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - span, t0.max() + span, fields=("close",))
-    symbols = rows.select("security", "symbol").unique()
-    return rows, held.join(symbols, on="security").select("symbol", "date", "close").sort("symbol", "date")
 
 
 def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFrame:
@@ -308,9 +306,10 @@ def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFra
     (:data:`MODELS`)."""
     from markets.eventstudy import caar_path
 
-    _, panel = link_with_panel(conn, params)
+    frame, panel = link_with_panel(conn, params)
     span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
-    return caar_path(panel.select(by, "event_id", "security", "tau", ar=MODELS[model]), by, span)
+    rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
+    return _decoded(caar_path(rows, by, span), by, lookup[by]).sort(by, "tau")
 
 
 def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
@@ -320,11 +319,13 @@ def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
     on a session of the span has no path)."""
     from markets.eventstudy import caar_path
 
-    _, panel = link_with_panel(conn, params)
+    frame, panel = link_with_panel(conn, params)
     span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
-    panel = panel.select("event_id", "security", "symbol", "tau", ar=MODELS[model])
-    each = caar_path(panel.with_columns(key=pl.col("event_id") + "\t" + pl.col("symbol")), "key", span)
-    whole = caar_path(panel.with_columns(key="event_id"), "key", span).rename({"key": "event_id"})
-    whole = whole.with_columns(symbol=pl.lit(None, pl.Utf8))
-    each = each.with_columns(pl.col("key").str.split_exact("\t", 1).struct.rename_fields(["event_id", "symbol"])).unnest("key")
+    rows, lookup = _coded(frame, panel, ["event_id"], model)
+    each = caar_path(rows.with_columns(key=panel["pair"], security=panel["pair"]), "key", span)
+    each = each.with_columns(
+        event_id=pl.lit(frame["event_id"]).gather("key"), symbol=pl.lit(frame["symbol"]).gather("key")
+    )
+    whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", span).rename({"key": "event_id"})
+    whole = _decoded(whole, "event_id", lookup["event_id"]).with_columns(symbol=pl.lit(None, pl.Utf8))
     return pl.concat([each.select("event_id", "symbol", "tau", car="caar"), whole.select("event_id", "symbol", "tau", car="caar")])
