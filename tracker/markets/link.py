@@ -329,3 +329,16 @@ def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
     whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", span).rename({"key": "event_id"})
     whole = _decoded(whole, "event_id", lookup["event_id"]).with_columns(symbol=pl.lit(None, pl.Utf8))
     return pl.concat([each.select("event_id", "symbol", "tau", car="caar"), whole.select("event_id", "symbol", "tau", car="caar")])
+
+
+def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One launch's linked securities (the :func:`link` rows) and their closes from ``days``
+    calendar days before to ``days`` after its t0 (``symbol, date, close``), for a price chart."""
+    rows = link(conn, LinkParams(filters={"id": launch_id}))
+    t0 = rows["t0"].drop_nulls()
+    if t0.is_empty():
+        return rows, pl.DataFrame(schema={"symbol": pl.Utf8, "date": pl.Date, "close": pl.Float64})
+    span = timedelta(days=days)
+    held = bars.read(conn, rows["security"].unique().to_list(), t0.min() - span, t0.max() + span, fields=("close",))
+    symbols = rows.select("security", "symbol").unique()
+    return rows, held.join(symbols, on="security").select("symbol", "date", "close").sort("symbol", "date")
