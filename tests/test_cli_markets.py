@@ -161,6 +161,9 @@ def test_any_car_windows_with_the_equals_form(priced):
     rows = link_rows(run, "--car=-1:1,0:5,-5:10", "--event-filter", "vehicle=Zhuque-3")
     assert {"car_m1_1", "car_0_5", "car_m5_10", "car_mm_m1_1", "car_mm_0_5", "car_mm_m5_10"} <= set(rows[0])
     assert "car_0_1" not in rows[0]
+    # A long window reads bars far enough past the last event (40 sessions: about two months).
+    long = {r["symbol"]: r for r in link_rows(run, "--car=0:40", "--event-filter", "vehicle=Zhuque-3")}
+    assert long["600118.SS"]["car_0_40"] is not None and long["688523.SS"]["car_mm_0_40"] is None  # no market model: 13 sessions
     done = run("link", "summary", "--by", "vehicle", "--car=-5:10", "--format", "json")
     assert done.returncode == EXIT_OK, done.stderr
     assert {r["window"] for r in json.loads(done.stdout)} == {"car_m5_10"}

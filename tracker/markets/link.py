@@ -182,7 +182,8 @@ def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFram
 
     Worked out from the events and themes alone, before any pair is placed, so that the read
     can run while the pairs are built. ``t0`` is at most a day before an event's UTC date (US
-    local time) and rarely two weeks after it (the Spring Festival closure)."""
+    local time) and rarely two weeks after it (the Spring Festival closure); the last window may
+    reach far beyond (``--car=0:60``), at about 1.6 calendar days a session."""
     reached = si_themes.join(ev_themes.select("theme").unique(), on="theme", how="semi")
     linked = secs.join(reached.select("si").unique(), on="si", how="semi")
     wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
@@ -192,7 +193,9 @@ def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFram
     start = times.min().date() - timedelta(days=1) - _lead(params)
     # Factors only when some bar holds one: most databases hold none, and the column costs a read.
     fields = ("close", "volume", bars.FACTOR) if bars.any_factors(conn, wanted) else ("close", "volume")
-    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=fields)
+    reach = max(b for _, b in params.windows)  # sessions after t0 the last window reads
+    end = times.max().date() + timedelta(days=max(45, int(reach * 1.6) + 30))
+    return bars.read(conn, wanted, start, end, fields=fields)
 
 
 def _lead(params: LinkParams) -> timedelta:
