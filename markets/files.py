@@ -216,6 +216,18 @@ def _row_checks(labels: dict[str, str]) -> list[tuple[str, pl.Expr, pl.Expr]]:
     ]
 
 
+def _first_error(frame: pl.DataFrame, checks: list[tuple[str, pl.Expr, pl.Expr]], labels: dict[str, str], name: str) -> None:
+    """Raise :class:`PriceFileError` for the earliest row failing one of ``checks`` (field,
+    offending-row condition, message), naming its line and the field's label."""
+    first = pl.concat([  # each check's first offending row; the earliest line is reported
+        frame.lazy().filter(bad).head(1).select("line", check=pl.lit(i), msg=msg.cast(pl.Utf8))
+        for i, (_, bad, msg) in enumerate(checks)
+    ]).sort("line", "check").head(1).collect()
+    if first.height:
+        line, check, message = first.row(0)
+        raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
+
+
 def _cross_checks(frame: pl.DataFrame, labels: dict[str, str], name: str) -> list[str]:
     """Warnings for 前收盘价 and 涨幅% that disagree with the closes of consecutive rows.
 
@@ -298,14 +310,7 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
         _prev_line=pl.col("line").shift(1).over("security"),
         _prev_close=pl.col("v_close").shift(1).over("security"),
     )
-    checks = _row_checks(labels)
-    first = pl.concat([  # each check's first offending row; the earliest line is reported
-        frame.lazy().filter(bad).head(1).select("line", check=pl.lit(i), msg=msg.cast(pl.Utf8))
-        for i, (_, bad, msg) in enumerate(checks)
-    ]).sort("line", "check").head(1).collect()
-    if first.height:
-        line, check, message = first.row(0)
-        raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
+    _first_error(frame, _row_checks(labels), labels, name)
     warnings = _cross_checks(frame, labels, name) if fmt == "broker" else []
     bars = frame.select("security", date="v_date", **{c: "v_" + c for c in (*_PRICES, "volume")})
     if "adj_close" in frame.columns:
@@ -358,13 +363,7 @@ def _parse_actions(path: str | PathLike[str], text: str, name: str, security: st
         ("split", given("split") & ~(pl.col("v_split") > 0).fill_null(False),
          pl.format("not a number of shares > 0: '{}'", pl.col("split"))),
     ]
-    first = pl.concat([
-        frame.lazy().filter(bad).head(1).select("line", check=pl.lit(i), msg=msg.cast(pl.Utf8))
-        for i, (_, bad, msg) in enumerate(checks)
-    ]).sort("line", "check").head(1).collect()
-    if first.height:
-        line, check, message = first.row(0)
-        raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
+    _first_error(frame, checks, labels, name)
     actions = frame.select(
         "security", date="v_date", dividend=pl.col("v_dividend").fill_null(0.0), split=pl.col("v_split").fill_null(1.0)
     )
