@@ -5,8 +5,13 @@ The layout is told from the header, never from the file name:
 * ``long``: ``date,symbol,open,high,low,close,volume``, many securities, Yahoo symbols
   (``600118.SS``, ``0941.HK``, ``JKS``, ``^HSI``). An empty volume is unknown (null), not zero.
 * ``per-symbol``: ``Date,Open,High,Low,Close[,Adj Close][,Volume]`` as Yahoo and Stooq download
-  it, headers in any case. ``Adj Close`` is ignored: bars are as traded. The security is the
-  ``security`` argument or the file name (see :func:`security_from_name`).
+  it, headers in any case. Prices are as traded; ``Adj Close``, when present, gives each bar's
+  adjustment factor ``adj`` (:func:`markets.adjust.from_adjusted`; null on the file's first bar).
+  The security is the ``security`` argument or the file name (see :func:`security_from_name`).
+* ``actions``: dividends and splits, ``date,symbol,dividend,split`` (``symbol`` may be left out
+  as in per-symbol files; ``dividend`` cash per share, ``split`` new shares per old one, either
+  may be empty or absent). Its rows are ex-dates, not bars: :attr:`PriceFile.actions`, from
+  which the caller computes adjustment factors (:func:`markets.adjust.from_actions`).
 * ``broker``: a Chinese broker export (日期, 代码, 名称, 开盘价, 最高价, 最低价, 收盘价, 前收盘价,
   成交量（股）, 涨幅% and many more, ignored). 代码/名称 or the file name give the security.
 
@@ -33,7 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from markets.bounds import bar_checks
-from markets.symbols import UnknownSymbol, canonical, from_yahoo, parse
+from markets.symbols import AmbiguousSymbol, UnknownSymbol, canonical, from_yahoo, parse
 
 __all__ = ["PriceFile", "PriceFileError", "a_share", "parse_file", "security_from_name"]
 
@@ -42,7 +47,7 @@ _OHLCV = {"open": "open", "high": "high", "low": "low", "close": "close", "volum
 #: format -> (normalised header label -> internal column, labels that must be present)
 _LAYOUTS = {
     "long": ({"date": "date", "symbol": "symbol", **_OHLCV}, ("date", "symbol", *_OHLCV)),
-    "per-symbol": ({"date": "date", **_OHLCV}, ("date", *_PRICES)),
+    "per-symbol": ({"date": "date", **_OHLCV, "adj close": "adj_close"}, ("date", *_PRICES)),
     "broker": (
         {"日期": "date", "代码": "code", "名称": "name", "开盘价": "open", "最高价": "high",
          "最低价": "low", "收盘价": "close", "前收盘价": "prev_close", "成交量（股）": "volume",
@@ -59,16 +64,23 @@ _SAME_PRICE = 0.005  # two prices agree within half a cent
 
 
 class PriceFileError(ValueError):
-    """The file cannot be imported; the message names the file, the line and the field."""
+    """The file cannot be imported; the message names the file, the line and the field.
+    ``choices``: the securities its name may mean, when that is why (the caller picks one)."""
+
+    def __init__(self, message: str, choices: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.choices = choices or []
 
 
 @dataclass(frozen=True)
 class PriceFile:
     """One file's bars: security, date, open, high, low, close, volume; sorted by security, date."""
 
-    format: str  #: "long", "per-symbol" or "broker"
+    format: str  #: "long", "per-symbol", "broker" or "actions"
     bars: pl.DataFrame
     warnings: list[str] = field(default_factory=list)  #: column defects, naming file and column
+    #: An actions file's ex-dates: security, date, dividend (0: none), split (1: none).
+    actions: pl.DataFrame | None = None
 
 
 def _error(name: str, line: int, label: str, problem: str) -> PriceFileError:
@@ -88,8 +100,9 @@ def a_share(code: str, name: str | None = None) -> str:
     index = _SH_INDICES.get(code)
     if index:
         if not name:
-            raise UnknownSymbol(f"{code} is both the Shanghai index {index} and a Shenzhen code; "
-                                f"pass security='XSHG:{code}' or security='XSHE:{code}'")
+            raise AmbiguousSymbol(f"{code} is both the Shanghai index {index} and a Shenzhen code; "
+                                  f"name the security: XSHG:{code} or XSHE:{code}",
+                                  [canonical("XSHG", code), canonical("XSHE", code)])
         if index in name:
             return canonical("XSHG", code)
     if code[0] in "65" or code.startswith("900"):
@@ -204,6 +217,18 @@ def _row_checks(labels: dict[str, str]) -> list[tuple[str, pl.Expr, pl.Expr]]:
     ]
 
 
+def _first_error(frame: pl.DataFrame, checks: list[tuple[str, pl.Expr, pl.Expr]], labels: dict[str, str], name: str) -> None:
+    """Raise :class:`PriceFileError` for the earliest row failing one of ``checks`` (field,
+    offending-row condition, message), naming its line and the field's label."""
+    first = pl.concat([  # each check's first offending row; the earliest line is reported
+        frame.lazy().filter(bad).head(1).select("line", check=pl.lit(i), msg=msg.cast(pl.Utf8))
+        for i, (_, bad, msg) in enumerate(checks)
+    ]).sort("line", "check").head(1).collect()
+    if first.height:
+        line, check, message = first.row(0)
+        raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
+
+
 def _cross_checks(frame: pl.DataFrame, labels: dict[str, str], name: str) -> list[str]:
     """Warnings for 前收盘价 and 涨幅% that disagree with the closes of consecutive rows.
 
@@ -254,6 +279,9 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
     name = Path(path).name
     if text is None:
         text = _decode(Path(path).read_bytes(), name)
+    header = {c.strip().lower() for c in text.removeprefix("\ufeff").lstrip("\r\n").split("\n", 1)[0].split(",")}
+    if header & {"dividend", "split"} and not header & {"open", "close"}:
+        return _parse_actions(path, text.removeprefix("\ufeff"), name, security)
     fmt, frame, labels = _read(text.removeprefix("\ufeff"), name)
     if fmt == "long":
         if security is not None:  # an error of the caller, but reported like the file's own
@@ -267,8 +295,9 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
             try:
                 sec = security_from_name(path)
             except UnknownSymbol as err:
-                hint = "" if "pass security" in str(err) else "; pass security='XSHG:600118' etc."
-                raise PriceFileError(f"{name}: no symbol column and {err}{hint}") from None
+                choices = err.choices if isinstance(err, AmbiguousSymbol) else []
+                hint = "" if choices else "; name the security (XSHG:600118 etc.)"
+                raise PriceFileError(f"{name}: no symbol column and {err}{hint}", choices) from None
         frame = frame.with_columns(security=pl.lit(sec), _why=pl.lit(None, pl.Utf8))
     else:
         names = pl.col("name").fill_null("") if "name" in frame.columns else pl.lit("")
@@ -283,14 +312,62 @@ def parse_file(path: str | PathLike[str], text: str | None = None, *,
         _prev_line=pl.col("line").shift(1).over("security"),
         _prev_close=pl.col("v_close").shift(1).over("security"),
     )
-    checks = _row_checks(labels)
-    first = pl.concat([  # each check's first offending row; the earliest line is reported
-        frame.lazy().filter(bad).head(1).select("line", check=pl.lit(i), msg=msg.cast(pl.Utf8))
-        for i, (_, bad, msg) in enumerate(checks)
-    ]).sort("line", "check").head(1).collect()
-    if first.height:
-        line, check, message = first.row(0)
-        raise _error(name, line, labels.get(checks[check][0], checks[check][0]), message)
+    _first_error(frame, _row_checks(labels), labels, name)
     warnings = _cross_checks(frame, labels, name) if fmt == "broker" else []
     bars = frame.select("security", date="v_date", **{c: "v_" + c for c in (*_PRICES, "volume")})
+    if "adj_close" in frame.columns:
+        bars = _factors(frame, bars, name, labels["adj_close"])
     return PriceFile(fmt, bars.sort("security", "date"), warnings)
+
+
+def _factors(frame: pl.DataFrame, bars: pl.DataFrame, name: str, label: str) -> pl.DataFrame:
+    """``bars`` with ``adj`` from the file's adjusted closes; a value that is not a positive
+    number is an error naming its line (an empty one: no factor for that bar and the next)."""
+    from markets.adjust import from_adjusted
+
+    value = pl.col("adj_close").cast(pl.Float64, strict=False)
+    bad = frame.filter(pl.col("adj_close").fill_null("").ne("") & ~(value > 0).fill_null(False)).head(1)
+    if bad.height:
+        raise _error(name, bad["line"][0], label, f"{bad['adj_close'][0]!r} is not a positive number")
+    return from_adjusted(bars.with_columns(adj_close=frame.select(value).to_series()))
+
+
+def _parse_actions(path: str | PathLike[str], text: str, name: str, security: str | None) -> PriceFile:
+    """A dividends-and-splits file (see the module docstring); every row checked, the first bad
+    one a :class:`PriceFileError` naming its line and field."""
+    raw = pl.read_csv(io.BytesIO((text.strip() + "\n").encode()), infer_schema=False)
+    labels = {c.strip().lower(): c for c in raw.columns}
+    if "date" not in labels:
+        raise _error(name, 1, "header", "missing date (actions files need date and dividend or split)")
+    pick = lambda key: pl.col(labels[key]).str.strip_chars() if key in labels else pl.lit(None, pl.Utf8)  # noqa: E731
+    frame = raw.select(date=pick("date"), symbol=pick("symbol"), dividend=pick("dividend"), split=pick("split"))
+    frame = frame.with_row_index("line", offset=2)
+    if "symbol" in labels and security is None:
+        frame = _map_securities(frame, pl.col("symbol").fill_null(""), parse)
+    else:
+        try:
+            sec = parse(security) if security is not None else security_from_name(path)
+        except UnknownSymbol as err:
+            choices = err.choices if isinstance(err, AmbiguousSymbol) else []
+            raise PriceFileError(f"{name}: no symbol column and {err}", choices) from None
+        frame = frame.with_columns(security=pl.lit(sec), _why=pl.lit(None, pl.Utf8))
+    number = lambda c: pl.col(c).cast(pl.Float64, strict=False)  # noqa: E731
+    given = lambda c: pl.col(c).fill_null("") != ""  # noqa: E731
+    frame = frame.with_columns(
+        v_date=pl.coalesce([pl.col("date").str.to_date(f, strict=False) for f in _DATE_FORMATS]),
+        v_dividend=number("dividend"), v_split=number("split"),
+    )
+    checks = [
+        ("date", pl.col("v_date").is_null(), pl.format("not a date (YYYY-MM-DD): '{}'", pl.col("date"))),
+        ("symbol", pl.col("security").is_null(), pl.col("_why")),
+        ("dividend", given("dividend") & ~(pl.col("v_dividend") >= 0).fill_null(False),
+         pl.format("not a cash amount >= 0: '{}'", pl.col("dividend"))),
+        ("split", given("split") & ~(pl.col("v_split") > 0).fill_null(False),
+         pl.format("not a number of shares > 0: '{}'", pl.col("split"))),
+    ]
+    _first_error(frame, checks, labels, name)
+    actions = frame.select(
+        "security", date="v_date", dividend=pl.col("v_dividend").fill_null(0.0), split=pl.col("v_split").fill_null(1.0)
+    )
+    empty = pl.DataFrame(schema={"security": pl.Utf8, "date": pl.Date, **{c: pl.Float64 for c in (*_PRICES, "volume")}})
+    return PriceFile("actions", empty, [], actions.sort("security", "date"))

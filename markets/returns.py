@@ -16,7 +16,11 @@ never 0):
 
 - ``prev_close``: the close of the session before ``t0``. A suspended stock resumes from its last
   close, so when that session has no bar it is the most recent close before ``t0``;
-  ``close``: the close at ``t0``; ``ret = close / prev_close - 1``. The same rule gives the return
+  ``close``: the close at ``t0``; ``ret = close * adj / prev_close - 1``, with ``adj`` the bar's
+  adjustment factor for a dividend or split going ex that day (a bars column ``adj``,
+  :mod:`markets.adjust`; null or absent: 1), so that ``ret`` is a total return while
+  ``prev_close``, ``close`` and the limit flags stay traded prices. ``adjusted``: a factor other
+  than 1 lies in the pair's estimation window or event windows. The same rule gives the return
   of every session ``r_n`` used in the event windows. ``bench_ret`` is the benchmark's return by
   the same rule on the same session, ``ar = ret - bench_ret`` (market-adjusted). On the day a
   stock resumes, ``ret`` spans its whole suspension while ``bench_ret`` spans one session: such an
@@ -27,8 +31,9 @@ never 0):
   series also traded the session before count (a resumption return spans several sessions);
   ``n_est`` counts them and alpha/beta are null when ``n_est < min_est``.
   ``ar_mm = ret - (alpha + beta * bench_ret)``.
-- CARs sum per-session abnormal returns over session offsets ``[0, +1]``, ``[-1, +1]`` and
-  ``[0, +5]`` from ``t0``: ``car_*`` market-adjusted, ``car_mm_*`` with the event's alpha and beta.
+- CARs sum per-session abnormal returns over windows of session offsets from ``t0`` (by default
+  ``[0, +1]``, ``[-1, +1]`` and ``[0, +5]``, any list through ``windows``; ``car_m1_1`` is
+  ``[-1, +1]``): ``car_*`` market-adjusted, ``car_mm_*`` with the event's alpha and beta.
   A session in the window without a security or benchmark return makes the CAR null.
 - Price limits. The exchange applies the daily limit to the previous close and rounds the limit
   price half up to the 0.01 CNY tick, so ``limit_up`` is ``close >= round(prev_close * (1 +
@@ -60,6 +65,7 @@ huge, when the benchmark's return variance in the window is below 1e-10 (it did 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,13 +73,42 @@ import polars as pl
 
 from markets.sessions import session_numbers
 
-#: Event windows as (first, last) session offsets from t0: column suffix -> window.
-WINDOWS = {"0_1": (0, 1), "m1_1": (-1, 1), "0_5": (0, 5)}
+Window = tuple[int, int]
 
-OUTPUT = ("prev_close", "close", "ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "n_est",
-          *(f"car_{s}" for s in WINDOWS), *(f"car_mm_{s}" for s in WINDOWS), "limit_up", "limit_down", "no_trade")
+#: The default event windows as (first, last) session offsets from t0: column suffix -> window.
+WINDOWS: dict[str, Window] = {"0_1": (0, 1), "m1_1": (-1, 1), "0_5": (0, 5)}
 
-_SUMMARY = ("ar", "ar_mm", "car_0_1", "car_m1_1", "car_0_5")
+
+def window_name(window: Window) -> str:
+    """The column suffix of a window: ``(-1, 1)`` -> ``m1_1``, ``(0, 5)`` -> ``0_5``."""
+    return "_".join(f"m{-x}" if x < 0 else str(x) for x in window)
+
+
+def named_windows(windows: Iterable[Window] | None) -> dict[str, Window]:
+    """Windows by column suffix, in the order given (None: :data:`WINDOWS`); ValueError for an
+    empty list or a window whose first offset is after its last."""
+    if windows is None:
+        return dict(WINDOWS)
+    named = {window_name((a, b)): (a, b) for a, b in windows}
+    if not named or any(a > b for a, b in named.values()):
+        raise ValueError("event windows need first <= last, e.g. -1:1")
+    return named
+
+
+def output_columns(windows: Iterable[Window] | None = None) -> tuple[str, ...]:
+    """The columns :func:`measure` adds for these windows (default :data:`WINDOWS`)."""
+    named = named_windows(windows)
+    return ("prev_close", "close", "ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "n_est",
+            *(f"car_{s}" for s in named), *(f"car_mm_{s}" for s in named), "limit_up", "limit_down", "no_trade",
+            "adjusted")
+
+
+OUTPUT = output_columns()
+
+
+def _offsets(windows: dict[str, Window]) -> range:
+    """Session offsets the event windows read (t0 always among them)."""
+    return range(min(0, *(a for a, _ in windows.values())), max(0, *(b for _, b in windows.values())) + 1)
 
 
 def _at(table: pl.DataFrame, column: str, key: str) -> pl.Expr:
@@ -148,8 +183,11 @@ def _grid(keys: pl.DataFrame, key: str, rows: pl.DataFrame, bars: pl.DataFrame, 
     first_row = _at(info, "offset", key) + pad  # the row of the key's first bar
     prev = pl.when(pl.int_range(pl.len()) > first_row).then(pl.col("close").forward_fill().shift(1))
     grid = grid.with_columns(close=close, no_trade=close.is_null() | (volume == 0).fill_null(False))
-    grid = grid.with_columns(prev_close=prev).with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
-    return info, grid
+    grid = grid.with_columns(prev_close=prev)
+    if "adj" not in bars.columns:  # no factors: the columns below would be 1 and 0 throughout
+        return info, grid.with_columns(r=pl.col("close") / pl.col("prev_close") - 1)
+    factor = pl.lit(bars["adj"]).cast(pl.Float64).gather(bar).fill_null(1.0)
+    return info, grid.with_columns(r=pl.col("close") * factor / pl.col("prev_close") - 1, adjusted=(factor != 1.0).cast(pl.UInt32))
 
 
 #: A one-session return: ``r`` only when the session before has a bar (not a resumption).
@@ -167,6 +205,11 @@ def _row(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
     """Grid row of session ``n`` of a key with :func:`_bounds` ``lo, hi, base``; null unless
     ``lo <= n <= hi`` (rows before the first bar hold no bar and no return)."""
     return pl.when((n >= lo) & (n <= hi)).then(base + n)
+
+
+def _clipped(n: pl.Expr, lo: pl.Expr, hi: pl.Expr, base: pl.Expr) -> pl.Expr:
+    """Grid row of session ``n`` moved into the key's ``lo .. hi`` (for cumulative sums)."""
+    return base + n.clip(lo, hi)
 
 
 def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame) -> pl.DataFrame:
@@ -187,13 +230,14 @@ def _estimation_sums(info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame
     x, y = pl.when(ok).then("m1").otherwise(0.0), pl.when(ok).then("r1").otherwise(0.0)
     raw = {"k": ok, "sx": x, "sy": y, "sxy": x * y, "sxx": x * x}
     sums = grid.lazy().with_columns(r1=_R1, m1=m1).select(
-        "close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()}
+        "close", "prev_close", "r", "no_trade", **{n: e.cum_sum() for n, e in raw.items()},
+        **({"n_adj": pl.col("adjusted").cum_sum()} if "adjusted" in grid.columns else {}),
     )
     return sums.collect().rechunk()
 
 
 def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.DataFrame, bgrid: pl.DataFrame,
-          est_len: int, gap: int) -> pl.DataFrame:
+          est_len: int, gap: int, windows: dict[str, Window]) -> pl.DataFrame:
     """Each pair's grid values at t0 (closes, no_trade), its estimation sums over sessions
     ``t0 - gap - est_len + 1 .. t0 - gap``, and its and its benchmark's returns across the event
     windows as ``_r{j}``, ``_m{j}`` for offsets j; null where a grid has no such row. (In a lazy
@@ -205,9 +249,13 @@ def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.Dat
     n0 = pl.col("_n0")
     row = lambda j: _row(n0 + j, pl.col("_lo"), pl.col("_hi"), pl.col("_base"))
     brow = lambda j: _row(n0 + j, pl.col("_blo"), pl.col("_bhi"), pl.col("_bbase"))
-    offsets = range(min(a for a, _ in WINDOWS.values()), max(b for _, b in WINDOWS.values()) + 1)
+    offsets = _offsets(windows)
     return p.lazy().with_columns(
         **{c: pl.lit(grid[c]).gather(row(0)) for c in ("prev_close", "close", "no_trade")},
+        # Factors between the estimation window's start and the last window's end (clipped to the grid).
+        _adj=pl.lit(grid["n_adj"]).gather(_clipped(n0 + offsets.stop - 1, pl.col("_lo"), pl.col("_hi"), pl.col("_base")))
+        - pl.lit(grid["n_adj"]).gather(_clipped(n0 - gap - est_len, pl.col("_lo"), pl.col("_hi"), pl.col("_base")))
+        if "n_adj" in grid.columns else pl.lit(0, pl.UInt32),
         **{f"_{c}": pl.lit(grid[c]).gather(row(-gap)) - pl.lit(grid[c]).gather(row(-gap - est_len))
            for c in ("k", "sx", "sy", "sxy", "sxx")},
         **{f"_r{j}": pl.lit(grid["r"]).gather(row(j)) for j in offsets},
@@ -215,7 +263,7 @@ def _read(p: pl.DataFrame, info: pl.DataFrame, grid: pl.DataFrame, binfo: pl.Dat
     ).collect()
 
 
-def _measure(p: pl.LazyFrame, min_est: int) -> pl.LazyFrame:
+def _measure(p: pl.LazyFrame, min_est: int, windows: dict[str, Window]) -> pl.LazyFrame:
     """The output columns from what :func:`_read` gathered (lazy, so that terms the CARs and
     ARs share are computed once)."""
     k, sx, sy, sxy, sxx = map(pl.col, ("_k", "_sx", "_sy", "_sxy", "_sxx"))
@@ -226,7 +274,7 @@ def _measure(p: pl.LazyFrame, min_est: int) -> pl.LazyFrame:
     dated = pl.col("_n0").is_not_null()
 
     def car(window: str, model: bool) -> pl.Expr:  # + propagates nulls: a missing session voids the CAR
-        a, b = WINDOWS[window]
+        a, b = windows[window]
         expected = lambda j: alpha + beta * pl.col(f"_m{j}") if model else pl.col(f"_m{j}")
         return sum((pl.col(f"_r{j}") - expected(j) for j in range(a, b + 1)), start=pl.lit(0))
 
@@ -239,11 +287,12 @@ def _measure(p: pl.LazyFrame, min_est: int) -> pl.LazyFrame:
         ar=ret - bench,
         ar_mm=ret - (alpha + beta * bench),
         n_est=pl.when(dated).then(k.fill_null(0).cast(pl.Int32)),
-        **{f"car_{s}": car(s, model=False) for s in WINDOWS},
-        **{f"car_mm_{s}": car(s, model=True) for s in WINDOWS},
+        **{f"car_{s}": car(s, model=False) for s in windows},
+        **{f"car_mm_{s}": car(s, model=True) for s in windows},
         limit_up=capped(pl.col("close") >= limit(1) - 1e-9),
         limit_down=capped(pl.col("close") <= limit(-1) + 1e-9),
         no_trade=pl.when(dated).then(pl.col("no_trade").fill_null(True)),
+        adjusted=pl.when(dated).then(pl.col("_adj").fill_null(0) > 0),
     )
 
 
@@ -264,12 +313,15 @@ class Plan:
     last: pl.DataFrame
     keys: pl.DataFrame
     order: pl.Series
+    windows: dict[str, Window]
 
 
-def plan(pairs: pl.DataFrame) -> Plan:
-    """Number the grids ``pairs`` need and place each pair on them (see :func:`event_returns`).
+def plan(pairs: pl.DataFrame, windows: Iterable[Window] | None = None) -> Plan:
+    """Number the grids ``pairs`` need and place each pair on them (see :func:`event_returns`);
+    ``windows``: the CAR windows (default :data:`WINDOWS`).
 
     Raises ValueError for a ``t0`` that is not a session of the pair's calendar."""
+    named = named_windows(windows)
     calendars = sorted(pairs["calendar"].drop_nulls().unique().to_list())
     combos, benches, series = _keys(pairs, calendars)
     p = pairs.select("event_id", "security", "benchmark", "calendar", "t0", "limit_pct").join(
@@ -280,23 +332,65 @@ def plan(pairs: pl.DataFrame) -> Plan:
     if bad.height:
         examples = bad.select("event_id", "security", "calendar", "t0").head(3).rows()
         raise ValueError(f"{bad.height} pairs have a t0 that is not a session of their calendar, e.g. {examples}")
-    reach = max(b for _, b in WINDOWS.values())
+    reach = _offsets(named).stop - 1
     last = p.group_by("cal").agg(last=pl.col("_n0").max() + reach).drop_nulls()
     # Pairs are read in grid order (by combo, then session), so that reads sweep the grid instead
     # of jumping about it. (One integer sort key: sorting on two columns took five times as long.)
     order = p.select((pl.col("combo").cast(pl.Int64) * 2**31 + pl.col("_n0")).arg_sort(nulls_last=True)).to_series()
     keys = p.select("combo", "bid", "_n0", "limit_pct")[order]
-    return Plan(calendars, combos, benches, series, last, keys, order)
+    return Plan(calendars, combos, benches, series, last, keys, order, named)
 
 
 def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30) -> pl.DataFrame:
-    """The :data:`OUTPUT` columns for the pairs of ``planned``, in the pairs' order.
+    """The :func:`output_columns` for the pairs of ``planned`` (its windows), in the pairs' order.
 
     Raises ValueError for bars that repeat a (security, date). Memory: ``bars`` is the largest
     input; a caller that passes the only reference lets it go as soon as the grids are built.
     """
+    held = [bars]
+    del bars  # _compute holds the only reference, so that it can let the bars go (see above)
+    return _compute(planned, held, est_len, gap, min_est, with_panel=False)[0]
+
+
+class PanelTooLarge(ValueError):
+    """The panel :func:`measure_with_panel` would build has more rows than the caller allows."""
+
+
+def measure_with_panel(
+    planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30,
+    max_rows: int | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`measure` and the pairs' abnormal returns session by session, for event studies.
+
+    The panel has one row per pair (``pair``: its row in the pairs) and session offset ``tau``
+    from t0, for the estimation window (``-gap - est_len + 1 .. -gap``) and the event windows:
+    ``ar`` (market-adjusted) and ``ar_mm`` (market model, with the pair's alpha and beta).
+    In the estimation window they are the one-session returns the market model was fitted on
+    (null on a session where either series did not trade the session before); in the event
+    windows they are the returns the CARs sum. A CAR is the sum of a pair's panel rows over its
+    window. (Rows: pairs x (``est_len`` + the windows' span); meant for summaries, not exports:
+    :class:`PanelTooLarge`, before any work, when that is above ``max_rows``.)
+    """
+    rows = planned.keys["_n0"].count() * (est_len + len(_offsets(planned.windows)))
+    if max_rows is not None and rows > max_rows:
+        raise PanelTooLarge(f"{planned.keys['_n0'].count():,} pairs x {rows // max(1, planned.keys['_n0'].count()):,} "
+                            f"sessions = {rows:,} rows of abnormal returns, above the {max_rows:,} allowed")
+    held = [bars]
+    del bars
+    measured, panel = _compute(planned, held, est_len, gap, min_est, with_panel=True)
+    assert panel is not None
+    return measured, panel
+
+
+def _compute(planned: Plan, held: list[pl.DataFrame], est_len: int, gap: int, min_est: int,
+             with_panel: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """:func:`measure` (and the panel); ``held`` is a list holding the bars, emptied here."""
+    bars = held.pop()
     if est_len < 2 or min_est < 2 or gap < 0:
         raise ValueError("need est_len >= 2, min_est >= 2 and gap >= 0")
+    offsets = _offsets(planned.windows)
+    if with_panel and offsets.start <= -gap:
+        raise ValueError(f"an event window starting at {offsets.start} reaches the estimation window (gap {gap})")
     pad = est_len + gap  # empty lead-in: an estimation window that starts before the first bar reads it
     runs = _runs(bars, planned.series)
 
@@ -308,48 +402,55 @@ def measure(planned: Plan, bars: pl.DataFrame, *, est_len: int = 120, gap: int =
     info, grid = grid_of(planned.combos, "combo", bars)
     del bars  # the grids hold what is needed: let the bars go (see the docstring)
     grid = _estimation_sums(info, grid, binfo, bgrid)
-    gathered = _read(planned.keys, info, grid, binfo, bgrid, est_len, gap)
-    del grid  # the biggest frame left: gone before the measures allocate theirs
-    measured = _measure(gathered.lazy(), min_est).select(OUTPUT).collect()
+    gathered = _read(planned.keys, info, grid, binfo, bgrid, est_len, gap, planned.windows)
+    full = _measure(gathered.lazy(), min_est, planned.windows)
+    columns = output_columns(planned.windows.values())
+    if with_panel:
+        full_frame = full.collect()
+        panel = _panel(full_frame, planned.order, grid, bgrid, est_len, gap, offsets)
+        measured = full_frame.select(columns)
+    else:
+        del grid  # the biggest frame left: gone before the measures allocate theirs
+        measured, panel = full.select(columns).collect(), None
     order = planned.order  # back to the pairs' order: the inverse permutation, by one scatter
     rows = pl.int_range(len(order), dtype=pl.UInt32, eager=True)
     back = pl.Series(np.empty(len(order), np.uint32)).scatter(order, rows)
-    return measured[back]
+    return measured[back], panel
+
+
+def _panel(measured: pl.DataFrame, order: pl.Series, grid: pl.DataFrame, bgrid: pl.DataFrame, est_len: int, gap: int,
+           offsets: range) -> pl.DataFrame:
+    """The session-by-session abnormal returns of :func:`measure_with_panel`: every pair (in grid
+    order, ``pair`` its row in the pairs) crossed with the estimation and event offsets."""
+    taus = pl.Series("tau", [*range(-gap - est_len + 1, -gap + 1), *offsets], dtype=pl.Int32)
+    one = lambda g: g.select(r=pl.col("r"), r1=_R1)
+    sec, bench = one(grid), one(bgrid)
+    p = measured.select("_n0", "_lo", "_hi", "_base", "_blo", "_bhi", "_bbase", "alpha", "beta", pair=order)
+    p = p.join(taus.to_frame(), how="cross")
+    n = pl.col("_n0") + pl.col("tau")
+    row, brow = _row(n, pl.col("_lo"), pl.col("_hi"), pl.col("_base")), _row(n, pl.col("_blo"), pl.col("_bhi"), pl.col("_bbase"))
+    est = pl.col("tau") <= -gap
+    r = pl.when(est).then(pl.lit(sec["r1"]).gather(row)).otherwise(pl.lit(sec["r"]).gather(row))
+    m = pl.when(est).then(pl.lit(bench["r1"]).gather(brow)).otherwise(pl.lit(bench["r"]).gather(brow))
+    return p.lazy().with_columns(_y=r, _x=m).select(
+        "pair", "tau", ar=pl.col("_y") - pl.col("_x"), ar_mm=pl.col("_y") - (pl.col("alpha") + pl.col("beta") * pl.col("_x"))
+    ).collect()
 
 
 def event_returns(
-    pairs: pl.DataFrame, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30
+    pairs: pl.DataFrame, bars: pl.DataFrame, *, est_len: int = 120, gap: int = 10, min_est: int = 30,
+    windows: Iterable[Window] | None = None,
 ) -> pl.DataFrame:
     """``pairs`` plus ``prev_close, close, ret, bench_ret, ar, ar_mm, alpha, beta, n_est``,
-    ``car_0_1, car_m1_1, car_0_5, car_mm_0_1, car_mm_m1_1, car_mm_0_5``, ``limit_up``,
-    ``limit_down``, ``no_trade`` (definitions in the module docstring); rows keep their order.
+    ``car_*`` and ``car_mm_*`` for each of ``windows`` ((first, last) offsets; default
+    :data:`WINDOWS`), ``limit_up``, ``limit_down``, ``no_trade``, ``adjusted`` (definitions in the
+    module docstring; bars may carry ``adj``); rows keep their order.
 
     ``t0`` must be a session of the pair's ``calendar`` (or null); the benchmark's bars are read
     on the same calendar. Raises ValueError for a ``t0`` that is not a session and for bars that
     repeat a (security, date). :func:`plan` and :func:`measure` are its two halves, for a caller
     that has the pairs before the bars.
     """
-    pairs = pairs.drop(OUTPUT, strict=False)
-    return pairs.hstack(measure(plan(pairs), bars, est_len=est_len, gap=gap, min_est=min_est))
-
-
-def _t_stat(column: str) -> pl.Expr:
-    """Cross-sectional t: mean / (std / sqrt(n)) over the class; assumes independent events."""
-    c = pl.col(column)
-    n, sd = c.count(), c.std()
-    return pl.when((n >= 2) & (sd > 0)).then(c.mean() / (sd / n.sqrt()))
-
-
-def summary(linked: pl.DataFrame, by: str) -> pl.DataFrame:
-    """Per value of ``by``: ``n`` (rows), ``n_<x>`` (values computed), ``<x>_mean`` and
-    ``<x>_median`` for ar, ar_mm and the market-adjusted CARs (nulls ignored), and ``ar_t``,
-    ``car_0_1_t`` (null when fewer than two values). Events that cluster in time share market
-    shocks, so these t-statistics overstate significance when many pairs share a ``t0``."""
-    return linked.group_by(by).agg(
-        n=pl.len(),
-        **{f"n_{c}": pl.col(c).count() for c in _SUMMARY},
-        **{f"{c}_mean": pl.col(c).mean() for c in _SUMMARY},
-        **{f"{c}_median": pl.col(c).median() for c in _SUMMARY},
-        ar_t=_t_stat("ar"),
-        car_0_1_t=_t_stat("car_0_1"),
-    ).sort(by)
+    planned = plan(pairs, windows)
+    pairs = pairs.drop(output_columns(planned.windows.values()), strict=False)
+    return pairs.hstack(measure(planned, bars, est_len=est_len, gap=gap, min_est=min_est))

@@ -19,11 +19,19 @@ Eastmoney numbers its markets (``1`` Shanghai, ``0`` Shenzhen, ``116`` Hong Kong
 NASDAQ, ``106`` NYSE, ``100`` global indices) and pads Hong Kong codes to five digits; Yahoo pads
 them to four. Indices have no local code of their own at Yahoo, hence the ``^`` names.
 
+People type other spellings still: bare codes (``600118``, ``00941``), exchange prefixes
+(``sh600118``, ``hk00941``), other suffixes (``600118.SH``, ``600118.XSHG``) and Eastmoney's
+``1.600118``. :func:`spellings` lists the canonical ids such a text may mean, most likely first:
+a bare ``000xxx`` is a Shenzhen code or a Shanghai index (``000300``), a bare US ticker NYSE or
+NASDAQ, so the caller decides with what it holds (:func:`tracker.markets.registry.resolve`).
+
 Trading calendars come from ``exchange_calendars``, which has no Shenzhen calendar: Shenzhen keeps
 the same sessions and holidays as Shanghai, so ``XSHE`` trades on ``XSHG``.
 """
 
 from __future__ import annotations
+
+import re
 
 #: Yahoo's suffix for each MIC (US listings have none).
 _YAHOO_SUFFIX = {"XSHG": ".SS", "XSHE": ".SZ", "XHKG": ".HK", "XNYS": "", "XNAS": ""}
@@ -46,6 +54,14 @@ class UnknownSymbol(ValueError):
     """A symbol or MIC this module cannot map; the message says which and what is accepted."""
 
 
+class AmbiguousSymbol(UnknownSymbol):
+    """A spelling that names more than one security; ``choices`` are their canonical ids."""
+
+    def __init__(self, message: str, choices: list[str]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 def canonical(mic: str, code: str) -> str:
     """``XSHG`` + ``600118`` -> ``XSHG:600118``; the MIC must be one we have a calendar for."""
     mic = mic.upper()
@@ -62,11 +78,62 @@ def split(security: str) -> tuple[str, str]:
     return mic, code
 
 
-def parse(text: str, us_mic: str = "XNYS") -> str:
-    """A canonical id from a canonical id (``xshg:600118``) or a Yahoo symbol (``600118.SS``);
-    :class:`UnknownSymbol` for anything else, such as ``XSHG:`` without a code."""
+#: Exchange prefixes and suffixes people and vendors write: ``sh600118``, ``600118.SH``.
+_PREFIX_MIC = {"SH": "XSHG", "SZ": "XSHE", "HK": "XHKG"}
+_ANY_SUFFIX_MIC = {"SS": "XSHG", "SH": "XSHG", "SZ": "XSHE", "HK": "XHKG", **{m: m for m in CALENDARS}}
+_EASTMONEY_MIC = {"1": "XSHG", "0": "XSHE", "116": "XHKG", "105": "XNAS", "106": "XNYS"}
+
+
+def spellings(text: str) -> list[str]:
+    """The canonical ids ``text`` may mean, most likely first (see the module docstring):
+    ``600118``, ``sh600118``, ``600118.SH``/``.SS``/``.XSHG``, ``XSHG:600118``, ``1.600118`` ->
+    ``[XSHG:600118]``; ``0941.HK``, ``00941``, ``hk00941`` -> ``[XHKG:0941]``; ``000300`` ->
+    ``[XSHE:000300, XSHG:000300]``; ``JKS`` -> ``[XNYS:JKS, XNAS:JKS]``. :class:`UnknownSymbol`
+    for a text no rule reads."""
     text = text.strip()
-    return canonical(*split(text.upper())) if ":" in text else from_yahoo(text, us_mic)
+    upper = text.upper()
+    if ":" in upper:
+        return [canonical(*split(upper))]
+    if upper in _YAHOO_INDEX:
+        return [_YAHOO_INDEX[upper]]
+    if m := re.fullmatch(r"(SH|SZ|HK)(\d{1,6})", upper):
+        mic = _PREFIX_MIC[m[1]]
+        return [canonical(mic, _pad_hk(mic, m[2], 4))]
+    if m := re.fullmatch(r"([0-9A-Z]+)\.([A-Z]+)", upper):
+        if m[2] in _ANY_SUFFIX_MIC:
+            mic = _ANY_SUFFIX_MIC[m[2]]
+            return [canonical(mic, _pad_hk(mic, m[1], 4))]
+    if m := re.fullmatch(r"(\d{1,3})\.([0-9A-Z]+)", upper):
+        if m[1] in _EASTMONEY_MIC:
+            mic = _EASTMONEY_MIC[m[1]]
+            return [canonical(mic, _pad_hk(mic, m[2], 4))]
+    if re.fullmatch(r"\d{6}", upper):
+        if upper.startswith("000"):  # a Shenzhen share, or a Shanghai index (000300 CSI 300)
+            return [canonical("XSHE", upper), canonical("XSHG", upper)]
+        if upper[0] in "659":
+            return [canonical("XSHG", upper)]
+        if upper[0] in "0123":
+            return [canonical("XSHE", upper)]
+    if re.fullmatch(r"\d{1,5}", upper):
+        return [canonical("XHKG", _pad_hk("XHKG", upper, 4))]
+    if re.fullmatch(r"[A-Z][A-Z0-9-]{0,9}", upper):
+        return [canonical("XNYS", upper), canonical("XNAS", upper)]
+    raise UnknownSymbol(
+        f"cannot read {text!r} as a security: write it as 600118, sh600118, 600118.SH, 600118.SS, XSHG:600118, "
+        "0941.HK, 00941, hk00941 or a US ticker such as JKS"
+    )
+
+
+def parse(text: str, us_mic: str = "XNYS") -> str:
+    """A canonical id from any spelling :func:`spellings` reads; a bare US ticker is on
+    ``us_mic``. :class:`AmbiguousSymbol` for a bare code of two exchanges (``000300``),
+    :class:`UnknownSymbol` for anything else, such as ``XSHG:`` without a code."""
+    found = spellings(text)
+    if len(found) > 1 and all(f.startswith(("XNYS:", "XNAS:")) for f in found):
+        return canonical(us_mic, split(found[0])[1])
+    if len(found) > 1:
+        raise AmbiguousSymbol(f"{text.strip()!r} may be {' or '.join(found)}: write one of them", found)
+    return found[0]
 
 
 def calendar_of(security: str) -> str:

@@ -2,7 +2,11 @@
 
 Prices come from ``indicators.quote`` (traded prices), not ``adjclose``: the tracker compares
 closes with the exchanges' daily price limits (e.g. ±10 % on Shanghai's main board), and those
-apply to traded prices; adjusted series move every past bar at each dividend or split.
+apply to traded prices; adjusted series move every past bar at each dividend or split. When the
+answer has ``indicators.adjclose``, each bar also gets its adjustment factor ``adj``
+(:func:`markets.adjust.from_adjusted`: the ratio of adjusted to traded close against the previous
+bar's; null on the answer's first bar), from which returns are computed; without it ``adj`` is
+null throughout.
 
 Answer quirks handled here:
 
@@ -179,7 +183,7 @@ def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.
     zone = _timezone(meta, url, what)
     stamps = first.get("timestamp") or []
     if not stamps:  # Yahoo leaves timestamp out when the period holds no session
-        return bars(security, [])
+        return bars(security, []).with_columns(adj=pl.lit(None, pl.Float64))
     days = _days(stamps, zone, url, what)
     columns = {}
     for name in ("open", "high", "low", "close", "volume"):
@@ -190,7 +194,23 @@ def parse_chart(body: str | dict[str, Any], security: str, url: str = "") -> pl.
         numbers = _numbers(values, where, url, what)
         columns[name] = numbers if name == "volume" else _traded(numbers)
     rows = zip(days, columns["open"], columns["high"], columns["low"], columns["close"], columns["volume"], strict=True)
-    return bars(security, rows, url)
+    frame = bars(security, rows, url)
+    return _with_factors(frame, first, days, url, what)
+
+
+def _with_factors(frame: pl.DataFrame, first: dict[str, Any], days: list[date], url: str, what: str) -> pl.DataFrame:
+    """``frame`` with ``adj`` from ``indicators.adjclose[0].adjclose`` when the answer has it."""
+    from markets.adjust import from_adjusted
+
+    block = (first.get("indicators") or {}).get("adjclose")
+    values = block[0].get("adjclose") if isinstance(block, list) and block and isinstance(block[0], dict) else None
+    if not isinstance(values, list) or len(values) != len(days):
+        return frame.with_columns(adj=pl.lit(None, pl.Float64))
+    adjusted = pl.DataFrame(
+        {"date": days, "adj_close": _numbers(values, "chart.result[0].indicators.adjclose[0].adjclose", url, what)},
+        schema={"date": pl.Date, "adj_close": pl.Float64},
+    ).unique("date", keep="last")
+    return from_adjusted(frame.join(adjusted, on="date", how="left", maintain_order="left"))
 
 
 class YahooClient(SourceClient):

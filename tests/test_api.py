@@ -82,7 +82,20 @@ def test_markets_link_and_summary(t) -> None:
     linked = t.link(filters={"booster-recovery": "attempted-failed"})
     assert linked.height > 0 and {"t0", "ret", "ar", "car_0_1"} <= set(linked.columns)
     summary = t.summary("booster-recovery")
-    assert "booster_recovery" in summary.columns
+    assert {"booster_recovery", "model", "window", "n_events", "n_pairs", "t_p", "kp_p", "note"} <= set(summary.columns)
+    windows = t.summary("vehicle", car=[(-1, 1), (0, 5)], window="60:5")
+    assert set(windows["window"]) == {"car_m1_1", "car_0_5"}
+    assert {"car_m5_10", "car_mm_m5_10"} <= set(t.link(car="-5:10").columns)
+    path = t.caar("booster-recovery", car=[(-2, 3)])
+    assert path["tau"].unique().sort().to_list() == [-2, -1, 0, 1, 2, 3]
+    assert {"caar", "se", "lo", "hi", "n_events"} <= set(path.columns)
+    # One launch's CAR path: its portfolio's last value is the summary's CAR over the same span.
+    zhuque = t.car_path("2025-12-03-zhuque-3-y1")
+    end = zhuque.filter(pl.col("tau") == 10)
+    each = end.filter(pl.col("symbol").is_not_null())["car"]
+    assert each.len() == 2 and end.filter(pl.col("symbol").is_null())["car"][0] == pytest.approx(each.mean())
+    study = t.summary("vehicle", car="-5:10").filter((pl.col("vehicle") == "Zhuque-3") & (pl.col("model") == "market"))
+    assert study["car_mean"][0] == pytest.approx(each.mean())
     with pytest.raises(tracker.NotFound):
         t.bars("XSHG:999999")
 

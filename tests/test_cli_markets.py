@@ -147,8 +147,65 @@ def test_summary_by_booster_recovery_counts_each_class(priced):
     run, _ = priced
     done = run("link", "summary", "--by", "booster-recovery", "--format", "json")
     assert done.returncode == EXIT_OK, done.stderr
-    classes = {r["booster_recovery"]: r for r in json.loads(done.stdout)}
-    assert classes["attempted-failed"]["n_ar"] >= 2  # Zhuque-3 Y1 and Long March 12A Y1 have bars
+    rows = json.loads(done.stdout)
+    lost = {(r["model"], r["window"]): r for r in rows if r["booster_recovery"] == "attempted-failed"}
+    # Zhuque-3 Y1 and Long March 12A Y1 have bars: two events, each two securities, too few for tests.
+    row = lost[("market", "car_0_1")]
+    assert (row["n_events"], row["n_pairs"]) == (2, 4)
+    assert row["t"] is None and row["patell_p"] is None and "at least 3" in row["note"]
+    assert {w for _, w in lost} == {"car_0_1", "car_m1_1", "car_0_5"}
+    many = [r for r in rows if r["booster_recovery"] == "not-attempted" and r["model"] == "market"]
+    assert all(r["n_events"] >= 3 and r["t_p"] is not None and 0 <= r["corrado_p"] <= 1 for r in many)
+
+
+def test_any_car_windows_with_the_equals_form(priced):
+    run, _ = priced
+    rows = link_rows(run, "--car=-1:1,0:5,-5:10", "--event-filter", "vehicle=Zhuque-3")
+    assert {"car_m1_1", "car_0_5", "car_m5_10", "car_mm_m1_1", "car_mm_0_5", "car_mm_m5_10"} <= set(rows[0])
+    assert "car_0_1" not in rows[0]
+    # A long window reads bars far enough past the last event (40 sessions: about two months).
+    long = {r["symbol"]: r for r in link_rows(run, "--car=0:40", "--event-filter", "vehicle=Zhuque-3")}
+    assert long["600118.SS"]["car_0_40"] is not None and long["688523.SS"]["car_mm_0_40"] is None  # no market model: 13 sessions
+    done = run("link", "summary", "--by", "vehicle", "--car=-5:10", "--format", "json")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert {r["window"] for r in json.loads(done.stdout)} == {"car_m5_10"}
+    assert run("link", "--car=-12:1").returncode == EXIT_USAGE  # inside the estimation gap of 10
+    assert run("link", "--car=2:1").returncode == EXIT_USAGE
+
+
+def test_csv_export_loads_typed_newest_first(priced, tmp_path):
+    run, _ = priced
+    out = tmp_path / "link.csv"
+    done = run("link", "--format", "csv", "--output", out)
+    assert done.returncode == EXIT_OK, done.stderr
+    numeric = ["prev_close", "close", "ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1",
+               "car_0_5", "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5"]
+    frame = pl.read_csv(out)  # the defaults: types inferred from the first 100 rows
+    assert all(frame.schema[c] == pl.Float64 for c in numeric), frame.schema
+    measured = frame.filter(pl.col("ret").is_not_null())
+    assert 0 < measured.height < frame.height and frame.head(measured.height)["ret"].null_count() == 0  # measured first
+    times = measured["net_utc"].to_list()
+    assert times == sorted(times, reverse=True) and times[0] > times[-1]  # newest event first
+    meta = json.loads((tmp_path / "link.csv.meta.json").read_text())
+    assert meta["columns"]["car_0_5"] == "Float64" and meta["parameters"]["car_windows"] == ["0:1", "-1:1", "0:5"]
+    pandas = pytest.importorskip("pandas")
+    table = pandas.read_csv(out)
+    assert all(pandas.api.types.is_float_dtype(table[c]) for c in numeric)
+
+
+def test_plot_writes_png_and_svg_and_refuses_other_files(priced, tmp_path):
+    pytest.importorskip("matplotlib")
+    run, _ = priced
+    png, svg = tmp_path / "caar.png", tmp_path / "caar.svg"
+    done = run("link", "plot", "--by", "booster-recovery", "--output", png)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert png.read_bytes().startswith(b"\x89PNG") and "caar.png" in done.stdout
+    done = run("link", "plot", "--by", "vehicle", "--output", svg, "--car=-3:5", "--model", "market-model")
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "<svg" in svg.read_text()
+    assert run("link", "plot", "--by", "vehicle", "--output", png).returncode == EXIT_ERROR  # exists: --force
+    assert run("link", "plot", "--by", "vehicle", "--output", png, "--force").returncode == EXIT_OK
+    assert run("link", "plot", "--by", "vehicle", "--output", tmp_path / "caar.pdf").returncode == EXIT_USAGE
 
 
 def test_bad_filters_and_windows_are_usage_errors(priced):

@@ -106,7 +106,7 @@ def test_yahoo_synthetic_local_dates_dedup_and_query(http_server, yahoo_client):
     got = yahoo_client.daily_bars("XSHG:600118", date(2024, 1, 3), date(2024, 1, 4))
 
     assert got.security == "XSHG:600118" and got.url.startswith(http_server.url + CHART + "600118.SS?")
-    assert dict(got.frame.schema) == SCHEMA
+    assert dict(got.frame.schema) == {**SCHEMA, "adj": pl.Float64}  # the answer has adjclose: factors
     # null bar dropped; 16:30 UTC is the next Shanghai day; live repeat wins; 01-05 is outside the range
     assert rows(got.frame, "security", "date", "open", "high", "low", "close", "volume") == [
         ("XSHG:600118", date(2024, 1, 3), 20.5, 21.1, 20.2, 20.95, 1000.0),
@@ -125,7 +125,7 @@ def test_yahoo_gmtoffset_fallback_and_empty_period():
     assert frame["date"].to_list() == [date(2024, 1, 3), date(2024, 1, 4), date(2024, 1, 5)]
 
     empty = {"chart": {"result": [{"meta": {"gmtoffset": 28800}, "indicators": {"quote": [{}]}}], "error": None}}
-    assert parse_chart(empty, "XSHG:600118").schema == pl.Schema(SCHEMA)
+    assert parse_chart(empty, "XSHG:600118").schema == pl.Schema({**SCHEMA, "adj": pl.Float64})
     assert parse_chart(empty, "XSHG:600118").height == 0
 
 
@@ -444,3 +444,21 @@ def test_hong_kong_codes_are_padded_per_vendor():
 def test_unmappable_symbols_raise(bad):
     with pytest.raises(UnknownSymbol):
         to_yahoo(bad) if ":" in bad or bad.isdigit() else from_yahoo(bad)
+
+
+def test_yahoo_adjclose_gives_the_dividend_factor_on_the_ex_date():
+    """The real 600497.SS answer, its adjclose scaled by 0.97 before 2017-11-22 as if a dividend
+    of 3 % went ex that day (a SYNTHETIC change): the factor is 1/0.97 on that bar only."""
+    data = json.loads(sample("yahoo_v8_chart_600497.SS_2017-11.json"))
+    plain = parse_chart(data, "XSHG:600497")
+    assert plain["adj"].null_count() == plain.height  # no dividend in the real answer
+    result = data["chart"]["result"][0]
+    stamps, adjusted = result["timestamp"], result["indicators"]["adjclose"][0]["adjclose"]
+    ex = plain["date"].to_list().index(date(2017, 11, 22)) + (len(stamps) - plain.height)  # first bar all-null
+    result["indicators"]["adjclose"][0]["adjclose"] = [
+        None if v is None else v * 0.97 if i < ex else v for i, v in enumerate(adjusted)
+    ]
+    got = parse_chart(data, "XSHG:600497")
+    factors = got.filter(pl.col("adj").is_not_null())
+    assert factors["date"].to_list() == [date(2017, 11, 22)]
+    assert factors["adj"][0] == pytest.approx(1 / 0.97, rel=1e-6)

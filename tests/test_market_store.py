@@ -211,3 +211,31 @@ def test_each_rule_kind_links_the_events_it_names_and_disabled_rules_none():
     assert linked == {
         (0, "reusable"), (0, "booster-losses"), (1, "guowang"), (1, "leo"), (2, "failures"), (2, "picked"),
     }
+
+
+def test_adjustment_factors_are_stored_updated_and_kept(engine):
+    days = [date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 7)]
+    frame = synthetic_bars("XSHG:600118", days, [10.0, 10.5, 10.0])
+    with engine.begin() as conn:
+        bars.merge(conn, frame, "a.csv")  # no factors
+        assert bars.read(conn, ["XSHG:600118"], fields=("close", "adj"))["adj"].to_list() == [None] * 3
+        counts = bars.merge(conn, frame.with_columns(adj=pl.Series([None, None, 1.05])), "b.csv")
+        assert (counts.new, counts.unchanged, counts.factors, counts.conflicts) == (0, 3, 1, [])
+        assert bars.merge(conn, frame, "a.csv").factors == 0  # a file without factors keeps the held one
+        back = bars.read(conn, ["XSHG:600118"], fields=("close", "adj"))
+        assert back["adj"].to_list() == [None, None, 1.05] and back["close"].to_list() == [10.0, 10.5, 10.0]
+        assert bars.read(conn, ["XSHG:600118"]).columns == ["security", "date", "open", "high", "low", "close", "volume"]
+
+
+def test_factors_from_dividends_and_splits_by_hand():
+    from markets.adjust import from_actions
+
+    closes = pl.DataFrame({"security": ["A"] * 4 + ["B"] * 2, "date": [date(2026, 1, d) for d in (5, 6, 7, 8, 5, 6)],
+                           "close": [20.0, 19.0, 9.6, 9.7, 5.0, 5.1]})
+    actions = pl.DataFrame({"security": ["A", "A", "B", "B"], "date": [date(2026, 1, 6), date(2026, 1, 7), date(2026, 1, 5),
+                                                                     date(2026, 1, 9)],
+                            "dividend": [1.0, None, 0.1, 0.1], "split": [None, 2.0, None, None]})
+    got = from_actions(closes, actions)
+    # A: 1.0 ex on 01-06 after a close of 20 -> 20/19; 2-for-1 on 01-07 -> 2; B's ex-dates have no
+    # previous close (01-05, its first bar) or no bar (01-09): no factor.
+    assert got.rows() == [("A", date(2026, 1, 6), pytest.approx(20 / 19)), ("A", date(2026, 1, 7), 2.0)]

@@ -52,6 +52,57 @@ def test_resolve_any_spelling_and_unknown_is_not_found_saying_how_to_add(engine)
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("typed", "security"),
+    [("600118", "XSHG:600118"), ("sh600118", "XSHG:600118"), ("SH600118", "XSHG:600118"), ("600118.SH", "XSHG:600118"),
+     ("600118.SS", "XSHG:600118"), ("XSHG:600118", "XSHG:600118"), ("0941.HK", "XHKG:0941"), ("00941", "XHKG:0941"),
+     ("hk00941", "XHKG:0941"), ("JKS", "XNYS:JKS"), ("000300", "XSHG:000300")],
+)
+def test_tickers_as_people_type_them(engine, typed, security):
+    assert markets.resolve(engine, typed) == security
+
+
+def test_an_ambiguous_bare_code_resolves_only_when_one_is_registered(engine):
+    assert markets.resolve(engine, "000300") == "XSHG:000300"  # the CSI 300 index; no Shenzhen 000300 held
+    markets.add_security(engine, "XSHE:000300", name="A Shenzhen code (synthetic)")
+    with pytest.raises(NotFound, match="--symbol XSHE:000300") as caught:
+        markets.resolve(engine, "000300")
+    assert "XSHG:000300" in str(caught.value)
+    assert markets.bars(engine, "000300.SZ").is_empty()  # a suffix is never ambiguous
+
+
+def test_broker_export_named_by_an_ambiguous_code(engine, tmp_path):
+    broker = tmp_path / "000300.csv"  # the header of the real broker export, one synthetic row
+    broker.write_text("日期,开盘价,最高价,最低价,收盘价,成交量（股）\n2025-11-03,10,11,9,10.5,100\n")
+    done = markets.import_bars(engine, [broker])  # only XSHG:000300 is registered: that one
+    assert done.new == 1 and "read as XSHG:000300" in done.warnings[0]
+    markets.add_security(engine, "XSHE:000300", name="A Shenzhen code (synthetic)")
+    with pytest.raises(BadInput, match="--symbol") as caught:
+        markets.import_bars(engine, [broker])
+    assert "nothing was imported" in str(caught.value)
+    assert markets.import_bars(engine, [broker], symbol="sz000300").new == 1
+
+
+def test_import_a_directory_all_or_nothing(engine, tmp_path):
+    folder = tmp_path / "prices"
+    (folder / "more").mkdir(parents=True)
+    bar_file(folder / "a.csv", "2026-01-05,600118.SS,10,11,9,10.5,100")
+    bar_file(folder / "more" / "b.csv", "2026-01-05,688523.SS,10,11,9,10.5,100")
+    (folder / "notes.md").write_text("not a price file")
+    done = markets.import_bars(engine, [folder])
+    assert done.new == 2 and [p.name for p in done.files] == ["a.csv", "b.csv"]
+    bar_file(folder / "c.csv", "2026-01-06,600118.SS,10,11,9,abc,100")
+    bar_file(folder / "more" / "d.csv", "2026-01-07,600118.SS,10,11,9,10.5,100")
+    with pytest.raises(BadInput, match="c.csv.*nothing was imported"):
+        markets.import_bars(engine, [folder])
+    assert markets.bars(engine, "600118").height == 1
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BadInput, match="no price files"):
+        markets.import_bars(engine, [tmp_path / "empty"])
+    with pytest.raises(BadInput, match="no such file"):
+        markets.import_bars(engine, [tmp_path / "nothing-here"])
+
+
 def test_securities_lists_the_registry_with_bars_held(engine):
     frame = markets.securities(engine)
     assert tuple(frame.columns) == markets.LIST_COLUMNS
@@ -273,3 +324,31 @@ def test_export_refuses_to_overwrite_without_force(tmp_path):
         links.export(synthetic_pairs(), LinkParams(), tmp_path / "no-such-dir" / "x.csv", "csv")
     with pytest.raises(UsageError, match="--format"):
         links.export(synthetic_pairs(), LinkParams(), tmp_path / "z.xlsx", "xlsx")
+
+
+def test_a_dividends_file_stores_factors_on_the_held_bars(engine, tmp_path):
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    bar_file(folder / "a.csv", "2026-01-05,600118.SS,10,10,10,10.0,100", "2026-01-06,600118.SS,9.5,9.5,9.5,9.5,100",
+             "2026-01-07,600118.SS,9.6,9.6,9.6,9.6,100")
+    # SYNTHETIC: 0.5 cash goes ex on 01-06; 01-09 has no bar; a bare code and an absent split column.
+    (folder / "z-dividends.csv").write_text("date,symbol,dividend\n2026-01-06,600118,0.5\n2026-01-09,600118,0.1\n")
+    done = markets.import_bars(engine, [folder])
+    assert (done.new, done.factors) == (3, 1)
+    assert "1 ex-date without a held bar" in " ".join(done.warnings) and "XSHG:600118 2026-01-09" in " ".join(done.warnings)
+    with engine.connect() as conn:
+        from tracker.markets import bars
+
+        held = bars.read(conn, ["XSHG:600118"], fields=("close", "adj"))
+    assert held["adj"].to_list() == [None, pytest.approx(10 / 9.5), None]
+    (folder / "z-dividends.csv").write_text("date,symbol,dividend,split\n2026-01-06,600118,-1,\n")
+    with pytest.raises(BadInput, match="z-dividends.csv line 2, field dividend: not a cash amount"):
+        markets.import_bars(engine, [folder])
+
+
+def test_an_event_study_too_large_to_hold_is_refused_saying_how_to_narrow_it(engine, monkeypatch):
+    import tracker.markets.link as linking
+
+    monkeypatch.setattr(linking, "PANEL_ROWS", 10)
+    with pytest.raises(Refused, match="too many pairs for the event study.*--event-filter"):
+        links.summary(engine, "vehicle")

@@ -49,8 +49,9 @@ def test_real_broker_600118_previous_close_is_the_low(long_bars: pl.DataFrame) -
 
 def test_real_broker_000300_is_clean_but_needs_its_security(long_bars: pl.DataFrame) -> None:
     path = shared_path(*BROKER, "000300.csv")
-    with pytest.raises(PriceFileError, match=r"000300.csv: .*Shanghai index 沪深300.*security="):
+    with pytest.raises(PriceFileError, match=r"000300.csv: .*Shanghai index 沪深300.*XSHG:000300 or XSHE:000300") as caught:
         parse_file(path)  # no 代码/名称 columns; file name 000300 alone is ambiguous
+    assert caught.value.choices == ["XSHG:000300", "XSHE:000300"]  # the caller picks (the service: --symbol)
     result = parse_file(path, security="XSHG:000300")
     assert (result.format, result.warnings) == ("broker", [])
     assert result.bars.equals(long_bars.filter(pl.col("security") == "XSHG:000300"))
@@ -83,14 +84,26 @@ def test_synthetic_per_symbol_security_from_file_name(tmp_path: Path) -> None:
     result = parse_file(path)
     assert (result.format, result.warnings) == ("per-symbol", [])
     assert result.bars.rows() == [
-        ("XSHG:600118", date(2025, 11, 3), 42.96, 45.47, 42.11, 44.9, 84218339.0)  # not Adj Close
+        ("XSHG:600118", date(2025, 11, 3), 42.96, 45.47, 42.11, 44.9, 84218339.0, None)  # not Adj Close; no factor
     ]
+
+
+def test_synthetic_adj_close_gives_the_ex_dividend_factor(tmp_path: Path) -> None:
+    path = tmp_path / "600118.SS.csv"  # a 0.5 dividend goes ex on 11-05 (SYNTHETIC prices)
+    path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n"
+                    "2025-11-03,10,10,10,10.0,9.5,100\n2025-11-04,10,10,10,10.0,9.5,100\n"
+                    "2025-11-05,9.5,9.5,9.5,9.5,9.5,100\n2025-11-06,9.6,9.6,9.6,9.6,9.6,100\n")
+    adj = parse_file(path).bars["adj"].to_list()
+    assert adj[:2] == [None, None] and adj[2] == pytest.approx(10 / 9.5) and adj[3] is None
+    path.write_text("Date,Open,High,Low,Close,Adj Close\n2025-11-03,10,10,10,10.0,x\n")
+    with pytest.raises(PriceFileError, match="line 2, field Adj Close: 'x'"):
+        parse_file(path)
 
 
 def test_synthetic_per_symbol_lower_case_header_without_volume_and_override(tmp_path: Path) -> None:
     path = tmp_path / "prices.csv"
     path.write_text("date,open,high,low,close\n2025-11-03,80,81,79,80.5\n")
-    with pytest.raises(PriceFileError, match=r"prices.csv: .*names no security.*security="):
+    with pytest.raises(PriceFileError, match=r"prices.csv: .*names no security.*name the security"):
         parse_file(path)
     bars = parse_file(path, security="0941.HK").bars
     assert bars["security"].to_list() == ["XHKG:0941"] and bars["volume"].to_list() == [None]

@@ -8,7 +8,6 @@ with plain Python arithmetic over the sessions, and numpy.polyfit for alpha and 
 from __future__ import annotations
 
 import csv
-import statistics
 import warnings
 from datetime import date
 
@@ -17,7 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from markets.returns import OUTPUT, event_returns, summary
+from markets.returns import OUTPUT, event_returns
 from tests.conftest import shared_path
 
 
@@ -259,23 +258,6 @@ def test_duplicate_bars_are_rejected(market):
         event_returns(pairs(("E1", SEC, BENCH, S[T], 10.0)), pl.concat([frame, frame.head(1)]))
 
 
-def test_summary_by_class():
-    linked = pl.DataFrame({
-        "cls": ["x", "x", "x", "y"],
-        "ar": [0.01, 0.03, -0.01, 0.02], "ar_mm": [0.0, 0.02, None, 0.01],
-        "car_0_1": [0.02, 0.04, 0.0, None], "car_m1_1": [0.0] * 4, "car_0_5": [0.1, None, None, 0.2],
-    })
-    out = summary(linked, "cls")
-    x, y = out.row(0, named=True), out.row(1, named=True)
-    ar = [0.01, 0.03, -0.01]
-    assert (x["cls"], x["n"], y["n"]) == ("x", 3, 1)
-    assert x["ar_mean"] == pytest.approx(statistics.mean(ar)) and x["ar_median"] == pytest.approx(0.01)
-    assert x["ar_mm_mean"] == pytest.approx(0.01) and x["car_0_5_median"] == pytest.approx(0.1)
-    assert x["ar_t"] == pytest.approx(statistics.mean(ar) / (statistics.stdev(ar) / 3**0.5))
-    assert x["car_0_1_t"] == pytest.approx(0.02 / (statistics.stdev([0.02, 0.04, 0.0]) / 3**0.5))
-    assert y["ar_t"] is None and y["car_0_1_t"] is None
-
-
 # -- real bars -------------------------------------------------------------------------------------
 
 
@@ -307,3 +289,27 @@ def test_a_benchmark_that_did_not_move_gives_no_beta(market):
     out = only(event_returns(pairs(("E1", SEC, BENCH, S[T], 10.0)), bars({**market, BENCH: flat})))
     assert out["n_est"] == 120 and out["beta"] is None and out["alpha"] is None and out["ar_mm"] is None
     assert out["ar"] == pytest.approx(market[SEC][T] / market[SEC][T - 1] - 1 - (flat[T] / flat[T - 1] - 1))
+
+
+def test_a_dividend_is_not_an_abnormal_return_with_its_adjustment_factor(market):
+    """SYNTHETIC ex-dividend day: a cash dividend of 5 % of the previous close goes ex at T+2."""
+    sec, ex = market[SEC], T + 2
+    d = 0.05
+    paid = {i: (c * (1 - d) if i >= ex else c) for i, c in sec.items()}  # traded closes fall by the dividend
+    frame = pairs(("E1", SEC, BENCH, S[T], 10.0))
+    plain = only(event_returns(frame, bars(market)))
+    traded = only(event_returns(frame, bars({**market, SEC: paid})))
+    factors = bars({**market, SEC: paid}).with_columns(
+        adj=pl.when((pl.col("security") == SEC) & (pl.col("date") == S[ex])).then(1 / (1 - d))
+    )
+    adjusted = only(event_returns(frame, factors))
+    # Unadjusted, the dividend shows up as a loss of about 5 % in car_0_5 ...
+    assert traded["car_0_5"] == pytest.approx(plain["car_0_5"] - d * sec[ex] / sec[ex - 1], abs=1e-12)
+    # ... adjusted, the CARs are those of the series without the dividend.
+    for name in ("car_0_1", "car_m1_1", "car_0_5", "car_mm_0_5", "ar", "ar_mm"):
+        assert adjusted[name] == pytest.approx(plain[name], abs=1e-12), name
+    assert (adjusted["adjusted"], traded["adjusted"], plain["adjusted"]) == (True, False, False)
+    # Prices and limit flags stay the traded ones.
+    assert (adjusted["prev_close"], adjusted["close"]) == (paid[T - 1], paid[T])
+    late = only(event_returns(pairs(("E2", SEC, BENCH, S[ex], 10.0)), factors))
+    assert late["close"] == paid[ex] and late["ret"] == pytest.approx(sec[ex] / sec[ex - 1] - 1, rel=1e-12)

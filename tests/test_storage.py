@@ -40,8 +40,9 @@ def _schema(url: str) -> set[str]:
         conn.close()
 
 
-#: Nullable columns added since the SQLModel version (launch links from Launch Library 2).
-ADDED = {"launch": ("ll2_url VARCHAR", "webcast_url VARCHAR")}
+#: Nullable columns added since the SQLModel version (launch links from Launch Library 2, bar
+#: adjustment factors).
+ADDED = {"launch": ("ll2_url VARCHAR", "webcast_url VARCHAR"), "price_chunk": ("adj BLOB",)}
 
 
 def _without_added(schema: set[str]) -> set[str]:
@@ -97,6 +98,16 @@ def test_a_database_of_the_sqlmodel_version_opens_and_works(tmp_path):
     state = load_states(engine, ["https://celestrak.org/NORAD/elements/gp.php?FORMAT=csv&GROUP=stations"])
     assert next(iter(state.values())).last_success == datetime(2026, 8, 18, 6, 30, tzinfo=timezone.utc)
     assert markets.bars(engine, "688523.SS").height == 36
+    # The adjustment-factor column came with the upgrade (revision 0003): null for the old bars.
+    from tracker.markets import bars
+    from tracker.services import link
+
+    assert link.link(engine, symbols="688523").frame.height > 0
+    with engine.begin() as conn:
+        held = bars.read(conn, ["XSHG:688523"], fields=(*bars.PRICES, "volume", "adj"))
+        assert held.height == 36 and held["adj"].null_count() == 36
+        counts = bars.merge(conn, held.with_columns(adj=1.01), "synthetic factors (test)")
+        assert (counts.new, counts.factors, counts.conflicts) == (0, 36, [])
     css = orbits.constellations(engine).filter(orbits.constellations(engine)["constellation"] == "css")
     assert css["members"].to_list() == [2]  # TIANHE by number, WENTIAN by name
 

@@ -120,18 +120,43 @@ class Tracker:
 
     def link(self, **selection: Unpack[Selection]) -> pl.DataFrame:
         """One row per (launch, security): t0, session class, returns, abnormal returns, CARs,
-        limit and no-trade flags (the ``tracker link`` columns). ``selection``: filters, since,
-        until, symbols, window, at (see :func:`tracker.services.link.parameters`)."""
+        limit and no-trade flags (the ``tracker link`` columns), newest event first. ``selection``:
+        filters, since, until, symbols (any spelling), window, car (e.g. ``"-1:1,0:5"``), at (see
+        :func:`tracker.services.link.parameters`)."""
         from tracker.services import link
 
         return link.link(self.engine, **selection).frame
 
     def summary(self, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
-        """Abnormal returns and CARs per class of ``by`` (orbit-outcome, booster-recovery,
-        vehicle); ``selection`` as for :meth:`link`."""
+        """The event study per class of ``by`` (orbit-outcome, booster-recovery, vehicle), model
+        and CAR window: events, pairs, mean/median event CAR, and the cross-sectional t, Patell,
+        BMP, BMP-KP, Corrado and generalized sign tests with p-values (empty below three events,
+        with the reason in ``note``); ``selection`` as for :meth:`link`."""
         from tracker.services import link
 
         return link.summary(self.engine, by, **selection)
+
+    def caar(self, by: str, model: str = "market", **selection: Unpack[Selection]) -> pl.DataFrame:
+        """The CAAR over event time per class of ``by`` with its 95 % band (``tau, caar, se, lo,
+        hi, n_events``); the span is that of ``car`` (default -5..10); ``model``: market or
+        market-model."""
+        from tracker.services import link
+
+        return link.caar(self.engine, by, model, **selection)
+
+    def plot_link(self, path: str | Path, by: str, model: str = "market", force: bool = False,
+                  **selection: Unpack[Selection]) -> Path:
+        """Draw :meth:`caar` to ``path`` (.png or .svg; needs matplotlib) and return the path."""
+        from tracker.services import link
+
+        return link.plot(self.engine, by, path, model, force, **selection)[0]
+
+    def car_path(self, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
+        """One launch's CAR over event time per linked security and for its portfolio (``symbol``
+        null): ``event_id, symbol, tau, car``."""
+        from tracker.services import link
+
+        return link.car_path(self.engine, launch_id, model, span)
 
     def export_link(self, path: str | Path, fmt: str = "parquet", force: bool = False, **selection: Unpack[Selection]) -> Path:
         """Write the link to ``path`` (csv, json or parquet) with its ``.meta.json`` sidecar."""

@@ -72,3 +72,19 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def files_under(paths: list[Path], suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """Files named directly, plus the files with one of ``suffixes`` found below directories
+    (sorted); :class:`BadInput` for a path that does not exist or when none is found."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise BadInput(f"{path}: no such file or directory")
+    if not files:
+        raise BadInput(f"no {what} files ({', '.join(suffixes)}) under {', '.join(map(str, paths))}")
+    return files

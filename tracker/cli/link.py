@@ -8,10 +8,10 @@ import sys
 from tracker.cli.common import add_format, open_db, rounded, say, time_value
 from tracker.text import plural
 
-_DIGITS = {
-    c: 4 for c in ("ret", "bench_ret", "ar", "ar_mm", "alpha", "beta", "car_0_1", "car_m1_1", "car_0_5",
-                   "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5")
-}
+
+def _digits(frame) -> dict[str, int]:
+    """4 decimals for every float column except prices (returns, CARs, alpha, beta, statistics)."""
+    return {name: 4 for name, dtype in frame.schema.items() if dtype.is_float() and name not in ("prev_close", "close")}
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -27,6 +27,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     selection.add_argument(
         "--window", default="120:10", metavar="EST:GAP",
         help="market-model estimation: EST sessions ending GAP sessions before t0 (default 120:10)",
+    )
+    selection.add_argument(
+        "--car", metavar="A:B,...",
+        help="CAR windows in sessions from t0, e.g. --car=-1:1,0:5,-5:10 (columns car_m1_1, car_0_5, car_m5_10; "
+        "write it with '=' when it starts with a minus); default 0:1,-1:1,0:5",
     )
     selection.add_argument(
         "--at", choices=("net", "announced"), default="net", help="place events at launch time or at the announcement of their outcome"
@@ -45,15 +50,33 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     link.add_argument("--output", "-o", metavar="FILE", help="write to FILE (with FILE.meta.json recording the parameters)")
     link.add_argument("--force", action="store_true", help="overwrite FILE")
     link.set_defaults(handler=link_command)
-    sub = link.add_subparsers(dest="link_command", metavar="summary")
+    sub = link.add_subparsers(dest="link_command", metavar="summary|plot")
     summary = sub.add_parser(
         "summary",
         parents=[common, selection],
-        help="mean/median abnormal return and CAR per class, with counts and t-statistics",
+        help="per class: events, pairs, mean/median CAR and event-study tests with p-values",
+        description="Each event is the equal-weighted portfolio of its linked securities. Per class, "
+        "model (market, market-model) and CAR window: number of events and pairs, mean and median "
+        "event CAR, and the cross-sectional t, Patell Z, BMP, BMP with the Kolari-Pynnonen "
+        "adjustment, Corrado rank and generalized sign tests with two-sided p-values. Below 3 "
+        "events the tests are empty and `note` says why.",
     )
     summary.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
     add_format(summary)
     summary.set_defaults(handler=summary_command)
+    plot = sub.add_parser(
+        "plot",
+        parents=[common, selection],
+        help="draw the CAAR over event time per class, with a 95%% confidence band (PNG or SVG)",
+        description="The cumulative average abnormal return of the event portfolios per class, from the "
+        "first to the last offset of --car (default -5:10), with a 95% cross-sectional confidence band "
+        "where a class has 3 events or more. Needs matplotlib (pip install 'china-space-tracker[plot]').",
+    )
+    plot.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
+    plot.add_argument("--output", "-o", metavar="FILE", required=True, help="FILE.png or FILE.svg")
+    plot.add_argument("--model", choices=("market", "market-model"), default="market", help="abnormal returns (default market)")
+    plot.add_argument("--force", action="store_true", help="overwrite FILE")
+    plot.set_defaults(handler=plot_command)
 
 
 def _selection(args: argparse.Namespace) -> dict:
@@ -62,7 +85,7 @@ def _selection(args: argparse.Namespace) -> dict:
 
     return {
         "filters": parse_filters(args.event_filter), "since": args.since, "until": args.until,
-        "symbols": args.symbols or (), "window": args.window, "at": args.at,
+        "symbols": args.symbols or (), "window": args.window, "car": args.car, "at": args.at,
     }
 
 
@@ -80,7 +103,7 @@ def link_command(args: argparse.Namespace) -> None:
         return
     if frame.is_empty():
         say("no (launch, security) pairs: check the filters, `tracker markets rules list` and `tracker markets list`", file=sys.stderr)
-    digits = _DIGITS if args.format == "table" else None
+    digits = _digits(frame) if args.format == "table" else None
     emit(rounded(frame, digits or {}), args.format,
          raw_csv=args.raw_csv, digits=digits, title="Launches and market reactions (times UTC; t0 exchange-local)")
 
@@ -90,6 +113,17 @@ def summary_command(args: argparse.Namespace) -> None:
     from tracker.services.link import summary
 
     table = summary(open_db(args), args.by, **_selection(args))
-    digits = {name: 4 for name, dtype in table.schema.items() if dtype.is_float()} if args.format == "table" else None
-    title = f"Abnormal returns by {args.by} (fractions; t: cross-sectional t-statistic)"
+    digits = _digits(table) if args.format == "table" else None
+    title = f"Event study by {args.by} (CARs as fractions; each event one portfolio; p two-sided)"
     emit(rounded(table, digits or {}), args.format, raw_csv=args.raw_csv, digits=digits, title=title)
+
+
+def plot_command(args: argparse.Namespace) -> None:
+    from tracker.services.link import plot
+
+    selection = _selection(args)
+    if selection["car"] is None:
+        del selection["car"]  # the plot's own default span
+    path, frame = plot(open_db(args), args.by, args.output, args.model, force=args.force, **selection)
+    classes = frame[args.by.replace("-", "_")].n_unique()
+    say(f"wrote the CAAR of {plural(classes, 'class', 'classes')} to {path}")

@@ -63,16 +63,18 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     imp = sub.add_parser(
         "import",
         parents=[common],
-        help="import daily bars: long CSV, per-symbol CSV, Chinese broker export (all files or none)",
+        help="import daily bars: long CSV, per-symbol CSV, Chinese broker export; files or directories (all or none)",
         description="Import daily bars. Formats are recognised by their header: long "
         "(date,symbol,open,high,low,close,volume), per-symbol (Date,Open,High,Low,Close,Volume; the "
         "symbol from --symbol or the file name, 600118.SS.csv) and the Chinese broker export "
-        "(日期,代码,...,前收盘价,...), whose columns are checked against each other. Bars already held "
+        "(日期,代码,...,前收盘价,...), whose columns are checked against each other; a dividends-and-splits "
+        "file (date,symbol,dividend,split) stores adjustment factors on the held bars. A directory stands for "
+        "every price file below it. Bars already held "
         "are unchanged; a bar contradicting a stored one is reported (exit 5) and the stored one "
         "kept unless --replace. A malformed file imports nothing (exit 1).",
     )
-    imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--symbol", help="the security of per-symbol files (any spelling)")
+    imp.add_argument("files", nargs="+", metavar="FILE|DIR", help="files, or directories (every .csv/.txt/.tsv below)")
+    imp.add_argument("--symbol", help="the security of per-symbol files (any spelling: 600118, sh600118, 600118.SS, XSHG:600118)")
     imp.add_argument("--replace", action="store_true", help="contradicting bars replace the stored ones")
     imp.add_argument("--add-missing", action="store_true", help="register securities not in the registry (name = code)")
     imp.set_defaults(handler=import_bars)
@@ -183,6 +185,7 @@ def import_bars(args: argparse.Namespace) -> int:
     say(
         f"imported {plural(report.new, 'new bar')} from {plural(len(report.files), 'file')}; {report.unchanged} already held"
         + (f"; {report.replaced} replaced" if report.replaced else "")
+        + (f"; {plural(report.factors, 'adjustment factor')} stored" if report.factors else "")
         + (f"; {len(report.conflicts)} contradicting bars reported" if report.partial else "")
     )
     return int(report.exit_code)

@@ -5,6 +5,12 @@ Bars are held in yearly chunks (:data:`tracker.markets.models.price_chunk`). Mer
 re-importing a file is a no-op); a bar that *contradicts* the stored one is reported and the
 stored bar kept, unless the caller asks to replace it. The caller owns the transaction, so an
 import or refresh stores everything or nothing.
+
+Adjustment factors. A bar may carry ``adj`` (:data:`FACTOR`), the factor that turns its return
+into a total return: ``close * adj / previous close - 1`` (null: 1, nothing happened). It is not a
+price, so it never contradicts: a factor arriving for a held bar is stored (``MergeCounts.factors``),
+a bar arriving without one keeps the held one. (Schema revision 0003 added the column to
+databases made before it.)
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ SCHEMA = {
     "security": pl.Utf8, "date": pl.Date,
     **{c: pl.Float64 for c in PRICES}, "volume": pl.Float64,
 }
+#: The optional column of a bar's adjustment factor (see the module docstring).
+FACTOR = "adj"
 #: Relative difference above which two prices of the same bar are said to contradict each other
 #: (vendors round differently in the last place; anything visible to a person is a conflict).
 TOLERANCE = 1e-6
@@ -40,6 +48,16 @@ class MergeCounts:
     unchanged: int = 0
     replaced: int = 0
     conflicts: list[str] = field(default_factory=list)
+    factors: int = 0  #: held bars that got a new adjustment factor
+
+
+def any_factors(conn, securities: list[str]) -> bool:
+    """Whether any bar of ``securities`` holds an adjustment factor (cheap: no blob is read)."""
+    t = price_chunk.c
+    return any(
+        conn.execute(select(t.security).where(t.security.in_(batch), t.adj.is_not(None)).limit(1)).first()
+        for batch in batches(securities, IN_BATCH)
+    )
 
 
 def empty() -> pl.DataFrame:
@@ -61,12 +79,13 @@ def _unpack(batches: Iterable[Sequence], total: int, fields: tuple[str, ...] = (
         days, data = _room(days, at + size), {c: _room(v, at + size) for c, v in data.items()}
         days[at : at + size] = np.frombuffer(b"".join(r.date for r in batch), "<i4")
         for c in fields:
-            data[c][at : at + size] = np.frombuffer(b"".join(getattr(r, c) for r in batch), "<f8")
+            blobs = (getattr(r, c) if getattr(r, c) is not None else _MISSING * r.n for r in batch)  # adj may be NULL
+            data[c][at : at + size] = np.frombuffer(b"".join(blobs), "<f8")
         names += [r.security for r in batch]
         counts += [r.n for r in batch]
         at += size
     days, data = days[:at], {c: v[:at] for c, v in data.items()}
-    schema = {c: t for c, t in SCHEMA.items() if c in ("security", "date", *fields)}
+    schema = {c: t for c, t in {**SCHEMA, FACTOR: pl.Float64}.items() if c in ("security", "date", *fields)}
     return pl.DataFrame(
         {
             # One name per chunk, repeated by index in Rust: an object array of 12 M strings
@@ -76,7 +95,10 @@ def _unpack(batches: Iterable[Sequence], total: int, fields: tuple[str, ...] = (
             **data,
         },
         schema=schema,
-    ).with_columns(pl.col(c).fill_nan(None) for c in fields if c == "volume")
+    ).with_columns(pl.col(c).fill_nan(None) for c in fields if c in ("volume", FACTOR))
+
+
+_MISSING = np.array([np.nan], "<f8").tobytes()
 
 
 def _room(values: np.ndarray, size: int) -> np.ndarray:
@@ -86,11 +108,14 @@ def _room(values: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([values, np.empty(size - len(values) + size // 2, values.dtype)])
 
 
-def _pack(frame: pl.DataFrame) -> dict[str, bytes]:
-    """One security-year of bars (sorted by date) -> the packed columns of its chunk."""
-    packed = {"date": frame["date"].cast(pl.Int32).to_numpy().astype("<i4").tobytes()}
-    for c in (*PRICES, "volume"):
+def _pack(frame: pl.DataFrame) -> dict[str, bytes | None]:
+    """One security-year of bars (sorted by date) -> the packed columns of its chunk; ``adj`` is
+    NULL when no bar has a factor."""
+    packed: dict[str, bytes | None] = {"date": frame["date"].cast(pl.Int32).to_numpy().astype("<i4").tobytes()}
+    for c in (*PRICES, "volume", FACTOR):
         packed[c] = frame[c].fill_null(np.nan).to_numpy().astype("<f8").tobytes()
+    if frame[FACTOR].null_count() == frame.height:
+        packed[FACTOR] = None
     return packed
 
 
@@ -129,17 +154,22 @@ def read(
 def _held(conn, keys: list[tuple[str, int]]):
     """The stored chunks for (security, year) keys; in batches, as SQL limits bound parameters."""
     rows = []
+    t = price_chunk.c
+    wanted = [t.security, t.year, t.n, t.date, *(t[c] for c in (*PRICES, "volume")), t.sources, t.adj]
     for batch in batches(keys, IN_BATCH // 2):  # two parameters per key
-        rows += conn.execute(select(price_chunk).where(tuple_(price_chunk.c.security, price_chunk.c.year).in_(batch))).all()
+        rows += conn.execute(select(*wanted).where(tuple_(t.security, t.year).in_(batch))).all()
     return rows
 
 
 def merge(conn, bars: pl.DataFrame, source: str, replace: bool = False) -> MergeCounts:
-    """Merge ``bars`` (columns of :data:`SCHEMA`) into the database inside ``conn``'s transaction."""
-    bars = bars.select(list(SCHEMA)).cast(SCHEMA).with_columns(year=pl.col("date").dt.year())
+    """Merge ``bars`` (columns of :data:`SCHEMA`, and optionally ``adj``) into the database inside
+    ``conn``'s transaction."""
+    adj = pl.col(FACTOR).cast(pl.Float64) if FACTOR in bars.columns else pl.lit(None, pl.Float64)
+    bars = bars.select(*SCHEMA, adj.alias(FACTOR)).cast(SCHEMA).with_columns(year=pl.col("date").dt.year())
     keys = bars.select("security", "year").unique().sort("security", "year").rows()
     held_rows = _held(conn, keys)
-    held = _unpack([held_rows], sum(r.n for r in held_rows)).with_columns(year=pl.col("date").dt.year())
+    fields = (*PRICES, "volume", FACTOR)
+    held = _unpack([held_rows], sum(r.n for r in held_rows), fields).with_columns(year=pl.col("date").dt.year())
     sources = {(r.security, r.year): json.loads(r.sources) for r in held_rows}
 
     joined = bars.join(held, on=["security", "date"], how="left", suffix="_held", coalesce=True)
@@ -147,7 +177,9 @@ def merge(conn, bars: pl.DataFrame, source: str, replace: bool = False) -> Merge
     differs = pl.any_horizontal(
         [_differs(pl.col(c), pl.col(f"{c}_held")) for c in (*PRICES, "volume")]
     ) & ~is_new
-    joined = joined.with_columns(new=is_new, conflict=differs)
+    new_factor = pl.col(FACTOR).is_not_null() & ~is_new & ~differs & _differs(pl.col(FACTOR), pl.col(f"{FACTOR}_held"))
+    joined = joined.with_columns(new=is_new, conflict=differs, factor=new_factor)
+    joined = joined.with_columns(pl.coalesce(FACTOR, f"{FACTOR}_held").alias(FACTOR))  # a held factor stays
     conflicts = joined.filter("conflict")
     counts = MergeCounts(
         new=joined["new"].sum(),
@@ -156,8 +188,9 @@ def merge(conn, bars: pl.DataFrame, source: str, replace: bool = False) -> Merge
     )
     if conflicts.height > 50:
         counts.conflicts.append(f"... and {conflicts.height - 50} more contradicting bars from {source}")
-    taken = joined.filter(pl.col("new") | (pl.col("conflict") & replace)).select(list(SCHEMA))
+    taken = joined.filter(pl.col("new") | (pl.col("conflict") & replace) | pl.col("factor")).select(*SCHEMA, FACTOR)
     counts.replaced = conflicts.height if replace else 0
+    counts.factors = int(joined["factor"].sum())
     if taken.height:
         _write(conn, held, taken, sources, source)
     return counts

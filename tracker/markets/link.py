@@ -29,14 +29,25 @@ FILTERS = {
     "id": "event_id", "vehicle": "vehicle", "provider": "provider", "constellation": "constellation",
     "orbit-outcome": "orbit_outcome", "booster-recovery": "booster_recovery",
 }
-#: Columns of the export, in order (the issue's list, then the security's name and the extras).
-COLUMNS = (
-    "event_id", "net_utc", "net_precision", "announced_utc", "event_time", "vehicle", "serial", "mission",
-    "orbit_outcome", "booster_recovery", "symbol", "security", "name", "mic", "session_class", "t0",
-    "ambiguous", "prev_close", "close", "ret", "bench_symbol", "bench_ret", "ar", "ar_mm", "alpha",
-    "beta", "n_est", "car_0_1", "car_m1_1", "car_0_5", "car_mm_0_1", "car_mm_m1_1", "car_mm_0_5",
-    "limit_up", "limit_down", "no_trade",
-)
+#: The default CAR windows (session offsets from t0).
+WINDOWS: tuple[returns.Window, ...] = tuple(returns.WINDOWS.values())
+
+
+def columns(windows: tuple[returns.Window, ...] = WINDOWS) -> tuple[str, ...]:
+    """Columns of the export, in order (the issue's list, then the security's name and the
+    extras), with ``car_*`` and ``car_mm_*`` for each of ``windows``."""
+    named = returns.named_windows(windows)
+    return (
+        "event_id", "net_utc", "net_precision", "announced_utc", "event_time", "vehicle", "serial", "mission",
+        "orbit_outcome", "booster_recovery", "symbol", "security", "name", "mic", "session_class", "t0",
+        "ambiguous", "prev_close", "close", "ret", "bench_symbol", "bench_ret", "ar", "ar_mm", "alpha",
+        "beta", "n_est", *(f"car_{s}" for s in named), *(f"car_mm_{s}" for s in named),
+        "limit_up", "limit_down", "no_trade", "adjusted",
+    )
+
+
+#: Columns of the export with the default windows.
+COLUMNS = columns()
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class LinkParams:
     est_len: int = 120
     gap: int = 10
     min_est: int = 30
+    windows: tuple[returns.Window, ...] = WINDOWS
 
     def describe(self) -> dict:
         return {
@@ -62,6 +74,8 @@ class LinkParams:
             "estimation_window_sessions": self.est_len,
             "estimation_gap_sessions": self.gap,
             "min_estimation_sessions": self.min_est,
+            "car_windows": [f"{a}:{b}" for a, b in self.windows],
+            "order": "newest event first",
         }
 
 
@@ -168,7 +182,8 @@ def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFram
 
     Worked out from the events and themes alone, before any pair is placed, so that the read
     can run while the pairs are built. ``t0`` is at most a day before an event's UTC date (US
-    local time) and rarely two weeks after it (the Spring Festival closure)."""
+    local time) and rarely two weeks after it (the Spring Festival closure); the last window may
+    reach far beyond (``--car=0:60``), at about 1.6 calendar days a session."""
     reached = si_themes.join(ev_themes.select("theme").unique(), on="theme", how="semi")
     linked = secs.join(reached.select("si").unique(), on="si", how="semi")
     wanted = pl.concat([linked["security"], linked["benchmark"]]).drop_nulls().unique().to_list()
@@ -176,7 +191,11 @@ def _prices(conn, evts: pl.DataFrame, secs: pl.DataFrame, ev_themes: pl.DataFram
     if times.is_empty() or not wanted:
         return bars.empty().select("security", "date", "close", "volume")
     start = times.min().date() - timedelta(days=1) - _lead(params)
-    return bars.read(conn, wanted, start, times.max().date() + timedelta(days=45), fields=("close", "volume"))
+    # Factors only when some bar holds one: most databases hold none, and the column costs a read.
+    fields = ("close", "volume", bars.FACTOR) if bars.any_factors(conn, wanted) else ("close", "volume")
+    reach = max(b for _, b in params.windows)  # sessions after t0 the last window reads
+    end = times.max().date() + timedelta(days=max(45, int(reach * 1.6) + 30))
+    return bars.read(conn, wanted, start, end, fields=fields)
 
 
 def _lead(params: LinkParams) -> timedelta:
@@ -185,13 +204,32 @@ def _lead(params: LinkParams) -> timedelta:
     return timedelta(days=int((params.est_len + params.gap + 1) * 1.6) + 30)
 
 
+#: Most session-by-session abnormal returns a summary, CAAR or plot builds (pairs x sessions;
+#: about 1 GB of memory at 30 million).
+PANEL_ROWS = 30_000_000
+
+
 def link(conn, params: LinkParams) -> pl.DataFrame:
-    """The export: one row per (event, security) with the columns of :data:`COLUMNS`.
+    """The export: one row per (event, security) with the columns of :func:`columns` (the
+    windows of ``params``), newest event first (see :func:`link_with_panel`)."""
+    return _link(conn, params, with_panel=False)[0]
+
+
+def link_with_panel(conn, params: LinkParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`link` and its pairs' abnormal returns session by session: ``pair`` (the row of
+    the pair in the link), ``tau, ar, ar_mm`` (:func:`markets.returns.measure_with_panel`).
 
     Events and securities are numbered (``ev``, ``si``) and every per-pair value is gathered by
-    those numbers, so the millions of pair rows are never joined or sorted on text keys.
+    those numbers, so the millions of pair rows are never joined or sorted on text keys. Events
+    are numbered newest first, so the pairs come newest event first.
     """
-    evts = events(conn, params).with_row_index("ev")
+    frame, panel = _link(conn, params, with_panel=True)
+    assert panel is not None
+    return frame, panel
+
+
+def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    evts = events(conn, params).reverse().with_row_index("ev")
     listed = registry.securities(conn)
     secs = listed.filter(pl.col("role") == "security").sort("yahoo").with_row_index("si")
     ev_themes, si_themes = _themes(conn, evts, secs, params)
@@ -200,22 +238,100 @@ def link(conn, params: LinkParams) -> pl.DataFrame:
     # connection, reads the bars.
     with ThreadPoolExecutor(max_workers=1) as pool:
         placing = pool.submit(_placed, evts, secs, ev_themes, si_themes)
-        planning = pool.submit(lambda: returns.plan(placing.result()))
+        planning = pool.submit(lambda: returns.plan(placing.result(), params.windows))
         prices = [_prices(conn, evts, secs, ev_themes, si_themes, params)]
         linked, planned = placing.result(), planning.result()
     # The bars, the biggest frame, go to measure() as their only reference, so that it can let
     # them go once its grids are built.
-    measured = linked.hstack(
-        returns.measure(planned, prices.pop(), est_len=params.est_len, gap=params.gap, min_est=params.min_est)
-    )
+    # (Keywords, not **options: a call with ** packs the arguments in a tuple that would keep
+    # the bars alive for the whole call.)
+    est_len, gap, min_est, panel = params.est_len, params.gap, params.min_est, None
+    if with_panel:
+        measures, panel = returns.measure_with_panel(
+            planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est, max_rows=PANEL_ROWS
+        )
+    else:
+        measures = returns.measure(planned, prices.pop(), est_len=est_len, gap=gap, min_est=min_est)
+    measured = linked.hstack(measures)
     symbols = listed.select(benchmark="security", bench_symbol="yahoo")
     secs = secs.join(symbols, on="benchmark", how="left", maintain_order="left")
     secs = secs.with_columns(symbol="yahoo", name="name_en", mic=pl.col("security").str.extract(r"^([A-Z]+):"))
-    from_event = [c for c in COLUMNS if c in evts.columns and c not in measured.columns]
-    return measured.with_columns(
+    wanted = columns(params.windows)
+    from_event = [c for c in wanted if c in evts.columns and c not in measured.columns]
+    frame = measured.with_columns(
         *(pl.lit(evts[c]).gather(pl.col("ev")).alias(c) for c in from_event),
         *(pl.lit(secs[c]).gather(pl.col("si")).alias(c) for c in ("symbol", "name", "mic", "bench_symbol")),
-    ).select(COLUMNS)
+    )
+    return frame.select(wanted), panel
+
+
+#: The abnormal-return models :func:`study` reports: name -> panel column.
+MODELS = {"market": "ar", "market-model": "ar_mm"}
+
+
+def _coded(frame: pl.DataFrame, panel: pl.DataFrame, columns: list[str], model: str) -> tuple[pl.DataFrame, dict]:
+    """The panel's rows with, for each of ``columns`` of the link ``frame``, the pair's value as
+    an integer code (millions of rows are grouped on them, never on text), and ``ar`` of
+    ``model``; and per column a frame ``code, value`` to decode results."""
+    codes = {c: frame.select(pl.col(c).cast(pl.Utf8).cast(pl.Categorical).to_physical()).to_series() for c in columns}
+    rows = panel.select(*(pl.lit(codes[c]).gather(pl.col("pair")).alias(c) for c in columns), "tau", ar=MODELS[model])
+    lookup = {c: pl.DataFrame({"code": codes[c], "value": frame[c]}).unique("code") for c in columns}
+    return rows, lookup
+
+
+def _decoded(result: pl.DataFrame, column: str, lookup: pl.DataFrame) -> pl.DataFrame:
+    """``result`` with the codes of ``column`` replaced by their values."""
+    values = lookup.rename({"code": column, "value": "_value"})
+    return result.join(values, on=column, how="left").with_columns(pl.col("_value").alias(column)).drop("_value")
+
+
+def study(conn, params: LinkParams, by: str) -> pl.DataFrame:
+    """Event-study statistics per class of the event column ``by`` (``vehicle``,
+    ``orbit_outcome``, ``booster_recovery``), per model (:data:`MODELS`) and CAR window of
+    ``params``: :func:`markets.eventstudy.summarize` over the linked pairs."""
+    from markets.eventstudy import summarize
+
+    frame, panel = link_with_panel(conn, params)
+    windows = returns.named_windows(params.windows)
+    parts = []
+    for model in MODELS:
+        rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
+        part = summarize(rows, by, windows, est_last=-params.gap)
+        parts.append(_decoded(part, by, lookup[by]).with_columns(model=pl.lit(model)))
+    out = pl.concat(parts, how="diagonal_relaxed")
+    first = [by, "model", "window"]
+    return out.sort(by, maintain_order=True).select(*first, *(c for c in out.columns if c not in first))
+
+
+def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFrame:
+    """The CAAR path per class of the event column ``by`` over the span of ``params``' CAR
+    windows (first offset to last): :func:`markets.eventstudy.caar_path` for ``model``
+    (:data:`MODELS`)."""
+    from markets.eventstudy import caar_path
+
+    frame, panel = link_with_panel(conn, params)
+    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
+    rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
+    return _decoded(caar_path(rows, by, span), by, lookup[by]).sort(by, "tau")
+
+
+def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
+    """The CAR of each event of ``params`` over event time, per security and for the event's
+    equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car`` over the span of
+    ``params``' CAR windows, for a chart next to the event's prices (a security lacking an AR
+    on a session of the span has no path)."""
+    from markets.eventstudy import caar_path
+
+    frame, panel = link_with_panel(conn, params)
+    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
+    rows, lookup = _coded(frame, panel, ["event_id"], model)
+    each = caar_path(rows.with_columns(key=panel["pair"], security=panel["pair"]), "key", span)
+    each = each.with_columns(
+        event_id=pl.lit(frame["event_id"]).gather("key"), symbol=pl.lit(frame["symbol"]).gather("key")
+    )
+    whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", span).rename({"key": "event_id"})
+    whole = _decoded(whole, "event_id", lookup["event_id"]).with_columns(symbol=pl.lit(None, pl.Utf8))
+    return pl.concat([each.select("event_id", "symbol", "tau", car="caar"), whole.select("event_id", "symbol", "tau", car="caar")])
 
 
 def reaction(conn, launch_id: str, days: int = 30) -> tuple[pl.DataFrame, pl.DataFrame]:

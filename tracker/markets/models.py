@@ -62,4 +62,7 @@ price_chunk = Table(
     Column("n", Integer, nullable=False),
     *(Column(name, LargeBinary, nullable=False) for name in ("date", "open", "high", "low", "close", "volume")),
     Column("sources", Varchar, nullable=False, default="[]"),  # JSON list of the files and URLs its bars came from
+    # Each bar's adjustment factor (float64, NaN: none), NULL when no bar has one: returns are
+    # close * adj / previous close - 1, so a dividend or split is not a move (tracker.markets.bars).
+    Column("adj", LargeBinary, nullable=True),
 )

@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from markets.symbols import CALENDARS, UnknownSymbol, split, to_eastmoney, to_yahoo
+from markets.symbols import CALENDARS, AmbiguousSymbol, UnknownSymbol, spellings, split, to_eastmoney, to_yahoo
 from tracker.markets.models import security as security_table
 from tracker.markets.models import theme_rule
 
@@ -106,11 +106,25 @@ def rules(conn) -> pl.DataFrame:
 
 
 def resolve(conn, text: str) -> str:
-    """A canonical id from what a person typed: ``XSHG:600118``, ``600118.SS`` or ``1.600118``."""
+    """A canonical id from what a person typed: any spelling :func:`markets.symbols.spellings`
+    reads (``600118``, ``sh600118``, ``600118.SH``, ``XSHG:600118``, ``00941``, ``JKS`` ...) or
+    the registry's own Yahoo and Eastmoney symbols. A spelling that may mean two securities
+    resolves to the one registered; :class:`~markets.symbols.AmbiguousSymbol` when both are."""
     text, s = text.strip(), security_table.c
+    try:
+        candidates = spellings(text)
+    except UnknownSymbol:
+        candidates = []
     found = conn.execute(
-        select(s.security).where((s.security == text.upper()) | (s.yahoo == text.upper()) | (s.eastmoney == text))
-    ).scalar()
+        select(s.security).where(
+            s.security.in_(candidates) | (s.yahoo == text.upper()) | (s.eastmoney == text)
+        ).order_by(s.security)
+    ).scalars().all()
+    if len(found) == 1:
+        return found[0]
     if found:
-        return found
+        raise AmbiguousSymbol(
+            f"{text!r} may be {' or '.join(found)}, both registered: write the exchange, e.g. --symbol {found[0]} "
+            f"(or {found[0]} wherever a symbol is asked for)", list(found),
+        )
     raise UnknownSymbol(f"unknown security {text!r}: add it with `tracker markets add`, or see `tracker markets list`")

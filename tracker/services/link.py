@@ -10,7 +10,8 @@ bad value is a :class:`~tracker.errors.UsageError` naming the option it came fro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from os import PathLike
 from pathlib import Path
@@ -19,26 +20,33 @@ from typing import NamedTuple, TypedDict, Unpack
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from tracker.errors import UsageError
-from tracker.markets.link import FILTERS, LinkParams
+from tracker.errors import Refused, UsageError
+from tracker.markets.link import FILTERS, WINDOWS, LinkParams
 from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
 
 __all__ = [
-    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "Linked", "Selection", "export", "link", "parameters", "parse_filters",
-    "parse_window", "summary",
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "car_path", "export", "link",
+    "parameters", "parse_cars", "parse_filters", "parse_window", "plot", "summary",
 ]
 
 #: Where events are placed: at the launch (NET) or at the announcement of its outcome.
 EVENT_TIMES = ("net", "announced")
 #: The classes :func:`summary` aggregates by.
 BY = ("orbit-outcome", "booster-recovery", "vehicle")
+#: Abnormal-return models of :func:`caar` and :func:`plot`.
+MODELS = ("market", "market-model")
+#: The event-time span :func:`caar` and :func:`plot` draw without ``car`` windows.
+SPAN = ((-5, 10),)
 #: Formats :func:`export` writes.
 EXPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: What the sidecar says the columns mean.
 DEFINITIONS = (
-    "returns are fractions of the previous close; ar = ret - bench_ret; ar_mm uses OLS alpha/beta over the "
-    "estimation window; car_a_b sums ar over sessions t0+a..t0+b (car_mm_* sums ar_mm); empty means not computable"
+    "returns are fractions of the previous close, from adjusted closes: ret = close * adj / prev_close - 1 with "
+    "adj each bar's dividend/split factor (1 where none is held; adjusted says whether one applied in the pair's "
+    "estimation or event windows); prev_close, close, limit_up and limit_down are traded prices; ar = ret - "
+    "bench_ret; ar_mm uses OLS alpha/beta over the estimation window; car_a_b sums ar over sessions t0+a..t0+b, "
+    "a negative offset written m1 (car_mm_* sums ar_mm); empty means not computable"
 )
 
 Time = str | date | datetime | None
@@ -52,6 +60,7 @@ class Selection(TypedDict, total=False):
     until: Time
     symbols: str | Iterable[str]
     window: str | tuple[int, int]
+    car: str | Iterable[tuple[int, int]] | None
     at: str
 
 
@@ -107,6 +116,27 @@ def parse_window(value: str | tuple[int, int]) -> tuple[int, int]:
     return est_len, gap_len
 
 
+def parse_cars(value: str | Iterable[tuple[int, int]] | None) -> tuple[tuple[int, int], ...]:
+    """CAR windows: ``"-1:1,0:5,-5:10"`` or a list of ``(first, last)`` session offsets from t0
+    (None: the default 0:1, -1:1, 0:5); each first <= last, at most 250 sessions from t0."""
+    if value is None:
+        return WINDOWS
+    items = [w.strip() for w in value.split(",") if w.strip()] if isinstance(value, str) else list(value)
+    found = []
+    for item in items:
+        try:
+            a, b = (int(x) for x in item.split(":")) if isinstance(item, str) else (int(item[0]), int(item[1]))
+        except (ValueError, TypeError, IndexError):
+            raise UsageError(f"--car {item!r}: expected windows FIRST:LAST in sessions from t0, e.g. --car=-1:1,0:5") from None
+        if a > b or max(abs(a), abs(b)) > 250:
+            raise UsageError(f"--car {a}:{b}: a window needs FIRST <= LAST, within 250 sessions of t0")
+        if (a, b) not in found:
+            found.append((a, b))
+    if not found:
+        raise UsageError("--car: give at least one window, e.g. --car=-1:1,0:5")
+    return tuple(found)
+
+
 def parameters(
     *,
     filters: Mapping[str, str] | None = None,
@@ -114,16 +144,21 @@ def parameters(
     until: Time = None,
     symbols: str | Iterable[str] = (),
     window: str | tuple[int, int] = "120:10",
+    car: str | Iterable[tuple[int, int]] | None = None,
     at: str = "net",
 ) -> LinkParams:
     """The parameters of a link, validated: ``filters`` by key (:data:`~tracker.markets.link.FILTERS`),
     launches from ``since`` (inclusive) to ``until`` (exclusive, UTC), ``symbols`` (any spelling;
-    comma-separated or a list) instead of the theme rules, the estimation ``window`` and whether
-    events are placed at the launch or at its ``announced`` outcome."""
+    comma-separated or a list) instead of the theme rules, the estimation ``window``, the ``car``
+    windows (:func:`parse_cars`; none may start inside the estimation window or its gap) and
+    whether events are placed at the launch or at its ``announced`` outcome."""
     if at not in EVENT_TIMES:
         raise UsageError(f"--at {at!r}: expected one of {', '.join(EVENT_TIMES)}")
     start, end = time_range(since, until)
     est_len, gap = parse_window(window)
+    windows = parse_cars(car)
+    if (first := min(a for a, _ in windows)) <= -gap:
+        raise UsageError(f"--car window from {first}: starts inside the estimation window's gap of {gap} (--window {est_len}:{gap})")
     return LinkParams(
         filters={key: _filter(key, value) for key, value in (filters or {}).items()},
         since=start,
@@ -133,6 +168,7 @@ def parameters(
         est_len=est_len,
         gap=gap,
         min_est=min(30, est_len),
+        windows=windows,
     )
 
 
@@ -146,21 +182,39 @@ def link(engine: Engine, **selection: Unpack[Selection]) -> Linked:
         return Linked(params, pairs(conn, params))
 
 
+@contextmanager
+def _bounded() -> Iterator[None]:
+    """A summary too large to hold session by session is :class:`Refused`, saying how to narrow it."""
+    from markets.returns import PanelTooLarge
+
+    try:
+        yield
+    except PanelTooLarge as exc:
+        raise Refused(f"too many pairs for the event study: {exc}; narrow the selection with --event-filter, "
+                      "--since/--until or --symbols, or shorten --window") from None
+
+
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
-    """Per class of ``by`` (:data:`BY`): counts, mean and median abnormal returns and CARs, and
-    t-statistics (:func:`markets.returns.summary`), over the pairs :func:`link` selects."""
-    from markets.returns import summary as aggregate
+    """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
+    events and pairs counted, mean and median event CAR, and the tests of
+    :mod:`markets.eventstudy` with p-values (empty, with the reason in ``note``, below three
+    events), over the pairs :func:`link` selects, each event one equal-weighted portfolio."""
+    from tracker.markets.link import study
 
     if by not in BY:
         raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
-    return aggregate(link(engine, **selection).frame, by.replace("-", "_"))
+    params = parameters(**selection)
+    with engine.connect() as conn, known_symbols(), _bounded():
+        return study(conn, params, by.replace("-", "_"))
 
 
 def export(
     frame: pl.DataFrame, params: LinkParams, path: str | PathLike[str], fmt: str, force: bool = False, raw_csv: bool = False
 ) -> Path:
-    """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters and
-    definitions (Parquet also carries them in its metadata, key ``tracker``); return the path.
+    """Write ``frame`` to ``path`` as ``fmt`` with ``path.meta.json`` recording the parameters,
+    definitions and column types (Parquet also carries them in its metadata, key ``tracker``);
+    return the path. Rows keep the link's order: newest event first, pairs without a return at
+    t0 last, so that a CSV reader inferring types from the first rows sees numbers.
 
     Both files are written by :func:`tracker.files.write_atomically` (temporary file, renamed).
     Neither is overwritten unless ``force``, and never when it is not a regular file
@@ -174,12 +228,23 @@ def export(
     meta_path = path.with_name(path.name + ".meta.json")
     check_target(path, force)
     check_target(meta_path, force)
+    # Pairs measured at t0 before the others (events after the last bar), so that a reader
+    # inferring column types from the first rows sees numbers.
+    if "ret" in frame.columns:
+        frame = frame.sort(pl.col("ret").is_null(), maintain_order=True)
+    order = "newest event first; pairs without a return at t0 after the others"
     meta = {
         "written_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "rows": frame.height,
         "format": fmt,
-        "parameters": params.describe(),
+        "parameters": params.describe() | {"order": order},
         "definitions": DEFINITIONS,
+        # Column types, for a reader that wants them rather than inferring them
+        # (polars: schema_overrides; pandas: dtype).
+        "columns": {name: str(dtype) for name, dtype in frame.schema.items()},
+        # Which prices the returns came from.
+        "returns_from": "adjusted closes (traded closes where no factor is held)",
+        "pairs_adjusted": int(frame["adjusted"].sum()) if "adjusted" in frame.columns else 0,
     }
 
     def write_frame(part: Path) -> None:
@@ -193,3 +258,56 @@ def export(
     write_atomically(meta_path, lambda part: part.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"),
                      force=True)
     return path
+
+
+def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Selection]) -> pl.DataFrame:
+    """The cumulative average abnormal return over event time per class of ``by`` (:data:`BY`):
+    ``tau, caar, se, lo, hi, n_events`` (:func:`markets.eventstudy.caar_path`; the band is 95 %
+    and empty below three events). The span runs from the first to the last offset of the
+    selection's ``car`` windows (default -5..10); ``model``: market or market-model."""
+    from tracker.markets.link import caar as path
+
+    if by not in BY:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    if model not in MODELS:
+        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    if selection.get("car") is None:
+        selection["car"] = SPAN
+    params = parameters(**selection)
+    with engine.connect() as conn, known_symbols(), _bounded():
+        return path(conn, params, by.replace("-", "_"), model)
+
+
+def plot(
+    engine: Engine, by: str, output: str | PathLike[str], model: str = "market", force: bool = False,
+    **selection: Unpack[Selection],
+) -> tuple[Path, pl.DataFrame]:
+    """Draw :func:`caar` per class of ``by`` with its confidence band to ``output`` (``.png`` or
+    ``.svg``), written atomically and never over a file unless ``force``; return the path and
+    the frame drawn. Needs matplotlib (the ``plot`` extra)."""
+    from tracker import charts
+    from tracker.files import check_target, write_atomically
+
+    path = Path(output)
+    if path.suffix.lower() not in charts.FORMATS:
+        raise UsageError(f"--output {output}: a chart is written as {' or '.join(charts.FORMATS)}")
+    check_target(path, force)
+    frame = caar(engine, by, model, **selection)
+    label = "market model" if model == "market-model" else "market-adjusted"
+    title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
+    fmt = path.suffix.lower().lstrip(".")
+    write_atomically(path, lambda part: charts.caar(frame, by.replace("-", "_"), title, part, fmt), force=force)
+    return path, frame
+
+
+def car_path(engine: Engine, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
+    """One launch's CAR over event time (``span`` sessions from t0), per linked security and for
+    its equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car``, for a chart
+    beside its prices (the TUI's market panel)."""
+    from tracker.markets.link import event_path
+
+    if model not in MODELS:
+        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    params = parameters(filters={"id": launch_id}, car=span if isinstance(span, str) else [span])
+    with engine.connect() as conn, known_symbols(), _bounded():
+        return event_path(conn, params, model)

@@ -40,6 +40,7 @@ from tracker.markets import registry
 from tracker.markets.models import security as _SECURITY
 from tracker.markets.models import theme_rule as _RULE
 from tracker.markets.vocab import RULE_KINDS
+from tracker.text import plural
 from tracker.times import instant
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ LIST_COLUMNS = (
     "security", "yahoo", "name_en", "name_zh", "board", "limit_pct", "currency", "role", "benchmark", "themes",
     "bars", "first", "last",
 )
+#: The files a directory given to :func:`import_bars` is searched for.
+PRICE_SUFFIXES = (".csv", ".txt", ".tsv")
 #: Rule kinds whose values are compared in lower case (and stored so).
 _LOWER_CASE_KINDS = ("constellation", "orbit-outcome", "booster-recovery")
 
@@ -96,6 +99,7 @@ class BarImport:
     new: int = 0
     unchanged: int = 0
     replaced: int = 0
+    factors: int = 0  #: bars that got an adjustment factor (from ``Adj Close`` or a dividends file)
     registered: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
@@ -281,8 +285,10 @@ def remove_theme_rule(engine: Engine, rule_id: int) -> Literal["removed", "disab
 # -- daily bars ------------------------------------------------------------------------------------
 
 
-def _parse(path: Path, security: str | None) -> PriceFile:
-    """One bar file, parsed and validated; :class:`BadInput` naming the file (and line)."""
+def _parse(path: Path, security: str | None, known: set[str]) -> PriceFile:
+    """One bar file, parsed and validated; :class:`BadInput` naming the file (and line). A file
+    whose name may mean two securities (``000300.csv``) is read as the one registered, if only
+    one is; otherwise the error says to name it with ``--symbol``."""
     from markets.files import PriceFileError, parse_file
 
     try:
@@ -291,7 +297,13 @@ def _parse(path: Path, security: str | None) -> PriceFile:
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}; nothing was imported") from None
     except PriceFileError as exc:
-        raise BadInput(f"{exc}; nothing was imported") from None
+        held = [c for c in exc.choices if c in known]
+        if len(held) == 1:
+            read = _parse(path, held[0], known)
+            read.warnings.append(f"{path.name}: read as {held[0]}, the only one of {' and '.join(exc.choices)} registered")
+            return read
+        hint = f"; name it with --symbol (e.g. --symbol {exc.choices[0]})" if exc.choices else ""
+        raise BadInput(f"{exc}{hint}; nothing was imported") from None
 
 
 def import_bars(
@@ -302,41 +314,72 @@ def import_bars(
     replace: bool = False,
     add_missing: bool = False,
 ) -> BarImport:
-    """Import daily-bar files, all of them or none (see :mod:`markets.files` for the layouts).
+    """Import daily-bar files, all of them or none (see :mod:`markets.files` for the layouts);
+    a directory stands for every price file below it (:data:`PRICE_SUFFIXES`).
 
     ``symbol`` (any spelling of a registered security) names the security of per-symbol files.
     Bars already held change nothing; a bar contradicting a stored one is reported and the
     stored one kept unless ``replace``. Securities not in the registry are :class:`NotFound`
     unless ``add_missing`` registers them (named by their code)."""
+    from tracker.files import files_under
     from tracker.markets import bars as store
 
-    files = [Path(p) for p in paths]
-    if not files:
+    if not paths:
         raise UsageError("no file to import")
+    files = files_under([Path(p) for p in paths], PRICE_SUFFIXES, "price")
     with engine.connect() as conn:
         security = resolve(conn, symbol) if symbol is not None else None
         known = set(registry.securities(conn)["security"])
-    parsed = [(path, _parse(path, security)) for path in files]
+    parsed = [(path, _parse(path, security, known)) for path in files]
     report = BarImport(files, replace=replace, warnings=[w for _, result in parsed for w in result.warnings])
     for path, result in parsed:
-        missing = sorted(set(result.bars["security"]) - known)
+        held = result.actions["security"] if result.actions is not None else result.bars["security"]
+        missing = sorted(set(held) - known)
         if missing and not add_missing:
             raise NotFound(
                 f"{path}: {', '.join(missing)} not in the registry: add with `tracker markets add`, "
                 "or import with --add-missing; nothing was imported"
             )
     with engine.begin() as conn:
-        for path, result in parsed:
+        for path, result in sorted(parsed, key=lambda item: item[1].actions is not None):  # bars before factors
+            if result.actions is not None:
+                _store_actions(conn, path, result.actions, report)
+                continue
             for ident in sorted(set(result.bars["security"]) - known):
                 conn.execute(_SECURITY.insert().values(**registry.new_security(ident, ident.split(":")[1])))
                 known.add(ident)
                 report.registered.append(ident)
             counts = store.merge(conn, result.bars, str(path.resolve()), replace=replace)
             report.new += counts.new
+            report.factors += counts.factors
             report.unchanged += counts.unchanged
             report.replaced += counts.replaced
             report.conflicts += counts.conflicts
     return report
+
+
+def _store_actions(conn: Connection, path: Path, actions: pl.DataFrame, report: BarImport) -> None:
+    """Store the adjustment factors of a dividends-and-splits file on the held bars of its
+    ex-dates (:func:`markets.adjust.from_actions`); an ex-date without a held bar, or without a
+    close before it, is a warning."""
+    from datetime import timedelta
+
+    from markets.adjust import from_actions
+    from tracker.markets import bars as store
+
+    securities = actions["security"].unique().to_list()
+    start, end = actions["date"].min(), actions["date"].max()
+    assert isinstance(start, date) and isinstance(end, date)
+    held = store.read(conn, securities, start - timedelta(days=60), end)
+    factors = from_actions(held.select("security", "date", "close"), actions)
+    frame = held.join(factors, on=["security", "date"], how="inner")
+    counts = store.merge(conn, frame, str(path.resolve()))
+    report.factors += counts.factors
+    lost = actions.join(factors, on=["security", "date"], how="anti")
+    if lost.height:
+        shown = ", ".join(f"{s} {d}" for s, d in lost.select("security", "date").head(3).rows())
+        report.warnings.append(f"{path.name}: {plural(lost.height, 'ex-date')} without a held bar or a close before it "
+                               f"({shown}{', ...' if lost.height > 3 else ''}): import the bars first")
 
 
 def _day(value: str | date | datetime | None, option: str) -> date | None:

@@ -218,14 +218,6 @@ def import_elements(
 
 def element_files(paths: list[Path]) -> list[Path]:
     """Files named directly, plus element-set files found below directories (sorted)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ELEMENT_SUFFIXES))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise BadInput(f"{path}: no such file or directory")
-    if not files:
-        raise BadInput(f"no element-set files ({', '.join(ELEMENT_SUFFIXES)}) under {', '.join(map(str, paths))}")
-    return files
+    from tracker.files import files_under
+
+    return files_under(paths, ELEMENT_SUFFIXES, "element-set")

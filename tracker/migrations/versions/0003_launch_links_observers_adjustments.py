@@ -20,3 +20,4 @@ additive = True
 def upgrade() -> None:
     op.add_column("launch", sa.Column("ll2_url", sa.String()))
     op.add_column("launch", sa.Column("webcast_url", sa.String()))
+    op.add_column("price_chunk", sa.Column("adj", sa.LargeBinary()))
