@@ -25,7 +25,7 @@ from tracker.settings import sqlite_path
 __all__ = ["SCHEMA_VERSION", "open_database"]
 
 #: Raise when a table or column changes (then every database runs :func:`_bootstrap` once).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TOKEN_KEY = "bootstrap"
 
 
