@@ -100,7 +100,7 @@ def trains(passes: pl.DataFrame, gap: timedelta = TRAIN_GAP) -> pl.DataFrame:
         .agg(
             pl.col("launch").first(), pl.col("constellation").first(), pl.len().alias("count"),
             pl.col("norad").first().alias("first_norad"),
-            pl.col("name").str.join(" ").alias("names"),
+            pl.col("name").str.join("; ").alias("names"),
             pl.col("aos_utc").min(), pl.col("tca_utc").sort_by("tca_el_deg").last(), pl.col("tca_el_deg").max(),
             pl.col("los_utc").max(), pl.col("visible").any(),
         )
