@@ -579,7 +579,7 @@ def _assemble(found: _Found, count: int, target: float, span: float, look: _Look
     ends = {}
     for name, where, at in (("first", first, 0.0), ("last", last, span)):
         if where is None:
-            ends[name] = (np.empty(0, np.int64),) * 2 + (np.empty(0),) * 4
+            ends[name] = (np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0), np.empty(0), np.empty(0, bool))
             continue
         az_e, el_e, rng_e = look.angles(where)
         up = alive & (np.nan_to_num(look.sin_el(where), nan=-1.0) >= target)
