@@ -19,9 +19,7 @@ import pytest
 
 from tests.conftest import shared_path
 from tle.elements import ElementSet, to_satrec
-from tle.passes import (
-    COARSE_STEP_S, CULMINATE, MIN_PERIOD_MIN, RISE, SET, Site, find_passes, look_angles, max_step_s,
-)
+from tle.passes import COARSE_STEP_S, CULMINATE, MIN_PERIOD_MIN, RISE, SET, Site, find_passes, look_angles, max_step_s
 
 START = datetime(2026, 8, 18, 12, 0, tzinfo=timezone.utc)
 #: Observers: mid-latitude, tropical, southern, and high-latitude (Svalbard: polar orbits pass
