@@ -102,7 +102,11 @@ def test_every_skyfield_event_is_found_within_a_second(observer, min_el, step):
             dt = abs(my_t[j] - when)
             if kind == CULMINATE:
                 theirs, ours = _skyfield_altitudes(es, site, [when, my_t[j]])
-                assert abs(my_el[j] - theirs) < 0.05, (es.name, my_el[j], theirs)
+                # Within 0.05 degree of Skyfield's culmination; or, near the zenith, where the
+                # elevation turns sharply and Skyfield's half-second search lands below the
+                # peak, higher than it by Skyfield's own reckoning at our instant.
+                assert abs(my_el[j] - theirs) < 0.05 or (ours > theirs and abs(my_el[j] - ours) < 0.005), (
+                    es.name, my_el[j], theirs, ours)
                 FIGURES["max_del_deg"] = max(FIGURES["max_del_deg"], abs(my_el[j] - theirs))
                 if dt > 1.0:
                     # A flat maximum (a geosynchronous object's): the instant is not defined to a

@@ -51,19 +51,26 @@ def _offsets(start: datetime, seconds: np.ndarray):
     return Times.of(base + (np.asarray(seconds) * 1e6).astype("timedelta64[us]"))
 
 
+def search(records: list, observer: Observer, start: datetime, hours: float, min_el: float):
+    """:func:`tle.passes.find_passes` of SGP4 records with the Earth's rotation in UT1 and the
+    Sun from DE421 (what :func:`passes_of` runs; the benchmark times it)."""
+    from tle.passes import find_passes
+    from tracker.propagation import sun_ecef_km
+
+    return find_passes(
+        records, observer.site(), start, hours, min_el,
+        earth_angle=lambda s: _offsets(start, s).gmst_rad(),
+        sun_ecef_km=lambda s: sun_ecef_km(_offsets(start, s)),
+    )
+
+
 def passes_of(sats: pl.DataFrame, observer: Observer, start: datetime, hours: float, min_el: float) -> Found:
     """Every pass of the satellites of ``sats`` (a :func:`tracker.catalog.latest` frame) over
     ``observer`` between ``start`` (aware UTC) and ``hours`` later, at or above ``min_el``."""
     from tle.elements import utc
-    from tle.passes import find_passes
-    from tracker.propagation import sun_ecef_km
 
     start = utc(start)
-    found = find_passes(
-        satrecs(sats), observer.site(), start, hours, min_el,
-        earth_angle=lambda s: _offsets(start, s).gmst_rad(),
-        sun_ecef_km=lambda s: sun_ecef_km(_offsets(start, s)),
-    )
+    found = search(satrecs(sats), observer, start, hours, min_el)
     base = pl.lit(start).cast(pl.Datetime("us", "UTC"))
     rows = sats[found.sat.tolist()] if len(found) else sats.clear()
     frame = pl.DataFrame({
