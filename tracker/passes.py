@@ -131,3 +131,21 @@ def look_of(sats: pl.DataFrame, observer: Observer, at: datetime) -> pl.DataFram
         {"az_deg": az.tolist(), "el_deg": el.tolist(), "range_km": rng.tolist(), "range_rate_km_s": rate.tolist()},
         schema={c: pl.Float64 for c in ("az_deg", "el_deg", "range_km", "range_rate_km_s")},
     ).fill_nan(None)
+
+
+def sky_path(sats: pl.DataFrame, observer: Observer, start: datetime, end: datetime, count: int = 61) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and elevation (degrees) of the first satellite of ``sats`` as seen from
+    ``observer`` at ``count`` instants from ``start`` to ``end`` (a pass drawn on a sky plot)."""
+    from tle.elements import utc
+    from tracker.propagation import Fleet, Times
+
+    start, end = utc(start), utc(end)
+    step = max((end - start).total_seconds(), 1.0) / max(count - 1, 1)
+    geo = Fleet(satrecs(sats.head(1))).geodetic(Times.span(start, step, count))
+    site = observer.site()
+    east, north, up = site.enu()
+    rho = geo.ecef_km[0] - site.ecef_km()
+    rng = np.linalg.norm(rho, axis=-1)
+    el = np.degrees(np.arcsin(np.clip((rho @ up) / rng, -1.0, 1.0)))
+    az = np.degrees(np.arctan2(rho @ east, rho @ north)) % 360.0
+    return az, el

@@ -71,6 +71,7 @@ class TrackerApp(App):
         Binding("right_square_bracket", "cycle(1)", "Next panel", show=False),
         Binding("left_square_bracket", "cycle(-1)", "Previous panel", show=False),
         Binding("c", "choose_view", "Constellation"),
+        Binding("p", "passes", "Passes"),
         Binding("slash", "filter", "Filter"),
         Binding("t", "toggle_zone", "UTC/local"),
         Binding("r", "refresh", "Refresh"),
@@ -85,6 +86,7 @@ class TrackerApp(App):
         ("↑ ↓ PgUp PgDn", "move in a table: the satellite or launch under the cursor is selected"),
         ("Enter", "on a launch: switch to its constellation so all its satellites show"),
         ("c", "choose the satellites shown: Guowang, Qianfan, dawn-dusk, stations, all, yours"),
+        ("p", "the next passes of the shown satellites over your observer, with a sky plot (o: observer)"),
         ("/", "filter the satellites or launches (Esc clears)"),
         ("t", "launch times in UTC or local time"),
         ("r", "refresh element sets, launches and prices (same rules and lock as `tracker refresh`)"),
@@ -499,6 +501,18 @@ class TrackerApp(App):
     def action_choose_view(self) -> None:
         self.push_screen(ViewPicker(self.views, self.view), self.set_view)
 
+    def action_passes(self) -> None:
+        from tui.widgets.passes import PassesScreen
+
+        self.push_screen(PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone))
+
+    def action_choose_observer(self) -> None:
+        from tui.widgets.passes import PassesScreen
+
+        screen = PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone)
+        self.push_screen(screen, callback=None)
+        screen.call_after_refresh(screen.action_choose_observer)
+
     def action_toggle_zone(self) -> None:
         self.show_local = not self.show_local
         self._show_launches()
@@ -518,6 +532,8 @@ class TrackerApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Choose constellation", "Guowang, Qianfan, dawn-dusk, stations, all, yours", self.action_choose_view)
+        yield SystemCommand("Passes over the observer", "Next passes of the shown satellites, visible ones starred", self.action_passes)
+        yield SystemCommand("Choose observer", "Where passes are computed for (remembered)", self.action_choose_observer)
         yield SystemCommand("Refresh data", "CelesTrak, Launch Library 2 and prices, by their rules", self.action_refresh)
         yield SystemCommand("Toggle UTC/local times", "Launch times in UTC or local time", self.action_toggle_zone)
         yield SystemCommand("Help", "Keys, map legend, how to get data", self.action_help)
