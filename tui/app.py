@@ -71,7 +71,7 @@ class TrackerApp(App):
         Binding("right_square_bracket", "cycle(1)", "Next panel", show=False),
         Binding("left_square_bracket", "cycle(-1)", "Previous panel", show=False),
         Binding("c", "choose_view", "Constellation"),
-        Binding("p", "passes", "Passes"),
+        Binding("p", "passes", "Passes", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("t", "toggle_zone", "UTC/local"),
         Binding("r", "refresh", "Refresh"),
