@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import build_template, copy_database
-from tests.test_tui import make_app, settle, store_synthetic
+from tests.test_tui import make_app, map_text, settle, store_synthetic
 
 pytestmark = pytest.mark.anyio
 
@@ -65,6 +65,12 @@ async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_
         assert screen.selected == 1
         await pilot.press("escape")
         assert not isinstance(app.screen, PassesScreen)
+        from tui.widgets.satellite_table import SatelliteTable
+
+        app.query_one(SatelliteTable).select(99003)
+        await settle(pilot)
+        assert app.observer.name == "Beijing"
+        assert "from Beijing: az" in str(app.query_one("#map-detail").render())  # live az/el/range
 
 
 async def test_the_observer_is_chosen_in_a_picker_and_remembered(engine_url):
@@ -72,6 +78,7 @@ async def test_the_observer_is_chosen_in_a_picker_and_remembered(engine_url):
 
     from tracker.services.observers import default_observer
     from tui.widgets.passes import ObserverPicker, PassesScreen
+    from tui.widgets.world_map import OBSERVER_GLYPH
 
     engine, db_url = engine_url
     app = make_app(engine, db_url)
@@ -86,6 +93,10 @@ async def test_the_observer_is_chosen_in_a_picker_and_remembered(engine_url):
         await settle(pilot)
         assert isinstance(app.screen, PassesScreen) and app.screen.observer.name == "Wenchang"
         assert "Wenchang" in str(app.screen.query_one("#passes-title").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert OBSERVER_GLYPH in map_text(app)  # the observer is marked on the map
+        assert app.observer.name == "Wenchang"
     assert default_observer(engine).name == "Wenchang"
 
 

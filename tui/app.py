@@ -126,6 +126,7 @@ class TrackerApp(App):
         self._sun_state: np.ndarray | None = None
         self._pending: int | None = None  # satellite to select once its view has loaded
         self.empty_reason = data.NO_ELEMENTS  # what an empty view says
+        self.observer = None  # the default observer (tracker.observers.Observer), marked on the map
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -157,6 +158,7 @@ class TrackerApp(App):
         self.load_land()
         self.load_calendar()
         self.load_view(self.view)
+        self.load_observer()
         self.tick()
         self.set_interval(1.0, self.tick)
 
@@ -178,6 +180,19 @@ class TrackerApp(App):
         securities = data.securities(self.engine)
         views = data.views(self.engine)
         self._deliver(lambda: self._show_calendar(calendar, fresh, securities, views))
+
+    @work(thread=True, exclusive=True, group="observer", exit_on_error=False)
+    def load_observer(self) -> None:
+        """The default observer, marked on the map (the passes screen changes it)."""
+        from tui.observing import chosen_observer
+
+        observer = chosen_observer(self.engine)
+        self._deliver(lambda: self.show_observer(observer))
+
+    def show_observer(self, observer) -> None:
+        self.observer = observer
+        self.query_one(WorldMap).set_observer(None if observer is None else (observer.lat_deg, observer.lon_deg))
+        self._draw()
 
     @work(thread=True, exclusive=True, group="catalogue", exit_on_error=False)
     def load_catalogue(self) -> None:
@@ -345,6 +360,13 @@ class TrackerApp(App):
             text.append(f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}  ")
             text.append(f"{snap.alt_km[index]:,.0f} km  {snap.speed_km_s[index]:.2f} km/s  ")
             text.append(*(("sunlit", "bold #ffd75f") if snap.sunlit[index] else ("shadow", "#8787ff")))
+            if self.observer is not None:
+                from tui.observing import live_look
+
+                look = live_look(self.fleet, row["norad"], self.observer, snap.at)
+                if look is not None and look["el_deg"] is not None:
+                    text.append(f"  from {visible(self.observer.name)}: az {look['az_deg']:.0f}° el {look['el_deg']:.0f}° "
+                                f"{look['range_km']:,.0f} km")
         else:
             text.append("no position (SGP4 failed: decayed or bad elements)", style="red")
         detail.update(text, layout=False)
@@ -504,13 +526,13 @@ class TrackerApp(App):
     def action_passes(self) -> None:
         from tui.widgets.passes import PassesScreen
 
-        self.push_screen(PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone))
+        self.push_screen(PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer))
 
     def action_choose_observer(self) -> None:
         from tui.widgets.passes import PassesScreen
 
-        screen = PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone)
-        self.push_screen(screen, callback=None)
+        screen = PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer)
+        self.push_screen(screen)
         screen.call_after_refresh(screen.action_choose_observer)
 
     def action_toggle_zone(self) -> None:

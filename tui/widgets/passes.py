@@ -135,8 +135,10 @@ class PassesScreen(Screen):
     ]
     PLOT_ROWS, PLOT_COLS = 13, 26
 
-    def __init__(self, engine: Engine, fleet: pl.DataFrame, view: str, clock: Callable[[], datetime], zone: tzinfo | None = None) -> None:
+    def __init__(self, engine: Engine, fleet: pl.DataFrame, view: str, clock: Callable[[], datetime], zone: tzinfo | None = None,
+                 on_observer: Callable[[Observer | None], object] | None = None) -> None:
         super().__init__()
+        self.on_observer = on_observer  # told of the observer chosen (the app marks it on the map)
         self.engine, self.fleet, self.view, self.clock = engine, fleet, view, clock
         self.zone = zone or timezone.utc
         self.observer: Observer | None = None
@@ -195,6 +197,8 @@ class PassesScreen(Screen):
 
     def _observer_chosen(self, observer: Observer | None) -> None:
         self.observer = observer
+        if self.on_observer is not None:
+            self.on_observer(observer)
         if observer is None:
             self._title("No observer chosen: press o to choose one (remembered as `tracker observers default`)")
             self.load_observers()
