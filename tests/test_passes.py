@@ -154,6 +154,22 @@ def test_no_pass_is_missed_that_a_five_second_scan_finds():
             assert alt[found.sat[p], inside].max() >= min_el - 0.01
 
 
+def test_rises_and_sets_are_where_the_elevation_crosses_min_el():
+    """At the instants found, Skyfield's elevation is min_el to within 0.2 s of its rate (the
+    interpolant and the root finding together)."""
+    site, min_el = OBSERVERS["sydney"], 10.0
+    sats = _sample(173, offset=11)
+    found = find_passes([to_satrec(e) for e in sats], site, START, 8.0, min_el, earth_angle=_earth_angle(START))
+    crossings = found.events.kind != CULMINATE
+    worst = 0.0
+    for i in np.unique(found.events.sat[crossings]):
+        when = found.events.t_s[crossings & (found.events.sat == i)]
+        alt = _skyfield_altitudes(sats[i], site, np.concatenate([when, when + 0.01]))
+        rate = (alt[len(when):] - alt[: len(when)]) / 0.01
+        worst = max(worst, float(np.max(np.abs(alt[: len(when)] - min_el) / np.abs(rate))))
+    assert 0 < worst < 0.2
+
+
 def test_the_coarse_step_is_short_enough_for_every_orbit_held():
     """The step leaves four steps between consecutive extrema of elevation (half a period), for
     the shortest period the catalogue holds."""

@@ -4,14 +4,17 @@ The search, for every satellite at once:
 
 1. **Coarse grid.** ``sgp4.api.SatrecArray`` propagates all satellites to a grid of instants
    :data:`COARSE_STEP_S` apart. At each sample the elevation *and the sign of its time
-   derivative* are exact (SGP4 gives velocity as well as position).
+   derivative* are exact (SGP4 gives velocity as well as position). The grid is cut in chunks
+   of a few steps; every satellite is propagated to the chunks' ends, and inside a chunk only
+   those whose orbital plane passes near enough to the observer for them to rise (a rigorous
+   geometric test, :func:`_in_reach`): about half the work for low orbits.
 2. **Brackets.** An elevation maximum lies between two neighbouring samples where the derivative
    turns from positive to negative, a minimum where it turns from negative to positive. Between
    samples and extrema the elevation is monotonic, so every rise and set above the horizon
    ``min_el`` lies in exactly one such monotonic piece whose ends straddle it.
-3. **Refinement** of only those brackets, by bisection on a quintic Hermite interpolant of the
-   TEME position built from the two samples' SGP4 positions and velocities and the
-   gravitational acceleration (two-body + J2) there. The interpolant is evaluated per
+3. **Refinement** of only those brackets, by regula falsi (Illinois) on a quintic Hermite
+   interpolant of the TEME position built from the two samples' SGP4 positions and velocities
+   and the gravitational acceleration (two-body + J2) there. The interpolant is evaluated per
    (satellite, instant) pair, which SGP4's array interface cannot do without a Python loop.
    Its error over a 600 s step is about 20 m for the lowest orbits (the fifth-order remainder
    ``(w*step)**6 * r / 46080`` with ``w`` the orbital rate, plus the unmodelled drag and
@@ -83,8 +86,7 @@ _MU = 398600.8  # WGS72, as SGP4 is run
 _RE = 6378.135
 _J2 = 0.001082616
 _EARTH_RATE = 7.292115855e-5  # GMST rate, rad per UT1 second
-_BISECTIONS = 20  # 600 s / 2**20: 0.6 ms
-_ROOT_STEPS = 14  # Illinois steps: under a millisecond where 12 already agree with 30 bisections
+_ROOT_STEPS = 14  # Illinois steps: under a millisecond (12 already agree with 30 bisection steps)
 _UNIX_EPOCH_JD = 2440587.5
 
 RISE, CULMINATE, SET = 0, 1, 2  #: event kinds, as Skyfield's ``find_events`` numbers them
@@ -348,27 +350,6 @@ class _Segments:
             ve[..., 0] += _EARTH_RATE * re[..., 1]
             ve[..., 1] -= _EARTH_RATE * re[..., 0]
         return re, ve, self.t0 + tau * self.h
-
-    def bisect(self, lo: np.ndarray, hi: np.ndarray, target: float | None, steps: int = _BISECTIONS) -> tuple[np.ndarray, np.ndarray]:
-        """Narrow [lo, hi] (fractions of the intervals) ``steps`` times around where sin(el)
-        crosses ``target`` (or, with None, where the elevation rate changes sign), the sign at
-        ``lo`` deciding the direction."""
-
-        def value(tau: np.ndarray) -> np.ndarray:
-            if target is not None:
-                return self.look.sin_el(self.at(tau, False)[0]) - target
-            re, ve, _ = self.at(tau)
-            assert ve is not None
-            return self.look.rate_sign(re, ve)
-
-        lo, hi = lo.copy(), hi.copy()
-        low_sign = np.sign(value(lo))
-        for _ in range(steps):
-            mid = 0.5 * (lo + hi)
-            same = np.sign(value(mid)) == low_sign
-            lo = np.where(same, mid, lo)
-            hi = np.where(same, hi, mid)
-        return lo, hi
 
     def root(self, lo: np.ndarray, hi: np.ndarray, target: float | None) -> np.ndarray:
         """The instant (a fraction of the interval) in [lo, hi] where sin(el) crosses
