@@ -86,7 +86,8 @@ _MU = 398600.8  # WGS72, as SGP4 is run
 _RE = 6378.135
 _J2 = 0.001082616
 _EARTH_RATE = 7.292115855e-5  # GMST rate, rad per UT1 second
-_ROOT_STEPS = 14  # Illinois steps: under a millisecond (12 already agree with 30 bisection steps)
+_ROOT_STEPS = 14  # Illinois steps at most: under a millisecond (12 already agree with 30 bisection steps)
+_ROOT_TOLERANCE = 1e-7  # ... or fewer, once no estimate moves by more than this fraction of a step (60 us)
 _UNIX_EPOCH_JD = 2440587.5
 
 RISE, CULMINATE, SET = 0, 1, 2  #: event kinds, as Skyfield's ``find_events`` numbers them
@@ -369,12 +370,14 @@ class _Segments:
         c = 0.5 * (a + b)
         for _ in range(_ROOT_STEPS):
             width = fb - fa
-            c = np.where(width != 0, b - fb * (b - a) / np.where(width != 0, width, 1.0), 0.5 * (a + b))
-            c = np.clip(c, np.minimum(a, b), np.maximum(a, b))
+            step = np.where(width != 0, fb * (b - a) / np.where(width != 0, width, 1.0), b - 0.5 * (a + b))
+            c = np.clip(b - step, np.minimum(a, b), np.maximum(a, b))
             fc = value(c)
             flip = np.sign(fc) != np.sign(fb)
             a, fa = np.where(flip, b, a), np.where(flip, fb, 0.5 * fa)
             b, fb = c, fc
+            if not len(c) or np.max(np.abs(step)) < _ROOT_TOLERANCE:
+                break
         return c
 
 
@@ -449,7 +452,7 @@ def find_passes(
     jd0, fr0 = _julian(start)
     found = _Found()
     if chunk_steps is None:  # short chunks pay for the orbital-plane test with many satellites
-        chunk_steps = max(3, min(72, 20_000 // max(count, 1)))
+        chunk_steps = max(3, min(12, 5_000 // max(count, 1)))
     if not count:
         return _assemble(found, 0, target, span, look, None, None, sun, np.empty(0, np.int64), np.zeros(0, np.int64))
     # Every satellite at the chunks' ends; inside a chunk, only those whose orbital plane comes

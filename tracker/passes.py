@@ -55,13 +55,40 @@ def search(records: list, observer: Observer, start: datetime, hours: float, min
     """:func:`tle.passes.find_passes` of SGP4 records with the Earth's rotation in UT1 and the
     Sun from DE421 (what :func:`passes_of` runs; the benchmark times it)."""
     from tle.passes import find_passes
-    from tracker.propagation import sun_ecef_km
 
     return find_passes(
         records, observer.site(), start, hours, min_el,
-        earth_angle=lambda s: _offsets(start, s).gmst_rad(),
-        sun_ecef_km=lambda s: sun_ecef_km(_offsets(start, s)),
+        earth_angle=lambda s: _offsets(start, s).gmst_rad(), sun_ecef_km=lambda s: _sun(start, s),
     )
+
+
+#: The Sun is computed from DE421 this often (seconds) and interpolated in between.
+SUN_STEP_S = 7200.0
+
+
+def _sun(start: datetime, seconds: np.ndarray) -> np.ndarray:
+    """The Sun's Earth-fixed position (km, shape (m, 3)) at ``seconds`` from ``start``.
+
+    DE421 and the full Earth orientation (nutation) cost milliseconds per hundred instants, so
+    the Sun is computed every :data:`SUN_STEP_S`, turned back by the sidereal angle into a frame
+    where it moves by a degree a day, interpolated there, and turned forward again: the
+    interpolation error is under a thousandth of a degree."""
+    from tracker.propagation import sun_ecef_km
+
+    seconds = np.asarray(seconds, float)
+    count = int(np.ptp(seconds) // SUN_STEP_S) + 2
+    coarse = np.linspace(seconds.min(), seconds.max(), count)
+    times = _offsets(start, coarse)
+    slow = _turn(sun_ecef_km(times), -times.gmst_rad())
+    between = np.stack([np.interp(seconds, coarse, slow[:, k]) for k in range(3)], axis=-1)
+    return _turn(between, _offsets(start, seconds).gmst_rad())
+
+
+def _turn(vectors: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """``vectors`` (m, 3) turned by ``angle`` (m,) about the z axis, as TEME turns into ITRS."""
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = vectors[:, 0], vectors[:, 1]
+    return np.stack([c * x + s * y, c * y - s * x, vectors[:, 2]], axis=-1)
 
 
 def passes_of(sats: pl.DataFrame, observer: Observer, start: datetime, hours: float, min_el: float) -> Found:
