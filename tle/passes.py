@@ -429,7 +429,9 @@ def find_passes(
 
     ``earth_angle(seconds)`` gives GMST (radians) at seconds from ``start`` (default: UT1 = UTC);
     ``sun_ecef_km(seconds)`` the Sun's Earth-fixed position, shape (m, 3); without it nothing
-    is sunlit and the Sun's altitude is NaN.
+    is sunlit and the Sun's altitude is NaN. ``chunk_steps``: grid steps per chunk of the
+    orbital-plane test (default: 3, 30 minutes, for many satellites; up to 12 for a few, where
+    the cost of a chunk outweighs what the test saves).
     """
     from operator import itemgetter
 
