@@ -219,6 +219,18 @@ def test_elements_sgp4_cannot_propagate_are_reported_not_passed():
     assert set(found.sat.tolist()) <= {0} and len(found) > 0
 
 
+def test_elements_far_from_their_epoch_that_give_no_real_orbit_are_reported():
+    """Qianfan elements of 2026-08-18 propagated into December: SGP4 gives two of them motion
+    whose rises and sets do not alternate; they are reported as ERRATIC, the rest are passed."""
+    from tle.formats import parse_file
+    from tle.passes import ERRATIC
+
+    sats = parse_file(shared_path("data", "celestrak", "gp-2026-08-18", "qianfan.csv")).records
+    found = find_passes([to_satrec(e) for e in sats], OBSERVERS["beijing"], datetime(2026, 12, 2, 13, tzinfo=timezone.utc), 24.0)
+    erratic = {i for i, code in found.failed.items() if code == ERRATIC}
+    assert erratic and not erratic & set(found.sat.tolist()) and len(found) > 100
+
+
 def test_look_angles_agree_with_skyfield():
     from skyfield.api import EarthSatellite, wgs84
 

@@ -46,7 +46,9 @@ instant of the pass: checked at every event and at :data:`VISIBILITY_SAMPLES` in
 coarse step (30 s apart), and at every rise, culmination and set.
 
 Elements that SGP4 cannot propagate over the window (decayed, or an error code at any grid
-instant) yield no passes: they are returned in :attr:`Passes.failed` with the SGP4 error code.
+instant) yield no passes: they are returned in :attr:`Passes.failed` with the SGP4 error code;
+so are elements that SGP4 propagates into motion no satellite has (rises and sets that do not
+alternate; seen with element sets months from their epoch), with :data:`ERRATIC`.
 
 Times are seconds from the start of the window (UTC); the caller supplies the Earth rotation
 angle (GMST 1982 in UT1; the default takes UT1 = UTC) and, for sunlight, the Sun's Earth-fixed
@@ -91,6 +93,8 @@ _ROOT_TOLERANCE = 1e-7  # ... or fewer, once no estimate moves by more than this
 _UNIX_EPOCH_JD = 2440587.5
 
 RISE, CULMINATE, SET = 0, 1, 2  #: event kinds, as Skyfield's ``find_events`` numbers them
+#: The "error code" of a satellite whose rises and sets do not alternate (see :func:`_erratic`).
+ERRATIC = -1
 
 EarthAngle = Callable[[np.ndarray], np.ndarray]
 SunPosition = Callable[[np.ndarray], np.ndarray]
@@ -181,7 +185,7 @@ class Passes:
     sun_alt_deg: np.ndarray  #: the observer's Sun altitude at TCA
     visible: np.ndarray
     events: Events
-    failed: dict[int, int] = field(default_factory=dict)  #: satrec index -> SGP4 error code
+    failed: dict[int, int] = field(default_factory=dict)  #: satrec index -> SGP4 error code, or ERRATIC
 
     def __len__(self) -> int:
         return len(self.sat)
@@ -461,7 +465,7 @@ def find_passes(
     # near enough to the observer for it to rise above min_el (see _in_reach).
     ends = np.append(np.arange(0, len(grid) - 1, chunk_steps), len(grid) - 1)
     err, r_end, v_end = SatrecArray(satrecs).sgp4(np.full(len(ends), jd0), fr0 + grid[ends] / 86400.0)
-    failed = np.where((err != 0).any(axis=1), err.max(axis=1), 0)
+    failed = np.where((err != 0).any(axis=1), err.max(axis=1), 0).astype(np.int64)
     reach = _in_reach(satrecs, r_end, v_end, theta[ends], grid[ends], look, min_el_deg)
     for j, (begin, stop) in enumerate(zip(ends[:-1], ends[1:], strict=True)):
         index = np.flatnonzero(reach[:, j] & (failed == 0))
@@ -622,6 +626,26 @@ def _sun_altitude(look: _Look, sun: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(look.sin_el(sun)))
 
 
+def _erratic(sat: np.ndarray, t: np.ndarray, kind: np.ndarray, first: tuple, last: tuple) -> np.ndarray:
+    """Satellites whose rises and sets do not alternate (a rise first, one up at the start
+    counting as risen, one up at the end as setting there): elements propagated far from their
+    epoch can give orbits that SGP4 computes but no satellite flies, whose elevation turns
+    faster than the grid follows. They are reported (:data:`ERRATIC`), never passed."""
+    cross = kind != CULMINATE
+    seq_sat = np.concatenate([first[0], sat[cross], last[0]])
+    if not len(seq_sat):
+        return np.empty(0, np.int64)
+    seq_t = np.concatenate([first[1], t[cross], last[1]])
+    seq_kind = np.concatenate([np.full(len(first[0]), RISE), kind[cross], np.full(len(last[0]), SET)])
+    order = np.lexsort((seq_t, seq_sat))
+    seq_sat, seq_kind = seq_sat[order], seq_kind[order]
+    starts = np.flatnonzero(np.concatenate([[True], seq_sat[1:] != seq_sat[:-1]]))
+    sizes = np.diff(np.append(starts, len(seq_sat)))
+    position = np.arange(len(seq_sat)) - np.repeat(starts, sizes)
+    wrong = seq_kind != np.where(position % 2 == 0, RISE, SET)
+    return np.union1d(seq_sat[wrong], seq_sat[starts][sizes % 2 == 1]).astype(np.int64)
+
+
 def _assemble(found: _Found, count: int, target: float, span: float, look: _Look, first, last, sun, dead, failed) -> Passes:
     """Pair rises and sets into passes, give each its highest culmination and its visibility."""
     sat, t, kind = found.cat("sat", np.int64).astype(np.int64), found.cat("t"), found.cat("kind", np.int64).astype(np.int64)
@@ -630,7 +654,6 @@ def _assemble(found: _Found, count: int, target: float, span: float, look: _Look
     sat, t, kind, el, az, rng, lit = (x[keep] for x in (sat, t, kind, el, az, rng, lit))
     order = np.lexsort((t, sat))
     sat, t, kind, el, az, rng, lit = (x[order] for x in (sat, t, kind, el, az, rng, lit))
-    events = Events(sat, t, kind, el)
 
     alive = np.ones(count, bool)
     alive[dead] = False
@@ -644,6 +667,17 @@ def _assemble(found: _Found, count: int, target: float, span: float, look: _Look
         lit_e = _sunlit(where, sun(np.full(count, at))) if sun is not None else np.zeros(count, bool)
         idx = np.flatnonzero(up)
         ends[name] = (idx, np.full(len(idx), at), az_e[idx], el_e[idx], rng_e[idx], lit_e[idx])
+    erratic = _erratic(sat, t, kind, ends["first"], ends["last"])
+    if len(erratic):
+        failed = failed.copy()
+        failed[erratic] = ERRATIC
+        dead = np.union1d(dead, erratic)
+        keep = ~np.isin(sat, erratic)
+        sat, t, kind, el, az, rng, lit = (x[keep] for x in (sat, t, kind, el, az, rng, lit))
+        for name in ends:
+            keep = ~np.isin(ends[name][0], erratic)
+            ends[name] = tuple(x[keep] for x in ends[name])
+    events = Events(sat, t, kind, el)
     rises = kind == RISE
     sets = kind == SET
     r_sat = np.concatenate([ends["first"][0], sat[rises]])

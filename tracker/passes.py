@@ -33,6 +33,7 @@ TRAIN_GAP = timedelta(minutes=5)
 SGP4_ERRORS = {
     1: "mean eccentricity out of range", 2: "mean motion below zero", 3: "perturbed eccentricity out of range",
     4: "semi-latus rectum below zero", 6: "decayed",
+    -1: "no orbit a satellite flies (elements far from their epoch?)",  # tle.passes.ERRATIC
 }
 
 
