@@ -657,7 +657,7 @@ def _assemble(found: _Found, count: int, target: float, span: float, look: _Look
 
     alive = np.ones(count, bool)
     alive[dead] = False
-    ends = {}
+    ends: dict[str, tuple[np.ndarray, ...]] = {}
     for name, where, at in (("first", first, 0.0), ("last", last, span)):
         if where is None:
             ends[name] = (np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0), np.empty(0), np.empty(0, bool))
