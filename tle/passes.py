@@ -310,23 +310,45 @@ class _Chunk:
         return np.where(below <= 0, 0.0, np.where(below >= np.pi / 2, rng, rng * np.sin(np.minimum(below, np.pi / 2))))
 
 
+def _hermite_matrix(order: int) -> np.ndarray:
+    """The (2m, 2m) matrix taking the values and first m-1 derivatives (in the interval's own
+    time, 0 to 1) at both ends to the coefficients of the Hermite polynomial of degree 2m-1."""
+    size = 2 * order
+    rows = []
+    for at in (0.0, 1.0):
+        for d in range(order):
+            row = np.zeros(size)
+            for power in range(d, size):
+                row[power] = math.perm(power, d) * at ** (power - d)
+            rows.append(row)
+    return np.linalg.inv(np.array(rows))
+
+
+#: Septic Hermite: position, velocity, acceleration and jerk at both ends.
+_HERMITE = _hermite_matrix(4)
+#: Seconds either side for the jerk (the acceleration's rate along the velocity).
+_JERK_STEP_S = 1.0
+
+
+def _jerk(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The rate of the gravitational acceleration along the motion (km/s^3)."""
+    return (_gravity(r + v * _JERK_STEP_S) - _gravity(r - v * _JERK_STEP_S)) / (2.0 * _JERK_STEP_S)
+
+
 class _Segments:
-    """Quintic Hermite interpolants of TEME position over some (satellite, interval) pairs, from
-    SGP4 position and velocity and the gravitational acceleration at both ends."""
+    """Septic Hermite interpolants of TEME position over some (satellite, interval) pairs, from
+    SGP4 position and velocity and the gravitational acceleration (two-body + J2) and its rate
+    at both ends."""
 
     def __init__(self, chunk: _Chunk, n: np.ndarray, k: np.ndarray):
         self.n, self.k, self.look = n, k, chunk.look
         self.sat = chunk.index[n]
         h = (chunk.t[k + 1] - chunk.t[k])[:, None]
-        p0, p1 = chunk.r[n, k], chunk.r[n, k + 1]
-        v0, v1 = chunk.v[n, k] * h, chunk.v[n, k + 1] * h
-        a0, a1 = _gravity(p0) * h * h, _gravity(p1) * h * h
-        self.c = np.stack([
-            p0, v0, 0.5 * a0,
-            -10 * p0 - 6 * v0 - 1.5 * a0 + 0.5 * a1 - 4 * v1 + 10 * p1,
-            15 * p0 + 8 * v0 + 1.5 * a0 - a1 + 7 * v1 - 15 * p1,
-            -6 * p0 - 3 * v0 - 0.5 * a0 + 0.5 * a1 - 3 * v1 + 6 * p1,
-        ])
+        data = []
+        for end in (k, k + 1):
+            r, v = chunk.r[n, end], chunk.v[n, end]
+            data += [r, v * h, _gravity(r) * h**2, _jerk(r, v) * h**3]
+        self.c = np.einsum("ij,jnk->ink", _HERMITE, np.stack(data))
         self.h = h[:, 0]
         self.t0 = chunk.t[k]
         self.theta0 = chunk.theta[k]
@@ -348,10 +370,16 @@ class _Segments:
         x = tau[:, None]
         c = self.c
         theta = self.theta0 + tau * self.dtheta
-        re = _rotate(c[0] + x * (c[1] + x * (c[2] + x * (c[3] + x * (c[4] + x * c[5])))), theta)
+        pos = c[-1]
+        for coefficient in c[-2::-1]:
+            pos = coefficient + x * pos
+        re = _rotate(pos, theta)
         ve = None
         if velocity:
-            ve = _rotate((c[1] + x * (2 * c[2] + x * (3 * c[3] + x * (4 * c[4] + x * 5 * c[5])))) / self.h[:, None], theta)
+            vel = (len(c) - 1) * c[-1]
+            for power in range(len(c) - 2, 0, -1):
+                vel = power * c[power] + x * vel
+            ve = _rotate(vel / self.h[:, None], theta)
             ve[..., 0] += _EARTH_RATE * re[..., 1]
             ve[..., 1] -= _EARTH_RATE * re[..., 0]
         return re, ve, self.t0 + tau * self.h
@@ -495,6 +523,9 @@ def find_passes(
 #: wobble and nodal drift over a chunk (under 0.3 degree), and the difference between the
 #: ellipsoid's normal and the geocentric direction (under 0.2 degree), with room to spare.
 _PLANE_MARGIN_DEG = 1.5
+#: The test along the plane is left out where the reach is this wide (high orbits): the
+#: observer's angle along the plane moves fast when it is far from the plane.
+_ALONG_TEST_MAX_DEG = 60.0
 
 
 def _in_reach(satrecs: list, r: np.ndarray, v: np.ndarray, theta: np.ndarray, t: np.ndarray, look: _Look,
@@ -506,9 +537,11 @@ def _in_reach(satrecs: list, r: np.ndarray, v: np.ndarray, theta: np.ndarray, t:
     ``min_el`` only within the angle ``arccos(R cos(min_el) / r) - min_el`` (R the observer's
     geocentric distance, r the satellite's, at most its apogee). The Earth turns the observer by
     at most ``w * T`` in a chunk of length T, so a chunk whose ends have the observer at ``d0``
-    and ``d1`` from the plane keeps it at least ``(d0 + d1 - w T) / 2`` away throughout. Low
-    orbits are out of reach most of the day: about half the SGP4 work and most refinements are
-    saved. Rows SGP4 failed on (NaN) are never in reach.
+    and ``d1`` from the plane keeps it at least ``(d0 + d1 - w T) / 2`` away throughout. The
+    same holds along the plane: the satellite must come within the reach of the observer's
+    place projected on its plane, which moves little in a chunk. Low orbits are out of reach
+    most of the day (four chunks in five): most of the SGP4 work inside the chunks and most
+    refinements are saved. Rows SGP4 failed on (NaN) are never in reach.
     """
     normal = np.stack([r[..., 1] * v[..., 2] - r[..., 2] * v[..., 1], r[..., 2] * v[..., 0] - r[..., 0] * v[..., 2],
                        r[..., 0] * v[..., 1] - r[..., 1] * v[..., 0]], axis=-1)
@@ -523,7 +556,26 @@ def _in_reach(satrecs: list, r: np.ndarray, v: np.ndarray, theta: np.ndarray, t:
     reach = np.degrees(np.arccos(np.clip(radius * math.cos(h) / apogee, -1.0, 1.0)) - h)
     turn = np.degrees(_EARTH_RATE * np.diff(t))
     nearest = (off_plane[:, :-1] + off_plane[:, 1:] - turn[None, :]) / 2.0
-    return nearest <= reach[:, None] + _PLANE_MARGIN_DEG
+    near_plane = nearest <= reach[:, None] + _PLANE_MARGIN_DEG
+    # Along the plane: the satellite sweeps the angle u1 from its place at the chunk's start,
+    # and is within reach only while that angle is within ``reach`` of the observer's own angle
+    # along the plane, phi, which the Earth's turn moves by at most w T / cos(d) (d: the
+    # observer's angle from the plane, at most reach + w T whenever a pass is possible at all).
+    x = r[:, :-1] / np.linalg.norm(r[:, :-1], axis=-1, keepdims=True)
+    n0 = normal[:, :-1]
+    y = np.stack([n0[..., 1] * x[..., 2] - n0[..., 2] * x[..., 1], n0[..., 2] * x[..., 0] - n0[..., 0] * x[..., 2],
+                  n0[..., 0] * x[..., 1] - n0[..., 1] * x[..., 0]], axis=-1)
+    swept = np.degrees(np.arctan2(np.einsum("nmk,nmk->nm", r[:, 1:], y), np.einsum("nmk,nmk->nm", r[:, 1:], x))) % 360.0
+    phi = np.degrees(np.arctan2(np.einsum("nmk,mk->nm", y, site[:-1]), np.einsum("nmk,mk->nm", x, site[:-1])))
+    tilt = np.minimum(reach[:, None] + turn[None, :] + _PLANE_MARGIN_DEG, 89.0)
+    drift = turn[None, :] / np.cos(np.radians(tilt))
+    width = reach[:, None] + drift + _PLANE_MARGIN_DEG
+    # The angle swept is known only modulo a turn: the test is left out where a chunk may hold
+    # more than two thirds of a revolution (long chunks, eccentric orbits).
+    mean_sweep = np.degrees(np.array([sat.no_kozai for sat in satrecs]))[:, None] * np.diff(t)[None, :] / 60.0
+    eccentric = np.array([sat.ecco for sat in satrecs])[:, None] > 0.1
+    along = ((phi + width) % 360.0 <= swept + 2.0 * width) | (tilt >= _ALONG_TEST_MAX_DEG) | (mean_sweep > 240.0) | eccentric
+    return near_plane & along
 
 
 def _interpolator(grid: np.ndarray, values: np.ndarray) -> SunPosition:
