@@ -668,14 +668,18 @@ def _visible_instants(seg: _Segments, target: float, found: _Found, sun: SunPosi
     where it is up, sunlit and the observer's Sun below :data:`DARK_SUN_DEG`."""
     if not len(seg):
         return
-    steps = np.linspace(0.0, 1.0, VISIBILITY_SAMPLES + 1)
-    seg = seg.take(np.repeat(np.arange(len(seg)), len(steps)))
-    re, _, t = seg.at(np.tile(steps, len(seg) // len(steps)), False)
-    sun_at = sun(t)
-    seen = (_sun_altitude(seg.look, sun_at) < DARK_SUN_DEG) & (seg.look.sin_el(re) >= target)
-    seen[seen] = _sunlit(re[seen], sun_at[seen])
+    # The first instant of each interval where the satellite is visible, if any: one pass of
+    # every interval per sample instant (no copy of the interpolants per sample).
+    first = np.full(len(seg), np.nan)
+    for step in np.linspace(1.0, 0.0, VISIBILITY_SAMPLES + 1):
+        re, _, t = seg.at(np.full(len(seg), step), False)
+        sun_at = sun(t)
+        seen = (_sun_altitude(seg.look, sun_at) < DARK_SUN_DEG) & (seg.look.sin_el(re) >= target)
+        seen[seen] = _sunlit(re[seen], sun_at[seen])
+        first[seen] = t[seen]
+    seen = np.isfinite(first)
     found.seen_sat.append(seg.sat[seen])
-    found.seen_t.append(t[seen])
+    found.seen_t.append(first[seen])
 
 
 def _sun_altitude(look: _Look, sun: np.ndarray) -> np.ndarray:
