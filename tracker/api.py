@@ -51,13 +51,56 @@ class Tracker:
 
     # -- orbits --------------------------------------------------------------------------------
 
-    def satellites(self, at: Time = None, constellation: str | None = None) -> pl.DataFrame:
+    def satellites(self, at: Time = None, constellation: str | None = None, observer: str | None = None,
+                   lat: float | None = None, lon: float | None = None, alt_m: float | None = None) -> pl.DataFrame:
         """Where each satellite is at ``at`` (default now): sub-point, WGS84 height, speed,
         sunlit, element age. ``constellation``: guowang, qianfan, dawn-dusk, stations, all, or
-        one of yours; None means the built-in constellations."""
+        one of yours; None means the built-in constellations. With an observer (a name, or
+        ``lat``/``lon``/``alt_m``): also azimuth, elevation, range and range rate from it."""
         from tracker.services import orbits
 
-        return orbits.satellites(self.engine, at=at, constellation=constellation)
+        return orbits.satellites(self.engine, at=at, constellation=constellation, observer=observer, lat=lat, lon=lon, alt_m=alt_m)
+
+    # -- observers and passes ------------------------------------------------------------------
+
+    def observers(self) -> pl.DataFrame:
+        """Your observers and the bundled places: name, lat_deg, lon_deg, alt_m, default, source."""
+        from tracker.services import observers
+
+        return observers.list_observers(self.engine)
+
+    def add_observer(self, name: str, lat: float, lon: float, alt_m: float = 0.0) -> None:
+        """Store an observer (WGS84 degrees north and east, metres above the ellipsoid)."""
+        from tracker.services import observers
+
+        observers.add_observer(self.engine, name, lat, lon, alt_m)
+
+    def remove_observer(self, name: str) -> None:
+        """Remove one of your observers."""
+        from tracker.services import observers
+
+        observers.remove_observer(self.engine, name)
+
+    def set_default_observer(self, name: str) -> None:
+        """The observer :meth:`passes` uses when given none."""
+        from tracker.services import observers
+
+        observers.set_default(self.engine, name)
+
+    def passes(self, **query: Any) -> pl.DataFrame:
+        """Passes over an observer (the ``tracker passes`` columns): ``observer`` (a name) or
+        ``lat``/``lon``/``alt_m``; ``constellation`` or ``norads``; ``start`` (default now),
+        ``hours`` (24), ``min_el`` (10), ``visible``, ``by_launch``. Satellites SGP4 cannot
+        propagate are left out with a warning."""
+        import warnings
+
+        from tracker.services import passes
+
+        report = passes.passes(self.engine, **query)
+        if not report.failed.is_empty():
+            names = ", ".join(f"{r['name']} ({r['norad']}): {r['error']}" for r in report.failed.iter_rows(named=True))
+            warnings.warn(f"not propagated: {names}", stacklevel=2)
+        return report.frame
 
     def dawn_dusk(self, min_alt: float = 700.0, max_alt: float = 800.0) -> pl.DataFrame:
         """Dawn-dusk sun-synchronous objects in a mean-altitude band (empty, with a warning,

@@ -128,6 +128,17 @@ fetch_state = Table(
     Column("last_modified", Varchar),
 )
 
+#: A place passes are computed for (``tracker observers``), by WGS84 geodetic coordinates. Only
+#: the places a person added are rows: the bundled ones are :data:`tracker.observers.BUNDLED`.
+#: The default observer's name is the ``meta`` row ``default_observer``.
+observer = Table(
+    "observer", metadata,
+    Column("name", Varchar, primary_key=True),  # unique regardless of case (checked on add)
+    Column("lat_deg", Float, nullable=False),
+    Column("lon_deg", Float, nullable=False),
+    Column("alt_m", Float, nullable=False),
+)
+
 #: Facts about the database itself, by key: the bootstrap token (schema and seed versions).
 meta = Table(
     "meta", metadata,

@@ -78,6 +78,7 @@ class TrackerApp(App):
         Binding("right_square_bracket", "cycle(1)", "Next panel", show=False),
         Binding("left_square_bracket", "cycle(-1)", "Previous panel", show=False),
         Binding("c", "choose_view", "Constellation"),
+        Binding("p", "passes", "Passes", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("t", "toggle_zone", "Zone"),
         Binding("minus", "shift(-1)", "-1 min", show=False),
@@ -97,6 +98,7 @@ class TrackerApp(App):
         ("↑ ↓ PgUp PgDn", "move in a table: the satellite or launch under the cursor is selected"),
         ("Enter", "on a launch: its details (fields, history, sources, links, satellites); Esc closes"),
         ("c", "choose the satellites shown: Guowang, Qianfan, dawn-dusk, stations, all, yours"),
+        ("p", "the next passes of the shown satellites over your observer, with a sky plot (o: observer)"),
         ("/", "filter the satellites or launches (Esc clears)"),
         ("t", "launch times in UTC or local time"),
         ("- +", "move the shown time 1 minute back / ahead (positions, tracks, night, countdown)"),
@@ -142,6 +144,7 @@ class TrackerApp(App):
         self._pending: int | None = None  # satellite to select once its view has loaded
         self._last_view = view  # the last view that loaded, to go back to from an unknown one
         self.empty_reason = data.NO_ELEMENTS  # what an empty view says
+        self.observer = None  # the default observer (tracker.observers.Observer), marked on the map
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -173,6 +176,7 @@ class TrackerApp(App):
         self.load_land()
         self.load_calendar()
         self.load_view(self.view)
+        self.load_observer()
         self.tick()
         self.set_interval(1.0, self.tick)
 
@@ -194,6 +198,19 @@ class TrackerApp(App):
         securities = data.securities(self.engine)
         views = data.views(self.engine)
         self._deliver(lambda: self._show_calendar(calendar, fresh, securities, views))
+
+    @work(thread=True, exclusive=True, group="observer", exit_on_error=False)
+    def load_observer(self) -> None:
+        """The default observer, marked on the map (the passes screen changes it)."""
+        from tui.observing import chosen_observer
+
+        observer = chosen_observer(self.engine)
+        self._deliver(lambda: self.show_observer(observer))
+
+    def show_observer(self, observer) -> None:
+        self.observer = observer
+        self.query_one(WorldMap).set_observer(None if observer is None else (observer.lat_deg, observer.lon_deg))
+        self._draw()
 
     @work(thread=True, exclusive=True, group="catalogue", exit_on_error=False)
     def load_catalogue(self) -> None:
@@ -382,7 +399,16 @@ class TrackerApp(App):
         if index is None:
             detail.update(Text("Select a satellite (table, palette or click) to see its next orbit.", style="dim"), layout=False)
             return
-        detail.update(caption(self.fleet.row(index, named=True), snap, index, detail.size.width), layout=False)
+        row = self.fleet.row(index, named=True)
+        text = caption(row, snap, index, detail.size.width)
+        if self.observer is not None and np.isfinite(snap.lat_deg[index]):
+            from tui.observing import live_look
+
+            look = live_look(self.fleet, row["norad"], self.observer, snap.at)
+            if look is not None and look["el_deg"] is not None:
+                text.append(f"  from {visible(self.observer.name)}: az {look['az_deg']:.0f}° el {look['el_deg']:.0f}° "
+                            f"{look['range_km']:,.0f} km")
+        detail.update(text, layout=False)
 
     def _countdown(self, now: datetime) -> None:
         """The next launch after ``now`` (the shown time) and how long until it."""
@@ -552,6 +578,18 @@ class TrackerApp(App):
     def action_choose_view(self) -> None:
         self.push_screen(ViewPicker(self.views, self.view), self.set_view)
 
+    def action_passes(self) -> None:
+        from tui.widgets.passes import PassesScreen
+
+        self.push_screen(PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer))
+
+    def action_choose_observer(self) -> None:
+        from tui.widgets.passes import PassesScreen
+
+        screen = PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer)
+        self.push_screen(screen)
+        screen.call_after_refresh(screen.action_choose_observer)
+
     def action_toggle_zone(self) -> None:
         self.show_local = not self.show_local
         self._show_launches()
@@ -588,6 +626,8 @@ class TrackerApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Choose constellation", "Guowang, Qianfan, dawn-dusk, stations, all, yours", self.action_choose_view)
+        yield SystemCommand("Passes over the observer", "Next passes of the shown satellites, visible ones starred", self.action_passes)
+        yield SystemCommand("Choose observer", "Where passes are computed for (remembered)", self.action_choose_observer)
         yield SystemCommand("Refresh data", "CelesTrak, Launch Library 2 and prices, by their rules", self.action_refresh)
         yield SystemCommand("Toggle UTC/local times", "Launch times in UTC or local time", self.action_toggle_zone)
         yield SystemCommand("Help", "Keys, map legend, how to get data", self.action_help)

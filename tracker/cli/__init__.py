@@ -32,7 +32,7 @@ COMMANDS_GROUP = "tracker.commands"
 
 #: The core's commands, in the order ``tracker --help`` lists them; ``tracker.cli.NAME`` registers
 #: command NAME (its module is imported only when the command is built).
-CORE = ("tle", "sats", "orbits", "constellations", "launches", "markets", "link", "refresh", "db")
+CORE = ("tle", "sats", "passes", "observers", "orbits", "constellations", "launches", "markets", "link", "refresh", "db")
 
 _EPILOG = """\
 exit codes: 0 ok (also: nothing to do), 1 error (nothing written), 2 usage,

@@ -123,3 +123,16 @@ def rounded(frame, digits: dict[str, int]):
 
     columns = [pl.col(name).round(places) for name, places in digits.items() if name in frame.columns]
     return frame.with_columns(pl.when(column == 0).then(0.0).otherwise(column).name.keep() for column in columns)
+
+
+def add_observer_options(parser: argparse.ArgumentParser) -> None:
+    """``--observer NAME`` or ``--lat/--lon [--alt-m]``: the place of a command."""
+    parser.add_argument("--observer", metavar="NAME", help="a place of `tracker observers list` (default: the default observer)")
+    parser.add_argument("--lat", type=float, metavar="DEG", help="observer latitude, degrees north (with --lon)")
+    parser.add_argument("--lon", type=float, metavar="DEG", help="observer longitude, degrees east (with --lat)")
+    parser.add_argument("--alt-m", type=float, metavar="M", help="observer height above the WGS84 ellipsoid, metres (default 0)")
+
+
+def observer_options(args: argparse.Namespace) -> dict:
+    """The observer options of ``args`` as the services take them."""
+    return {"observer": args.observer, "lat": args.lat, "lon": args.lon, "alt_m": args.alt_m}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, open_db, rounded, say, time_value
+from tracker.cli.common import add_format, add_observer_options, observer_options, open_db, rounded, say, time_value
 from tracker.errors import ExitCode
 from tracker.text import plural
 
@@ -18,7 +18,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         description="Propagate each satellite's newest element set with SGP4 to one instant and "
         "report its WGS84 sub-point, altitude, orbital speed, whether it is sunlit, and the age of "
         "its elements (stale: more than 14 days from the instant). Without --constellation: the "
-        "built-in constellations (guowang, qianfan).",
+        "built-in constellations (guowang, qianfan). With an observer (--observer NAME or --lat/--lon): "
+        "also azimuth, elevation, range and range rate (positive: receding) as seen from it.",
     )
     sats.add_argument(
         "--constellation", metavar="NAME",
@@ -26,6 +27,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "(default: the built-in constellations)",
     )
     sats.add_argument("--at", type=time_value, metavar="ISO8601", help="instant to show (default: now); no offset means UTC")
+    add_observer_options(sats)
     add_format(sats)
     sats.set_defaults(handler=show)
 
@@ -37,10 +39,11 @@ def show(args: argparse.Namespace) -> ExitCode:
     from tracker.times import instant
 
     at = instant(args.at, "--at")
-    frame = satellites(open_db(args), at=at, constellation=args.constellation)
-    digits = {"lat_deg": 4, "lon_deg": 4, "alt_km": 2, "speed_km_s": 3, "age_days": 2}
+    frame = satellites(open_db(args), at=at, constellation=args.constellation, **observer_options(args))
+    digits = {"lat_deg": 4, "lon_deg": 4, "alt_km": 2, "speed_km_s": 3, "age_days": 2,
+              "az_deg": 2, "el_deg": 2, "range_km": 1, "range_rate_km_s": 3}
     if args.format != "table":
-        digits = {"lat_deg": 6, "lon_deg": 6, "alt_km": 4, "speed_km_s": 5, "age_days": 4}
+        digits = {name: places + 2 for name, places in digits.items()}
     emit(rounded(frame, digits), args.format,
          raw_csv=args.raw_csv, title=f"{plural(frame.height, 'satellite')} at {at:%Y-%m-%d %H:%M:%S} UTC", digits=digits)
     if args.constellation is None:

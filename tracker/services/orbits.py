@@ -46,13 +46,18 @@ CATALOGUE_MIN_SATELLITES = 5000
 
 
 def satellites(
-    engine: Engine, *, at: str | date | datetime | None = None, constellation: str | None = None
+    engine: Engine, *, at: str | date | datetime | None = None, constellation: str | None = None,
+    observer: str | None = None, lat: float | None = None, lon: float | None = None, alt_m: float | None = None,
 ) -> pl.DataFrame:
     """Where each satellite of ``constellation`` is at ``at`` (default now): the ``tracker sats``
-    columns (:data:`tracker.positions.COLUMNS`), in catalog-number order.
+    columns (:data:`tracker.positions.COLUMNS`), in catalog-number order; with an observer (a
+    name of :mod:`tracker.services.observers`, or ``lat``/``lon``/``alt_m``) also ``az_deg,
+    el_deg, range_km, range_rate_km_s`` as seen from it.
 
     ``constellation`` is any view of :func:`tracker.views.members`: a constellation, ``dawn-dusk``,
     ``stations`` or ``all``; ``None`` means the built-in constellations only."""
+    import polars as pl
+
     from tracker.positions import positions_of
     from tracker.propagation import SUN_SPAN
     from tracker.times import instant
@@ -62,7 +67,18 @@ def satellites(
     if not SUN_SPAN[0] <= when < SUN_SPAN[1]:
         raise UsageError(f"--at {when:%Y-%m-%d}: sunlight needs the Sun's position, known (JPL DE421) "
                          f"only from {SUN_SPAN[0]:%Y-%m-%d} to {SUN_SPAN[1]:%Y-%m-%d}")
-    return positions_of(members(engine, constellation), when)
+    place = None
+    if observer is not None or lat is not None or lon is not None or alt_m is not None:
+        from tracker.services.observers import resolve
+
+        place = resolve(engine, observer, lat, lon, alt_m)
+    sats = members(engine, constellation)
+    frame = positions_of(sats, when)
+    if place is None:
+        return frame
+    from tracker.passes import look_of
+
+    return pl.concat([frame, look_of(sats, place, when)], how="horizontal")
 
 
 # -- dawn-dusk orbits --------------------------------------------------------------------------

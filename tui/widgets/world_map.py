@@ -22,7 +22,7 @@ from tui import braille, land
 from tui.sky import Snapshot, night
 
 #: Foreground classes, in rising precedence when layers meet in one cell.
-OCEAN, LAND, TRACK, STALE, SHADOW, SUNLIT, HIGHLIGHT, SELECTED = range(8)
+OCEAN, LAND, TRACK, STALE, SHADOW, SUNLIT, HIGHLIGHT, SELECTED, OBSERVER = range(9)
 _FOREGROUND = {
     OCEAN: "#17324d",
     LAND: "#7fb069",
@@ -32,6 +32,7 @@ _FOREGROUND = {
     SUNLIT: "#ffd75f",
     HIGHLIGHT: "#ff5fd7",
     SELECTED: "#ffffff",
+    OBSERVER: "#ff8700",
 }
 _DAY, _NIGHT = "#17324d", "#060c18"
 #: Style of each (class, is-night) pair, indexed ``class * 2 + night``.
@@ -41,6 +42,8 @@ STYLES = [
     for bg in (_DAY, _NIGHT)
 ]
 SELECTED_GLYPH = "◉"
+#: The observer passes are computed for (``tracker observers default``).
+OBSERVER_GLYPH = "⌂"
 #: A satellite is a 2 x 2 block of dots: one dot alone is too faint to find on a map.
 SATELLITE_DOTS = 2
 
@@ -64,6 +67,7 @@ class WorldMap(Widget, can_focus=True):
         self._highlighted: np.ndarray | None = None
         self._selected: int | None = None
         self._track: tuple[np.ndarray, np.ndarray] | None = None
+        self._observer: tuple[float, float] | None = None
         self._strips: list[Strip] = []
 
     def set_land(self, raster: np.ndarray) -> None:
@@ -86,6 +90,11 @@ class WorldMap(Widget, can_focus=True):
         satellite's future (lat, lon)."""
         self._snapshot, self._highlighted, self._selected, self._track = snapshot, highlighted, selected, track
         self._stale = stale
+        self._redraw()
+
+    def set_observer(self, lat_lon: tuple[float, float] | None) -> None:
+        """Mark the observer's place (latitude, longitude in degrees), or no place."""
+        self._observer = lat_lon
         self._redraw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -128,6 +137,9 @@ class WorldMap(Widget, can_focus=True):
         if self._selected is not None and np.isfinite(snap.lat_deg[self._selected]):
             iy, ix = braille.dot_index(snap.lat_deg[[self._selected]], snap.lon_deg[[self._selected]], rows, cols)
             codes[iy, ix], classes[iy, ix] = ord(SELECTED_GLYPH), SELECTED
+        if self._observer is not None:
+            iy, ix = braille.dot_index(np.array([self._observer[0]]), np.array([self._observer[1]]), rows, cols)
+            codes[iy, ix], classes[iy, ix] = ord(OBSERVER_GLYPH), OBSERVER
         return codes, classes
 
     @staticmethod

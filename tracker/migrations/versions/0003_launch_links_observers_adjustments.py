@@ -21,3 +21,10 @@ def upgrade() -> None:
     op.add_column("launch", sa.Column("ll2_url", sa.String()))
     op.add_column("launch", sa.Column("webcast_url", sa.String()))
     op.add_column("price_chunk", sa.Column("adj", sa.LargeBinary()))
+    op.create_table(
+        "observer",
+        sa.Column("name", sa.String(), primary_key=True),
+        sa.Column("lat_deg", sa.Float(), nullable=False),
+        sa.Column("lon_deg", sa.Float(), nullable=False),
+        sa.Column("alt_m", sa.Float(), nullable=False),
+    )

@@ -1,0 +1,128 @@
+"""The passes screen of ``tracker tui`` (pilot and an 80x24 snapshot), on the labelled synthetic
+satellites of :mod:`tests.test_tui` with its frozen clock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import build_template, copy_database
+from tests.test_tui import make_app, map_text, settle, store_synthetic
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return build_template(tmp_path_factory, "synthetic-passes", store_synthetic)
+
+
+@pytest.fixture
+def engine_url(template, tmp_path):
+    from tracker.services.bootstrap import open_database
+
+    db_url = copy_database(template, tmp_path)
+    engine = open_database(db_url)
+    yield engine, db_url
+    engine.dispose()
+
+
+def _plot_text(screen) -> str:
+    return str(screen.query_one("#sky-plot").render())
+
+
+async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_url):
+    from textual.widgets import DataTable
+
+    from tracker.services.observers import set_default
+    from tui.widgets.passes import PassesScreen, polar_lines
+
+    engine, db_url = engine_url
+    set_default(engine, "Beijing")
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PassesScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == screen.passes.height > 0
+        assert "Beijing" in str(screen.query_one("#passes-title").render())
+        first = [str(cell) for cell in table.get_row_at(0)]
+        assert first[2][:2].isdigit() or first[2] == "LIVE"
+        assert screen.path is not None and "N" in _plot_text(screen) and "S" in _plot_text(screen)
+        rings = "\n".join(t.plain for t in polar_lines(np.empty(0), np.empty(0), screen.PLOT_ROWS, screen.PLOT_COLS))
+        assert _plot_text(screen) != rings  # the pass is drawn over the rings
+        assert (screen.passes["tca_el_deg"] >= 10).all()
+        await pilot.press("down")
+        await settle(pilot)
+        assert screen.selected == 1
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PassesScreen)
+        from tui.widgets.satellite_table import SatelliteTable
+
+        app.query_one(SatelliteTable).select(99003)
+        await settle(pilot)
+        assert app.observer.name == "Beijing"
+        assert "from Beijing: az" in str(app.query_one("#map-detail").render())  # live az/el/range
+
+
+async def test_the_observer_is_chosen_in_a_picker_and_remembered(engine_url):
+    from textual.widgets import OptionList
+
+    from tracker.services.observers import default_observer
+    from tui.widgets.passes import ObserverPicker, PassesScreen
+    from tui.widgets.world_map import OBSERVER_GLYPH
+
+    engine, db_url = engine_url
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")  # no default yet: the picker opens by itself
+        await settle(pilot)
+        assert isinstance(app.screen, ObserverPicker)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index("Wenchang")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PassesScreen) and app.screen.observer.name == "Wenchang"
+        assert "Wenchang" in str(app.screen.query_one("#passes-title").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert OBSERVER_GLYPH in map_text(app)  # the observer is marked on the map
+        assert app.observer.name == "Wenchang"
+    assert default_observer(engine).name == "Wenchang"
+
+
+def test_the_sky_plot_marks_a_live_satellite_and_the_compass():
+    from tui.widgets.passes import SATELLITE_MARK, polar_lines
+
+    az = np.linspace(200.0, 20.0, 30)
+    el = np.concatenate([np.linspace(0, 60, 15), np.linspace(60, 0, 15)])
+    lines = [line.plain for line in polar_lines(az, el, 11, 26, at=(90.0, 45.0))]
+    assert len(lines) == 11 and all(len(line) == 26 for line in lines)
+    assert lines[0][13] == "N" and lines[10][13] == "S" and lines[5][0] == "W" and lines[5][25] == "E"
+    assert sum(line.count(SATELLITE_MARK) for line in lines) == 1
+    mark_row = next(i for i, line in enumerate(lines) if SATELLITE_MARK in line)
+    assert mark_row == 5 and lines[mark_row].index(SATELLITE_MARK) > 13  # east of the zenith
+    assert not any(SATELLITE_MARK in line.plain for line in polar_lines(az, el, 11, 26, at=(90.0, -5.0)))
+
+
+def test_passes_screen_at_80x24(snap_compare, engine_url):
+    from tracker.services.observers import set_default
+
+    engine, db_url = engine_url
+    set_default(engine, "Beijing")
+
+    async def passes(pilot):
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+
+    assert snap_compare(make_app(engine, db_url), terminal_size=(80, 24), run_before=passes)

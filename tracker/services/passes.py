@@ -1,0 +1,94 @@
+"""The passes use case: when the satellites of a view pass over an observer, and which passes
+can be seen (:mod:`tracker.passes`, :mod:`tle.passes` for the search).
+
+A pass is an interval in which a satellite's elevation is at or above ``min_el``; it is
+``visible`` when the satellite is sunlit while the observer's Sun is below -6 degrees at some
+instant of it. Satellites whose elements SGP4 cannot propagate over the window (decayed) are
+listed in the report, never turned into passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tracker.errors import NotFound, UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy.engine import Engine
+
+    from tracker.observers import Observer
+
+__all__ = ["MAX_HOURS", "PassReport", "passes"]
+
+#: The longest window: element sets are good for days, not weeks.
+MAX_HOURS = 24.0 * 14
+
+
+@dataclass(frozen=True)
+class PassReport:
+    """The passes found (``tracker passes`` columns, or trains with ``by_launch``), the window,
+    the observer, how many satellites were searched and those SGP4 could not propagate."""
+
+    frame: pl.DataFrame
+    observer: Observer
+    start: datetime
+    end: datetime
+    min_el: float
+    searched: int
+    failed: pl.DataFrame  #: ``norad, name, error``
+
+
+def passes(
+    engine: Engine,
+    *,
+    observer: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    alt_m: float | None = None,
+    constellation: str | None = None,
+    norads: Sequence[int] | None = None,
+    start: str | date | datetime | None = None,
+    hours: float = 24.0,
+    min_el: float = 10.0,
+    visible: bool = False,
+    by_launch: bool = False,
+) -> PassReport:
+    """Passes of ``constellation`` (a view of :func:`tracker.views.members`; ``all``: every
+    satellite held; default the built-in constellations) or of the catalog numbers ``norads``
+    over the observer (a name, ``lat``/``lon``/``alt_m``, or the default) from ``start`` (default
+    now) for ``hours``, at or above ``min_el`` degrees; only visible ones with ``visible``; one
+    row per train of a launch with ``by_launch``."""
+    import polars as pl
+
+    from tracker.catalog import latest
+    from tracker.passes import passes_of, trains
+    from tracker.services.observers import resolve
+    from tracker.times import instant
+    from tracker.views import ALL, members
+
+    if not 0 < hours <= MAX_HOURS:
+        raise UsageError(f"--hours {hours:g} is out of range: give more than 0 and at most {MAX_HOURS:g}")
+    if not -5.0 <= min_el < 90.0:
+        raise UsageError(f"--min-el {min_el:g} is out of range: give degrees from -5 to below 90")
+    if norads is not None and constellation is not None:
+        raise UsageError("give either --constellation or --norad, not both")
+    place = resolve(engine, observer, lat, lon, alt_m)
+    assert place is not None
+    begin = instant(start, "--from")
+    if norads is not None:
+        wanted = sorted(set(norads))
+        sats = latest(engine).filter(pl.col("norad").is_in(wanted)) if wanted else latest(engine).clear()
+        missing = sorted(set(wanted) - set(sats["norad"].to_list()))
+        if missing:
+            raise NotFound(f"no element sets held for catalog number(s) {', '.join(map(str, missing))}")
+    else:
+        sats = members(engine, ALL if constellation == ALL else constellation)
+    found = passes_of(sats, place, begin, hours, min_el)
+    frame = found.passes.filter(pl.col("visible")) if visible else found.passes
+    if by_launch:
+        frame = trains(frame)
+    return PassReport(frame, place, begin, begin + timedelta(hours=hours), min_el, sats.height, found.failed)

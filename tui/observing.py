@@ -1,0 +1,69 @@
+"""What the passes screen shows, read from the database as frames (no Textual in here): the
+observers, the next passes of the shown satellites over the chosen one, and a pass's path.
+
+The computation is the core's (:mod:`tracker.passes`, :mod:`tracker.services.observers`); the
+observer chosen in the UI is the database's default observer, so it is remembered, and the
+command line's ``tracker passes`` uses the same one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from tracker.observers import Observer
+
+#: How far ahead the passes screen looks, and the lowest elevation of a pass it lists.
+HOURS = 12.0
+MIN_EL = 10.0
+
+
+def observers(engine: Engine) -> pl.DataFrame:
+    """Every observer (yours, then the bundled places) with the default marked."""
+    from tracker.services.observers import list_observers
+
+    return list_observers(engine)
+
+
+def chosen_observer(engine: Engine) -> Observer | None:
+    from tracker.services.observers import default_observer
+
+    return default_observer(engine)
+
+
+def choose_observer(engine: Engine, name: str) -> Observer:
+    """Make ``name`` the default observer (remembered in the database)."""
+    from tracker.services.observers import set_default
+
+    return set_default(engine, name)
+
+
+def next_passes(fleet: pl.DataFrame, observer: Observer, now: datetime, hours: float = HOURS) -> pl.DataFrame:
+    """The passes of the satellites of ``fleet`` (a members frame) over ``observer`` from ``now``
+    for ``hours``, by AOS (the ``tracker passes`` columns)."""
+    from tracker.passes import COLUMNS, passes_of
+
+    if fleet.is_empty():
+        return pl.DataFrame(schema={c: pl.Float64 for c in COLUMNS})
+    return passes_of(fleet, observer, now, hours, MIN_EL).passes
+
+
+def pass_path(fleet: pl.DataFrame, norad: int, observer: Observer, aos: datetime, los: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and elevation along one pass, for the sky plot."""
+    from tracker.passes import sky_path
+
+    return sky_path(fleet.filter(pl.col("norad") == norad), observer, aos, los)
+
+
+def live_look(fleet: pl.DataFrame, norad: int, observer: Observer, now: datetime) -> dict | None:
+    """Azimuth, elevation, range and range rate of one satellite now (None when not held)."""
+    from tracker.passes import look_of
+
+    row = fleet.filter(pl.col("norad") == norad)
+    if row.is_empty():
+        return None
+    return look_of(row, observer, now).row(0, named=True)
+

@@ -1,0 +1,297 @@
+"""The passes screen: the next passes of the shown satellites over the chosen observer, with a
+countdown to AOS and visible ones starred, and the selected pass on a polar sky plot (braille)
+with the satellite moving along it while the pass is live; the observer picker.
+
+Everything that reads the database or propagates runs in thread workers; once a second the
+screen redraws the countdowns and the live position from what it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone, tzinfo
+
+import numpy as np
+import polars as pl
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from tracker.observers import Observer
+from tracker.text import visible
+from tui import braille, observing
+from tui.text import shown
+from tui.times import countdown_text
+
+#: The mark of a pass that can be seen (sunlit satellite, dark sky).
+VISIBLE_MARK = "★"
+#: The satellite's mark on the sky plot.
+SATELLITE_MARK = "●"
+#: Cells of the satellite column: long names keep their distinctive end (``…NG DIGUI-36``).
+NAME_WIDTH = 14
+
+
+def short_name(name: str | None, width: int = NAME_WIDTH) -> str:
+    name = name or ""
+    return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
+def polar_lines(az_deg: np.ndarray, el_deg: np.ndarray, rows: int, cols: int,
+                at: tuple[float, float] | None = None) -> list[Text]:
+    """A polar sky plot of ``rows`` x ``cols`` cells: zenith in the centre, the horizon the
+    outer circle, north up and east right; the path (az, el in degrees) in braille dots, the
+    30 and 60 degree rings dotted, and ``at`` (az, el) as :data:`SATELLITE_MARK`."""
+    height, width = rows * 4, cols * 2
+    grid = np.zeros((height, width), bool)
+    cy, cx = (height - 1) / 2.0, (width - 1) / 2.0
+    radius = min(cy, cx)
+
+    def dots(az: np.ndarray, el: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r = radius * (90.0 - np.clip(el, 0.0, 90.0)) / 90.0
+        a = np.radians(az)
+        return np.rint(cy - r * np.cos(a)).astype(int), np.rint(cx + r * np.sin(a)).astype(int)
+
+    ring = np.linspace(0.0, 360.0, 241)
+    for el, every in ((0.0, 1), (30.0, 3), (60.0, 3)):
+        y, x = dots(ring[::every], np.full(len(ring[::every]), el))
+        grid[np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)] = True
+    up = np.isfinite(az_deg) & np.isfinite(el_deg) & (el_deg >= 0.0)
+    if up.any():
+        # dense samples along the path, so that consecutive dots touch
+        fine = np.linspace(0.0, len(az_deg) - 1.0, 8 * len(az_deg))
+        az_f = np.degrees(np.unwrap(np.radians(az_deg)))
+        y, x = dots(np.interp(fine, np.arange(len(az_deg)), az_f) % 360.0, np.interp(fine, np.arange(len(el_deg)), el_deg))
+        keep = np.interp(fine, np.arange(len(el_deg)), el_deg) >= 0.0
+        grid[np.clip(y[keep], 0, height - 1), np.clip(x[keep], 0, width - 1)] = True
+    cells = braille.pack(grid)
+    lines = [Text(braille.text(row), style="#5f87af") for row in cells]
+    centre_row, centre_col = rows // 2, cols // 2
+    for label, row, col in (("N", 0, centre_col), ("S", rows - 1, centre_col), ("W", centre_row, 0), ("E", centre_row, cols - 1)):
+        lines[row] = _put(lines[row], col, label, "bold")
+    if at is not None and np.isfinite(at[1]) and at[1] >= 0.0:
+        y, x = dots(np.array([at[0]]), np.array([at[1]]))
+        lines[min(int(y[0]) // 4, rows - 1)] = _put(lines[min(int(y[0]) // 4, rows - 1)], min(int(x[0]) // 2, cols - 1),
+                                                    SATELLITE_MARK, "bold #ffd75f")
+    return lines
+
+
+def _put(line: Text, col: int, char: str, style: str) -> Text:
+    plain = line.plain
+    out = Text(plain[:col], style=line.style)
+    out.append(char, style=style)
+    out.append(plain[col + 1 :], style=line.style)
+    return out
+
+
+class ObserverPicker(ModalScreen[str]):
+    """A list of observers (yours, then the bundled places); Enter picks one."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Cancel")]
+
+    def __init__(self, observers: pl.DataFrame) -> None:
+        super().__init__()
+        self._observers = observers
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(Text.assemble((visible(row["name"]), "bold"), "  ",
+                                 (f"{row['lat_deg']:.3f}, {row['lon_deg']:.3f}, {row['alt_m']:.0f} m", "dim"),
+                                 ("  (current)" if row["default"] else "", "italic")), id=row["name"])
+            for row in self._observers.iter_rows(named=True)
+        ]
+        picker = OptionList(*options, id="observer-options")
+        picker.border_title = "Passes over which observer?"
+        yield picker
+
+    def on_mount(self) -> None:
+        current = [i for i, d in enumerate(self._observers["default"].to_list()) if d]
+        self.query_one(OptionList).highlighted = current[0] if current else 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class PassesScreen(Screen):
+    """The next passes of the shown satellites over the observer, and the sky plot."""
+
+    DEFAULT_CSS = """
+    PassesScreen #passes-title { height: 1; text-wrap: nowrap; text-overflow: ellipsis; background: $panel; }
+    PassesScreen #passes-body { height: 1fr; }
+    PassesScreen #passes-table { width: 1fr; height: 1fr; }
+    PassesScreen #sky { width: 28; height: 1fr; border: round $primary-darken-1; }
+    PassesScreen #sky-plot { height: 1fr; }
+    PassesScreen #sky-detail { height: 4; }
+    """
+    BINDINGS = [
+        Binding("escape,p", "app.pop_screen", "Back"),
+        Binding("o", "choose_observer", "Observer"),
+    ]
+    PLOT_ROWS, PLOT_COLS = 13, 26
+
+    def __init__(self, engine: Engine, fleet: pl.DataFrame, view: str, clock: Callable[[], datetime], zone: tzinfo | None = None,
+                 on_observer: Callable[[Observer | None], object] | None = None) -> None:
+        super().__init__()
+        self.on_observer = on_observer  # told of the observer chosen (the app marks it on the map)
+        self.engine, self.fleet, self.view, self.clock = engine, fleet, view, clock
+        self.zone = zone or timezone.utc
+        self.observer: Observer | None = None
+        self.passes = pl.DataFrame()
+        self.selected: int | None = None  # row of self.passes
+        self.path: tuple[np.ndarray, np.ndarray] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="passes-title")
+        with Horizontal(id="passes-body"):
+            yield DataTable(id="passes-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="sky"):
+                yield Static(id="sky-plot")
+                yield Static(id="sky-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(" ", width=1)
+        table.add_column("satellite", width=NAME_WIDTH)
+        table.add_columns("AOS in", "AOS UTC", "max", "min")
+        self.query_one("#sky").border_title = "Sky"
+        self._title("Finding the observer…")
+        self.load_observer()
+        self.set_interval(1.0, self.tick)
+
+    def _title(self, text: str) -> None:
+        self.query_one("#passes-title", Static).update(shown(text, style="bold"))
+
+    # -- workers -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="observer", exit_on_error=False)
+    def load_observer(self, name: str | None = None) -> None:
+        """The default observer (after choosing ``name`` as the default), then its passes."""
+        observer = observing.choose_observer(self.engine, name) if name else observing.chosen_observer(self.engine)
+        self.app.call_from_thread(self._observer_chosen, observer)
+
+    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
+    def load_passes(self, observer: Observer) -> None:
+        found = observing.next_passes(self.fleet, observer, self.clock())
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_passes, observer, found)
+
+    @work(thread=True, exclusive=True, group="path", exit_on_error=False)
+    def load_path(self, row: dict, observer: Observer) -> None:
+        path = observing.pass_path(self.fleet, row["norad"], observer, row["aos_utc"], row["los_utc"])
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_path, path)
+
+    @work(thread=True, exclusive=True, group="observers", exit_on_error=False)
+    def load_observers(self) -> None:
+        listed = observing.observers(self.engine)
+        self.app.call_from_thread(lambda: self.app.push_screen(ObserverPicker(listed), self._picked))
+
+    # -- results -----------------------------------------------------------------------------
+
+    def _observer_chosen(self, observer: Observer | None) -> None:
+        self.observer = observer
+        if self.on_observer is not None:
+            self.on_observer(observer)
+        if observer is None:
+            self._title("No observer chosen: press o to choose one (remembered as `tracker observers default`)")
+            self.load_observers()
+            return
+        self._title(f"Passes over {observer.name} · {self.view} · computing…")
+        self.load_passes(observer)
+
+    def _picked(self, name: str | None) -> None:
+        if name is not None:
+            self._title(f"Choosing {name}…")
+            self.load_observer(name)
+
+    def _show_passes(self, observer: Observer, found: pl.DataFrame) -> None:
+        self.passes = found
+        now = self.clock()
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, row in enumerate(found.iter_rows(named=True)):
+            table.add_row(
+                Text(VISIBLE_MARK if row["visible"] else "", style="bold #ffd75f"),
+                shown(short_name(row["name"])),
+                self._countdown(row, now),
+                row["aos_utc"].astimezone(timezone.utc).strftime("%H:%M:%S"),
+                Text(f"{row['tca_el_deg']:.0f}°", justify="right"),
+                Text(f"{row['duration_s'] / 60:.0f}", justify="right"),
+                key=str(i),
+            )
+        seen = int(found["visible"].sum()) if found.height else 0
+        self._title(f"Passes over {observer.name} · {self.view} · next {observing.HOURS:.0f} h: "
+                    f"{found.height}, {seen} visible {VISIBLE_MARK}")
+        if found.height:
+            self._select(0)
+        else:
+            self._plot()
+
+    def _show_path(self, path: tuple[np.ndarray, np.ndarray]) -> None:
+        self.path = path
+        self._plot()
+
+    # -- selection and the live parts ---------------------------------------------------------
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self._select(int(event.row_key.value))
+
+    def _select(self, index: int) -> None:
+        if index == self.selected or self.observer is None or index >= self.passes.height:
+            return
+        self.selected, self.path = index, None
+        self.load_path(self.passes.row(index, named=True), self.observer)
+        self._plot()
+
+    def _countdown(self, row: dict, now: datetime) -> Text:
+        if row["los_utc"] <= now:
+            return Text("over", style="dim")
+        if row["aos_utc"] <= now:
+            return Text("LIVE", style="bold green")
+        return Text(countdown_text(row["aos_utc"] - now).removeprefix("T-"))
+
+    def tick(self) -> None:
+        """Once a second: the countdowns, and the live position on the sky plot."""
+        if self.passes.is_empty():
+            return
+        now = self.clock()
+        table = self.query_one(DataTable)
+        column = table.ordered_columns[2].key
+        for i, row in enumerate(self.passes.iter_rows(named=True)):
+            table.update_cell(str(i), column, self._countdown(row, now))
+        self._plot()
+
+    def _plot(self) -> None:
+        plot = self.query_one("#sky-plot", Static)
+        detail = self.query_one("#sky-detail", Static)
+        if self.selected is None or self.observer is None:
+            plot.update(Text("\n".join(t.plain for t in polar_lines(np.empty(0), np.empty(0), self.PLOT_ROWS, self.PLOT_COLS))))
+            detail.update(Text("no pass selected", style="dim"))
+            return
+        row = self.passes.row(self.selected, named=True)
+        now = self.clock()
+        live = observing.live_look(self.fleet, row["norad"], self.observer, now)
+        at = None
+        if live is not None and live["el_deg"] is not None and row["aos_utc"] <= now < row["los_utc"]:
+            at = (live["az_deg"], live["el_deg"])
+        az, el = self.path if self.path is not None else (np.empty(0), np.empty(0))
+        plot.update(Text("\n").join(polar_lines(az, el, self.PLOT_ROWS, self.PLOT_COLS, at)))
+        text = Text.assemble((visible(row["name"]), "bold"), f" {row['norad']}\n")
+        text.append(f"max {row['tca_el_deg']:.0f}° at {row['tca_utc'].astimezone(self.zone):%H:%M:%S}"
+                    f"{' ' + VISIBLE_MARK if row['visible'] else ''}\n")
+        if live is not None and live["el_deg"] is not None:
+            text.append(f"now az {live['az_deg']:.0f}° el {live['el_deg']:.0f}°\n{live['range_km']:,.0f} km "
+                        f"{live['range_rate_km_s']:+.2f} km/s", style="bold" if at else "dim")
+        detail.update(text)
+
+    def action_choose_observer(self) -> None:
+        self.load_observers()
+
