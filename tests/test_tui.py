@@ -317,7 +317,7 @@ def synthetic_reaction():
     two securities, one closing limit-up at t0, one whose abnormal return cannot be computed."""
     import polars as pl
 
-    from tui.data import BARS_SCHEMA, REACTION_SCHEMA
+    from tui.data import BARS_SCHEMA, PATH_SCHEMA, REACTION_SCHEMA
 
     t0 = date(2025, 12, 3)
     reactions = pl.DataFrame(
@@ -334,7 +334,12 @@ def synthetic_reaction():
          "close": [10.0 + 0.1 * i + (3.0 if i >= 10 else 0.0) for i in range(21)] + [20.0 - 0.05 * i for i in range(21)]},
         schema=BARS_SCHEMA,
     )
-    return reactions, bars, None
+    paths = pl.DataFrame(
+        {"symbol": ["SYN1.SS"] * 4 + [None] * 4, "tau": [-1, 0, 1, 2] * 2,
+         "car": [0.0, 0.096, 0.15, 0.12, 0.0, 0.05, 0.07, 0.06]},
+        schema=PATH_SCHEMA,
+    )
+    return reactions, bars, paths, None
 
 
 async def test_market_panel_reads_stored_prices(engine, db_url):
@@ -369,7 +374,7 @@ async def test_market_panel_reads_stored_prices(engine, db_url):
 
 async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monkeypatch):
     from tui import data
-    from tui.widgets.market import PriceChart, ReactionTable
+    from tui.widgets.market import CarChart, PriceChart, ReactionTable
 
     monkeypatch.setattr(data, "market_reaction", lambda engine, launch_id: synthetic_reaction())
     app = make_app(engine, db_url)
@@ -383,8 +388,11 @@ async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monke
         assert [c.plain for c in table.get_row("SYN2.SZ")[3:5]] == ["—", "—"]  # not computable: empty, never zero
         chart = str(app.query_one(PriceChart).render())
         assert "SYN1.SS 2025-11-23..2025-12-13" in chart and "t0 2025-12-03" in chart
+        car = str(app.query_one(CarChart).render())
+        assert "CAR SYN1.SS τ -1..+2: +12.00%" in car and "launch portfolio +6.00%" in car and "█" in car
         await pilot.press("down")
         assert "SYN2.SZ" in str(app.query_one(PriceChart).render())
+        assert "SYN2.SZ: no CAR path" in str(app.query_one(CarChart).render())
 
 
 async def test_enter_on_a_launch_opens_its_details_and_m_shows_it_on_the_map(engine, db_url):

@@ -155,8 +155,8 @@ def test_market_says_which_dates_are_held(snap_compare, app, size, monkeypatch):
     from tui import data
 
     note = "No bars around 2026-08-16; held 2025-10-31 .. 2026-06-04 (7 linked securities). Import prices covering the launch."
-    reactions, bars, _ = synthetic_reaction()
-    monkeypatch.setattr(data, "market_reaction", lambda engine, launch_id: (reactions.clear(), bars.clear(), note))
+    reactions, bars, paths, _ = synthetic_reaction()
+    monkeypatch.setattr(data, "market_reaction", lambda engine, launch_id: (reactions.clear(), bars.clear(), paths.clear(), note))
 
     async def market(pilot):
         await settle(pilot)

@@ -242,9 +242,9 @@ class TrackerApp(App):
 
     @work(thread=True, exclusive=True, group="market", exit_on_error=False)
     def load_market(self, launch_id: str) -> None:
-        reactions, bars, note = data.market_reaction(self.engine, launch_id)
+        reactions, bars, paths, note = data.market_reaction(self.engine, launch_id)
         if not get_current_worker().is_cancelled:
-            self._deliver(lambda: self.query_one(MarketReaction).show(reactions, bars, note))
+            self._deliver(lambda: self.query_one(MarketReaction).show(reactions, bars, paths, note))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, launch_id: str) -> None:

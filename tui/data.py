@@ -42,6 +42,9 @@ REACTION_SCHEMA = {
 }
 #: Daily closes around t0 for the market panel's chart.
 BARS_SCHEMA = {"symbol": pl.String, "date": pl.Date, "close": pl.Float64}
+#: One launch's cumulative abnormal return by session from t0 (``tau``), per security and for the
+#: launch's equal-weighted portfolio (``symbol`` null): :func:`tracker.services.link.car_path`.
+PATH_SCHEMA = {"symbol": pl.String, "tau": pl.Int64, "car": pl.Float64}
 #: Securities the command palette can find.
 SECURITY_SCHEMA = {"symbol": pl.String, "name": pl.String}
 
@@ -201,22 +204,24 @@ NO_PRICES = "No prices yet: run `tracker markets import FILE` or `tracker market
 NO_LINK = "No security is linked to this launch (not flown yet, or no theme rule links it)."
 
 
-def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
-    """How the securities linked to one launch moved: ``(reactions, bars, note)``.
+def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, str | None]:
+    """How the securities linked to one launch moved: ``(reactions, bars, paths, note)``.
 
     ``reactions`` has one row per linked security (:data:`REACTION_SCHEMA`: symbol, name, t0,
     session_class, ret, bench_ret, ar, car_0_1, limit_up, limit_down, no_trade; returns are
     fractions, null when they cannot be computed), the securities with bars around t0 first
     (:func:`tracker.services.markets.launch_reaction` decides); ``bars`` holds daily closes
-    around each t0 (:data:`BARS_SCHEMA`) for the panel's chart. When no bar covers the launch
-    both are empty and ``note`` says why: no price held at all (and how to get some), no
+    around each t0 (:data:`BARS_SCHEMA`) for the panel's chart; ``paths`` the CAR over event
+    time (:data:`PATH_SCHEMA`) for the chart beside it. When no bar covers the launch all are
+    empty and ``note`` says why: no price held at all (and how to get some), no
     security linked, or which dates are held ("no bars around 2026-09-23; held 2025-10-31 ..
     2026-06-04"), rather than a table of blanks.
     """
+    from tracker.services.link import car_path
     from tracker.services.markets import launch_reaction
 
     found = launch_reaction(engine, launch_id)
-    empty = pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA)
+    empty = pl.DataFrame(schema=REACTION_SCHEMA), pl.DataFrame(schema=BARS_SCHEMA), pl.DataFrame(schema=PATH_SCHEMA)
     if found.held is None:
         return *empty, NO_PRICES
     if found.rows.is_empty():
@@ -228,7 +233,8 @@ def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.Da
             f"No bars around {found.day}; held {first} .. {last} ({linked} linked securities). "
             "Import prices covering the launch: `tracker markets import FILE` or `tracker markets refresh`."
         )
-    return found.rows.select(list(REACTION_SCHEMA)).cast(REACTION_SCHEMA), found.closes.cast(BARS_SCHEMA), None
+    paths = car_path(engine, launch_id).select(list(PATH_SCHEMA)).cast(PATH_SCHEMA)
+    return found.rows.select(list(REACTION_SCHEMA)).cast(REACTION_SCHEMA), found.closes.cast(BARS_SCHEMA), paths, None
 
 
 def securities(engine: Engine) -> pl.DataFrame:

@@ -1,7 +1,8 @@
 """The market-reaction panel: how the securities linked to the selected launch moved.
 
 A presenter only: it shows the frames :func:`tui.data.market_reaction` returns (one row per
-security, and daily closes for the chart) and says how to get prices when there are none.
+security, daily closes for the price chart, and the CAR over event time for the chart beside
+it) and says how to get prices when there are none.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ import numpy as np
 import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tracker.text import visible
-from tui.data import BARS_SCHEMA, NO_PRICES, REACTION_SCHEMA
+from tui.data import BARS_SCHEMA, NO_PRICES, PATH_SCHEMA, REACTION_SCHEMA
 from tui.text import abbreviate, shown
 from tui.widgets.sized_table import SizedTable
 
-__all__ = ["NO_LAUNCH", "NO_PRICES", "MarketReaction", "PriceChart", "ReactionTable"]
+__all__ = ["NO_LAUNCH", "NO_PRICES", "CarChart", "MarketReaction", "PriceChart", "ReactionTable"]
 
 NO_LAUNCH = "Select a launch to see how its linked securities moved."
 #: Longest security name shown; longer ones are abbreviated (:func:`tui.text.abbreviate`).
@@ -83,6 +84,50 @@ class PriceChart(Widget):
         return out
 
 
+class CarChart(Widget):
+    """A launch's cumulative abnormal return over event time: the selected security's CAR as
+    columns above or below zero, one per session from t0 (t0 marked), and the launch's
+    equal-weighted portfolio in the caption: the event study's picture of one event."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._path = pl.DataFrame(schema=PATH_SCHEMA)
+        self._portfolio: float | None = None
+        self._symbol = ""
+
+    def plot(self, symbol: str, path: pl.DataFrame, portfolio: float | None) -> None:
+        """Show ``path`` (columns tau, car) of ``symbol``; ``portfolio`` is the launch's CAR over
+        the same span."""
+        self._symbol, self._path, self._portfolio = symbol, path.drop_nulls("car").sort("tau"), portfolio
+        self.refresh()
+
+    def render(self) -> Text:
+        height, width = self.size.height - 1, self.size.width
+        if height < 2 or self._path.is_empty():
+            return shown(f"{self._symbol}: no CAR path (no abnormal return around t0)", style="dim")
+        taus, cars = self._path["tau"].to_list(), self._path["car"].to_numpy()
+        wide = max(1, width // len(taus))
+        top, bottom = max(0.0, float(cars.max())), min(0.0, float(cars.min()))
+        step = ((top - bottom) or 1.0) / height
+        out = Text()
+        for row in range(height):
+            high = top - row * step
+            low = high - step
+            axis = low <= 0 < high  # the row holding zero: bars start at its middle
+            for tau, car in zip(taus, cars, strict=True):
+                if axis:
+                    glyph = "▄" if car > 0 else ("▀" if car < 0 else "─")
+                else:
+                    glyph = "█" if (0 < car and low < car and high > 0) or (car < 0 and high > car and low < 0) else " "
+                style = "bold yellow" if tau == 0 else ("green" if car > 0 else "red" if car < 0 else "dim")
+                out.append(glyph * wide, style=style)
+            out.append("\n")
+        out.append(f"CAR {visible(self._symbol)} τ {taus[0]:+d}..{taus[-1]:+d}: {cars[-1]:+.2%}", style="dim")
+        if self._portfolio is not None:
+            out.append(f"  launch portfolio {self._portfolio:+.2%}", style="dim")
+        return out
+
+
 class ReactionTable(SizedTable):
     """One row per linked security, keyed by symbol: the figures the panel exists for first
     (return, benchmark return, abnormal return, CAR[0,+1], limit flags), then the name, t0 and
@@ -109,11 +154,14 @@ class MarketReaction(Vertical):
         super().__init__(id=id)
         self._reactions = pl.DataFrame(schema=REACTION_SCHEMA)
         self._bars = pl.DataFrame(schema=BARS_SCHEMA)
+        self._paths = pl.DataFrame(schema=PATH_SCHEMA)
 
     def compose(self) -> ComposeResult:
         yield Static(NO_LAUNCH, id="market-message")
         yield ReactionTable(id="market-table")
-        yield PriceChart(id="market-chart")
+        with Horizontal(id="market-charts"):
+            yield PriceChart(id="market-chart")
+            yield CarChart(id="market-car")
 
     def on_mount(self) -> None:
         self._set_empty(NO_LAUNCH)
@@ -122,13 +170,14 @@ class MarketReaction(Vertical):
         """No launch selected."""
         self._set_empty(NO_LAUNCH)
 
-    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame, note: str | None = None) -> None:
+    def show(self, reactions: pl.DataFrame, bars: pl.DataFrame, paths: pl.DataFrame, note: str | None = None) -> None:
         """One launch's reactions (see :data:`tui.data.REACTION_SCHEMA`; those with bars first,
-        and the first selected) and closes for the chart; ``note`` says why there are none."""
+        and the first selected), closes and CAR paths for the charts; ``note`` says why there
+        are none."""
         if reactions.is_empty():
             self._set_empty(note or NO_PRICES)
             return
-        self._reactions, self._bars = reactions, bars
+        self._reactions, self._bars, self._paths = reactions, bars, paths
         self.query_one(ReactionTable).fill(
             (
                 r["symbol"],
@@ -167,10 +216,13 @@ class MarketReaction(Vertical):
         reaction = self._reactions.row(row, named=True)
         closes = self._bars.filter(pl.col("symbol") == reaction["symbol"]).select("date", "close")
         self.query_one(PriceChart).plot(reaction["symbol"], closes, reaction["t0"])
+        path = self._paths.filter(pl.col("symbol") == reaction["symbol"]).select("tau", "car")
+        portfolio = self._paths.filter(pl.col("symbol").is_null()).drop_nulls("car").sort("tau")["car"]
+        self.query_one(CarChart).plot(reaction["symbol"], path, portfolio[-1] if len(portfolio) else None)
 
     def _set_empty(self, message: str | None) -> None:
         box = self.query_one("#market-message", Static)
         box.update(shown(message or ""))
         box.display = message is not None
         self.query_one(ReactionTable).display = message is None
-        self.query_one(PriceChart).display = message is None
+        self.query_one("#market-charts").display = message is None
