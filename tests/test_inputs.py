@@ -34,6 +34,22 @@ def test_emit_neutralises_formulas_unless_raw_and_numbers_stay_numbers() -> None
     assert raw.getvalue().splitlines() == ["name,value", "=1+1,-1.5", "-x,-2.0", "@SUM(A1),3.0", "plain,0.0"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_csv_and_json_on_a_terminal_show_control_characters_and_keep_them_in_files(fmt) -> None:
+    import os
+
+    frame = pl.DataFrame({"name": ["EVIL\x1b]0;pwned\x07SAT", "CLR\x1b[2JSAT"]})
+    master, replica = os.openpty()
+    with os.fdopen(replica, "w") as terminal:
+        emit(frame, fmt, out=terminal)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert "\x1b" not in shown and "\x07" not in shown and "pwned" in shown
+    into_file = io.StringIO()
+    emit(frame, fmt, out=into_file)
+    assert "\x1b]0;pwned\x07" in into_file.getvalue() or "\\u001b]0;pwned\\u0007" in into_file.getvalue()
+
+
 def test_every_command_with_csv_output_takes_raw_csv() -> None:
     def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]):
         options = {o: a for a in parser._actions for o in a.option_strings}

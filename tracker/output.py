@@ -2,7 +2,8 @@
 
 CSV and JSON carry full columns with ``true``/``false`` booleans, ISO 8601 UTC times (``Z``) and
 empty/null for values that cannot be computed; CSV cells cannot start a spreadsheet formula
-(unless ``raw_csv``: the commands' ``--raw-csv``).
+(unless ``raw_csv``: the commands' ``--raw-csv``); written to a terminal rather than a file or
+pipe, their control characters are shown escaped, as a table's are.
 Tables round numbers for reading and state the time zone in the title. Every string passes
 through :mod:`tracker.text` (control characters made visible, no markup), and a table is built
 by polars expressions over whole columns, so printing 16,000 rows costs about what CSV does.
@@ -36,11 +37,17 @@ def emit(
     out = out or sys.stdout
     if digits:
         frame = frame.with_columns(pl.col(c).round(d) for c, d in digits.items() if c in frame.columns)
+    # CSV and JSON keep text as stored (a file round-trips), except on a terminal: there they are
+    # screen text like a table's, so control characters are shown, never obeyed.
+    screen = out.isatty()
     if fmt == "csv":
         frame = _iso_utc(frame)
-        out.write((frame if raw_csv else frame.with_columns(csv_safe_expr(pl.col(pl.String)))).write_csv())
+        if not raw_csv:
+            frame = frame.with_columns(csv_safe_expr(pl.col(pl.String)))
+        out.write((frame.with_columns(visible_expr(pl.col(pl.String))) if screen else frame).write_csv())
     elif fmt == "json":
-        out.write(_iso_utc(frame).write_json() + "\n")
+        text = _iso_utc(frame).write_json()
+        out.write((visible(text) if screen else text) + "\n")
     elif fmt == "table":
         out.write(table_text(frame, title, bold=out.isatty()))
     else:
