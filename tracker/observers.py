@@ -47,12 +47,17 @@ class Observer:
         return f"{self.name} ({abs(self.lat_deg):.4f} {ns}, {abs(self.lon_deg):.4f} {ew}, {self.alt_m:.0f} m)"
 
 
+#: The ranges of an observer's coordinates: degrees north, degrees east, metres above the
+#: WGS84 ellipsoid (the Dead Sea shore to above any observatory).
+LAT_RANGE, LON_RANGE, ALT_RANGE = (-90.0, 90.0), (-180.0, 180.0), (-500.0, 9000.0)
+
+
 def checked(name: str, lat_deg: float, lon_deg: float, alt_m: float | None = None, source: str = "user") -> Observer:
     """An :class:`Observer`, or a :class:`~tracker.errors.UsageError` naming the bad value:
-    latitude within [-90, 90], longitude within [-180, 180], height within [-500, 9000] m."""
+    latitude, longitude and height within :data:`LAT_RANGE`, :data:`LON_RANGE`, :data:`ALT_RANGE`."""
     alt = 0.0 if alt_m is None else alt_m
-    for option, value, low, high in (("--lat", lat_deg, -90.0, 90.0), ("--lon", lon_deg, -180.0, 180.0),
-                                     ("--alt-m", alt, -500.0, 9000.0)):
+    for option, value, (low, high) in (("--lat", lat_deg, LAT_RANGE), ("--lon", lon_deg, LON_RANGE),
+                                       ("--alt-m", alt, ALT_RANGE)):
         if value is None or not math.isfinite(value) or not low <= value <= high:
             raise UsageError(f"{option} {value} is out of range: give a value from {low:g} to {high:g}"
                              + (" (degrees, east positive)" if option == "--lon" else

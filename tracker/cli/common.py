@@ -125,12 +125,16 @@ def rounded(frame, digits: dict[str, int]):
     return frame.with_columns(pl.when(column == 0).then(0.0).otherwise(column).name.keep() for column in columns)
 
 
-def add_observer_options(parser: argparse.ArgumentParser) -> None:
-    """``--observer NAME`` or ``--lat/--lon [--alt-m]``: the place of a command."""
-    parser.add_argument("--observer", metavar="NAME", help="a place of `tracker observers list` (default: the default observer)")
-    parser.add_argument("--lat", type=float, metavar="DEG", help="observer latitude, degrees north (with --lon)")
-    parser.add_argument("--lon", type=float, metavar="DEG", help="observer longitude, degrees east (with --lat)")
-    parser.add_argument("--alt-m", type=float, metavar="M", help="observer height above the WGS84 ellipsoid, metres (default 0)")
+def add_observer_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """``--observer NAME`` or ``--lat/--lon [--alt-m]``: the place of a command (``required``:
+    the coordinates themselves, for ``observers add``)."""
+    from tracker.observers import ALT_RANGE, LAT_RANGE, LON_RANGE
+
+    if not required:
+        parser.add_argument("--observer", metavar="NAME", help="a place of `tracker observers list` (default: the default observer)")
+    parser.add_argument("--lat", type=real_number(*LAT_RANGE), required=required, metavar="DEG", help="latitude, degrees north")
+    parser.add_argument("--lon", type=real_number(*LON_RANGE), required=required, metavar="DEG", help="longitude, degrees east")
+    parser.add_argument("--alt-m", type=real_number(*ALT_RANGE), metavar="M", help="height above the WGS84 ellipsoid, metres (default 0)")
 
 
 def observer_options(args: argparse.Namespace) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli.common import add_format, open_db, say
+from tracker.cli.common import add_format, add_observer_options, open_db, say
 from tracker.errors import ExitCode
 
 
@@ -24,9 +24,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "A name of yours hides a bundled place of the same name.",
     )
     add.add_argument("name", metavar="NAME")
-    add.add_argument("--lat", type=float, required=True, metavar="DEG", help="latitude, degrees north")
-    add.add_argument("--lon", type=float, required=True, metavar="DEG", help="longitude, degrees east")
-    add.add_argument("--alt-m", type=float, metavar="M", help="height above the WGS84 ellipsoid, metres (default 0)")
+    add_observer_options(add, required=True)
     add.set_defaults(handler=add_observer)
 
     rm = sub.add_parser("remove", parents=[common], help="remove an observer you added")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, add_observer_options, observer_options, open_db, rounded, say
+from tracker.cli.common import add_format, add_observer_options, observer_options, open_db, real_number, rounded, say, time_value
 from tracker.errors import ExitCode, UsageError
 from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
+    from tracker.services.passes import MAX_HOURS
+
     passes = commands.add_parser(
         "passes",
         parents=[common],
@@ -29,9 +31,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "(default: the built-in constellations)",
     )
     passes.add_argument("--norad", metavar="N,N", help="only these catalog numbers (comma-separated)")
-    passes.add_argument("--from", dest="start", metavar="ISO8601", help="start of the window (default: now); no offset means UTC")
-    passes.add_argument("--hours", type=float, default=24.0, metavar="H", help="length of the window (default 24)")
-    passes.add_argument("--min-el", type=float, default=10.0, metavar="DEG", help="lowest elevation of a pass (default 10)")
+    passes.add_argument("--from", dest="start", type=time_value, metavar="ISO8601",
+                        help="start of the window (default: now); no offset means UTC")
+    passes.add_argument("--hours", type=real_number(0.0, MAX_HOURS), default=24.0, metavar="H",
+                        help=f"length of the window (default 24, at most {MAX_HOURS:g})")
+    passes.add_argument("--min-el", type=real_number(-5.0, 89.9), default=10.0, metavar="DEG",
+                        help="lowest elevation of a pass, degrees (default 10)")
     passes.add_argument("--visible", action="store_true", help="only passes that can be seen (sunlit satellite, dark sky)")
     passes.add_argument("--by-launch", action="store_true",
                         help="one row per train: passes of one launch's satellites within 5 minutes of each other")
