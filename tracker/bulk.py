@@ -15,6 +15,7 @@ PostgreSQL they are first copied into a temporary table with ``COPY ... FROM STD
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ from tracker.db import UTCDateTime
 
 __all__ = ["read_frame", "insert_new"]
 
+#: Whether this Python's SQLite has ``unixepoch()``.
+_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
 #: Rows taken from SQLite's driver at a time.
 FETCH_ROWS = 100_000
 #: How PostgreSQL writes a time in UTC as text (``COPY``), its ``+00`` taken off.
@@ -52,7 +55,9 @@ def _microseconds(column: Any) -> Any:
     1970, computed by SQLite, exact: a Python int per value costs less than the text, and needs
     no parsing."""
     text = type_coerce(column, String)
-    seconds = cast(func.strftime("%s", func.substr(text, 1, 19)), Integer)  # whole seconds: SQLite would round
+    whole = func.substr(text, 1, 19)  # whole seconds: given the fraction, SQLite would round
+    # unixepoch() (SQLite 3.38+) reads a time a third faster than strftime('%s').
+    seconds = func.unixepoch(whole) if _UNIXEPOCH else cast(func.strftime("%s", whole), Integer)
     return (seconds * 1_000_000 + cast(func.substr(text, 21, 6), Integer)).label(column.key)
 
 

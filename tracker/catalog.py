@@ -115,15 +115,16 @@ def history(engine: Engine, norads: list[int] | None = None, *, elements: Sequen
     """Every element set held (optionally for some satellites), by satellite, oldest first:
     ``norad, name, launch`` and every element column; with ``elements``, only ``norad`` and those
     columns (what an analysis of millions of sets needs: each column read costs time and memory
-    per set, and names are the satellites', joined after).
+    per set, and names are the satellites', joined after) in the order they are stored: sorting
+    millions of rows by satellite is the caller's, when it needs it.
 
     Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
     e, s = element_set, satellite
     if elements is None:
-        query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(s, s.c.norad == e.c.norad)
+        query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
+            s, s.c.norad == e.c.norad).order_by(e.c.norad, e.c.epoch)
     else:
         query = select(e.c.norad, *[e.c[c] for c in elements])
-    query = query.order_by(e.c.norad, e.c.epoch)
     if norads is None:
         return _frame(engine, query)
     wanted = sorted(set(norads))

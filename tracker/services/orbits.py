@@ -150,7 +150,14 @@ def groups(engine: Engine, *, constellation: str | None = None, straggler_km: fl
     if straggler_km < 0:
         raise UsageError(f"--straggler-km {straggler_km:g} is negative")
     view = ALL if constellation is None else constellation.strip().lower()
-    held = members(engine, view).select("norad", "name", "launch", "constellation")
+    if view == ALL:  # every satellite held, labelled: no need to read anyone's newest elements
+        from tracker.catalog import satellites
+        from tracker.constellations import label, rules_frame
+
+        held = label(satellites(engine), rules_frame(engine))
+    else:
+        held = members(engine, view)
+    held = held.select("norad", "name", "launch", "constellation")
     # Every satellite is wanted for ``all``: no need for an IN list of all of them.
     norads = None if view == ALL else held["norad"].to_list()
     past = element_history(engine, norads, elements=GROUP_ELEMENTS).join(held, on="norad")
