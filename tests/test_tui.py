@@ -389,7 +389,8 @@ async def test_market_panel_presents_reactions_and_a_chart(engine, db_url, monke
         chart = str(app.query_one(PriceChart).render())
         assert "SYN1.SS 2025-11-23..2025-12-13" in chart and "t0 2025-12-03" in chart
         car = str(app.query_one(CarChart).render())
-        assert "CAR SYN1.SS τ -1..+2: +12.00%" in car and "launch portfolio +6.00%" in car and "█" in car
+        assert "CAR τ-1..+2 +12.00%" in car and "█" in car  # the launch's CAR follows where it fits
+        assert app.query_one(CarChart)._portfolio == pytest.approx(0.06)
         await pilot.press("down")
         assert "SYN2.SZ" in str(app.query_one(PriceChart).render())
         assert "SYN2.SZ: no CAR path" in str(app.query_one(CarChart).render())

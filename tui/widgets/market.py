@@ -122,9 +122,10 @@ class CarChart(Widget):
                 style = "bold yellow" if tau == 0 else ("green" if car > 0 else "red" if car < 0 else "dim")
                 out.append(glyph * wide, style=style)
             out.append("\n")
-        out.append(f"CAR {visible(self._symbol)} τ {taus[0]:+d}..{taus[-1]:+d}: {cars[-1]:+.2%}", style="dim")
-        if self._portfolio is not None:
-            out.append(f"  launch portfolio {self._portfolio:+.2%}", style="dim")
+        # The caption as far as it fits: the security's CAR at the last session, then the launch's.
+        caption = f"CAR τ{taus[0]:+d}..{taus[-1]:+d} {cars[-1]:+.2%}"
+        launch = "" if self._portfolio is None else f" · launch {self._portfolio:+.2%}"
+        out.append(caption + (launch if len(caption + launch) <= width else ""), style="dim")
         return out
 
 
