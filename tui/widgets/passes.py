@@ -34,8 +34,12 @@ from tui.times import countdown_text
 VISIBLE_MARK = "★"
 #: The satellite's mark on the sky plot.
 SATELLITE_MARK = "●"
-#: Cells of the satellite column: long names keep their distinctive end (``…NG DIGUI-36``).
-NAME_WIDTH = 14
+#: Cells of the satellite column, fewest and most: as many as the screen leaves beside the other
+#: columns and the sky plot; names longer than that keep their distinctive end (``…NG DIGUI-36``).
+NAME_WIDTH, NAME_MAX_WIDTH = 14, 26
+#: Cells the table takes besides the satellite column (its other columns, their padding, the
+#: scroll bar) and the sky plot beside it.
+_OTHER_CELLS = 66
 
 
 def short_name(name: str | None, width: int = NAME_WIDTH) -> str:
@@ -156,14 +160,21 @@ class PassesScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(" ", width=1)
-        table.add_column("satellite", width=NAME_WIDTH)
-        table.add_columns("AOS in", "AOS UTC", "max", "min")
+        self._columns()
         self.query_one("#sky").border_title = "Sky"
         self._title("Finding the observer…")
         self.load_observer()
         self.set_interval(1.0, self.tick)
+
+    def _columns(self) -> int:
+        """(Re)make the table's columns, the satellite column as wide as the screen allows; its width."""
+        width = max(NAME_WIDTH, min(NAME_MAX_WIDTH, self.app.size.width - _OTHER_CELLS))
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_column(" ", width=1)
+        table.add_column("satellite", width=width)
+        table.add_columns("AOS in", "AOS UTC", "max", "min")
+        return width
 
     def _title(self, text: str) -> None:
         self.query_one("#passes-title", Static).update(shown(text, style="bold"))
@@ -214,12 +225,12 @@ class PassesScreen(Screen):
     def _show_passes(self, observer: Observer, found: pl.DataFrame) -> None:
         self.passes = found
         now = self.clock()
+        width = self._columns()
         table = self.query_one(DataTable)
-        table.clear()
         for i, row in enumerate(found.iter_rows(named=True)):
             table.add_row(
                 Text(VISIBLE_MARK if row["visible"] else "", style="bold #ffd75f"),
-                shown(short_name(row["name"])),
+                shown(short_name(row["name"], width)),
                 self._countdown(row, now),
                 row["aos_utc"].astimezone(timezone.utc).strftime("%H:%M:%S"),
                 Text(f"{row['tca_el_deg']:.0f}°", justify="right"),
