@@ -742,6 +742,13 @@ async def test_outside_text_is_shown_escaped_and_never_read_as_markup(engine, db
         launches.select(GROUP_01)
         await settle(pilot)
         assert "Long March 5B [b]Y6" in app.query_one("#market")._border_title.plain  # the getter gives it as markup
+        assert "launch Long March 5B [b]Y6" in app.query_one("#map")._border_subtitle.plain
+        launches.focus()
+        await pilot.press("enter")  # the details: their title holds the serial too
+        await settle(pilot)
+        assert "Long March 5B [b]Y6 (Esc closes" in app.screen.query_one("#detail-body")._border_title.plain
+        await pilot.press("escape")
+        await settle(pilot)
         app.goto_satellite(99001, app.view)
         await settle(pilot)
         detail = str(app.query_one("#map-detail").render())
@@ -992,3 +999,9 @@ def test_long_names_are_abbreviated_without_cutting_a_word():
     assert abbreviate("CENTISPACE-1 GROUP 05 OBJECT A", 24) == "CENTISPACE-1 GROUP 05… A"  # the last word tells rows apart
     assert abbreviate("Guotai CSI Military Industry ETF", 20, keep_last=False) == "Guotai CSI Military…"
     assert abbreviate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10) == "ABCDEFGHI…"  # one word longer than the column: cut
+
+
+def test_a_table_cell_is_measured_as_it_is_drawn_escaped():
+    from tui.widgets.sized_table import width
+
+    assert width("EVIL\x1b]0;pwned\x07SAT") == len("EVIL\\x1b]0;pwned\\x07SAT")  # so the column never cuts it

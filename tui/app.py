@@ -417,7 +417,7 @@ class TrackerApp(App):
         if upcoming is None:
             panel.border_subtitle = "no upcoming launch in the calendar"
         else:
-            panel.border_subtitle = f"next: {data.launch_name(upcoming)} {countdown_text(upcoming['net_utc'] - now)}"
+            panel.border_subtitle = shown(f"next: {data.launch_name(upcoming)} {countdown_text(upcoming['net_utc'] - now)}")
 
     def _highlight(self) -> None:
         """Mark the satellites of the selected launch (by launch designator) in the fleet."""
@@ -428,9 +428,9 @@ class TrackerApp(App):
         launch = self._launch_record(self.launch)
         designator = launch["cospar_launch"]
         self.highlighted = (self.fleet["launch"] == designator).fill_null(False).to_numpy() if designator else None
-        shown = int(self.highlighted.sum()) if self.highlighted is not None else 0
-        where = f"{designator}: {shown} in view" if designator else "no launch designator"
-        self.query_one("#map").border_subtitle = f"launch {data.launch_name(launch)} ({where})"
+        in_view = int(self.highlighted.sum()) if self.highlighted is not None else 0
+        where = f"{designator}: {in_view} in view" if designator else "no launch designator"
+        self.query_one("#map").border_subtitle = shown(f"launch {data.launch_name(launch)} ({where})")
 
     def _launch_record(self, launch_id: str) -> dict:
         return self.calendar.filter(pl.col("id") == launch_id).row(0, named=True)

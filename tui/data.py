@@ -16,6 +16,8 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from tracker.text import plural
+
 # The views (built-in ones, user constellations) are resolved in the core, for the CLI as well.
 from tracker.views import BUILTIN_VIEWS, views  # noqa: F401 (used as data.BUILTIN_VIEWS, data.views)
 from tracker.views import members as view_members
@@ -230,7 +232,7 @@ def market_reaction(engine: Engine, launch_id: str) -> tuple[pl.DataFrame, pl.Da
         first, last = found.held
         linked = found.rows["symbol"].unique().len()
         return *empty, (
-            f"No bars around {found.day}; held {first} .. {last} ({linked} linked securities). "
+            f"No bars around {found.day}; held {first} .. {last} ({plural(linked, 'linked security', 'linked securities')}). "
             "Import prices covering the launch: `tracker markets import FILE` or `tracker markets refresh`."
         )
     paths = car_path(engine, launch_id).select(list(PATH_SCHEMA)).cast(PATH_SCHEMA)

@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from tracker.launches.store import as_text, render_net
 from tracker.launches.vehicles import full
-from tracker.text import visible, web_url
+from tracker.text import web_url
 from tui.text import shown
 from tui.widgets.launch_table import booster_cell, orbit_cell
 
@@ -130,7 +130,7 @@ class LaunchDetailScreen(ModalScreen[str | None]):
         detail = self.detail
         rec = detail.record
         with VerticalScroll(id="detail-body") as body:
-            body.border_title = visible(f"{self._title} (Esc closes, m: on the map)")
+            body.border_title = shown(f"{self._title} (Esc closes, m: on the map)")
             yield Static(fields_table(detail), id="detail-fields")
             yield Static(Text("\nLinks", style="bold underline"))
             yield Static(links_text(detail), id="detail-links")

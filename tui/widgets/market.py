@@ -189,7 +189,7 @@ class MarketReaction(Vertical):
                     percent_cell(r["ar"]),
                     percent_cell(r["car_0_1"]),
                     flags_cell(r["limit_up"], r["limit_down"], r["no_trade"]),
-                    abbreviate(r["name"] or "", NAME_WIDTH, keep_last=False),
+                    abbreviate(visible(r["name"] or ""), NAME_WIDTH, keep_last=False),
                     f"{r['t0']:%Y-%m-%d}" if r["t0"] else "—",
                     r["session_class"] or "—",
                 ),

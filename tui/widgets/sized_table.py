@@ -20,11 +20,13 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
+from tracker.text import visible
 from tui.text import shown
 
 
 def width(cell: object) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
+    """Cells ``cell`` takes as drawn: a string as :func:`tui.text.shown` shows it (escaped)."""
+    return cell.cell_len if isinstance(cell, Text) else cell_len(visible(cell))
 
 
 def fitting(widths: Mapping[str, int], drop: tuple[str, ...], available: int) -> set[str]:
