@@ -329,6 +329,7 @@ def test_observers_add_list_default_remove(cli):
     ("passes", "--observer", "Beijing", "--lat", "10", "--lon", "3"),
     ("passes", "--observer", "Beijing", "--hours", "0"),
     ("sats", "--lat", "10", "--lon", "400"),
+    ("passes", "--observer", "Beijing", "--from", "2060-01-01T00:00:00Z"),  # beyond DE421: no Sun
 ])
 def test_bad_coordinates_and_windows_are_usage_errors(cli, args):
     result = cli(*args)
@@ -336,7 +337,7 @@ def test_bad_coordinates_and_windows_are_usage_errors(cli, args):
     # One error line (argparse puts its usage before it): the option and the value refused.
     last = result.stderr.splitlines()[-1]
     assert "error:" in last and "Traceback" not in result.stderr
-    assert any(option in last for option in ("--lat", "--lon", "--alt-m", "--hours", "--observer")), last
+    assert any(option in last for option in ("--lat", "--lon", "--alt-m", "--hours", "--observer", "--from")), last
 
 
 def test_passes_without_an_observer_say_how_to_choose_one(cli):

@@ -126,3 +126,26 @@ def test_passes_screen_at_80x24(snap_compare, engine_url):
         await settle(pilot)
 
     assert snap_compare(make_app(engine, db_url), terminal_size=(80, 24), run_before=passes)
+
+
+async def test_another_observer_replaces_the_selection_and_an_empty_list_draws_bare_rings(engine_url):
+    """Choosing another observer starts from the first pass again (not the old one's path), and an
+    observer with no pass in the window leaves the plot empty rather than failing."""
+    from tracker.observers import Observer
+    from tracker.services.observers import set_default
+    from tui.widgets.passes import PassesScreen
+
+    engine, db_url = engine_url
+    set_default(engine, "Beijing")
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PassesScreen) and screen.selected == 0 and screen.path is not None
+        old = screen.path
+        screen._show_passes(Observer("Nowhere", 0.0, 0.0, 0.0, "test"), screen.passes.clear())
+        await pilot.pause()
+        assert screen.selected is None and screen.path is None
+        assert "no pass selected" in str(screen.query_one("#sky-detail").render()) and old is not None

@@ -43,6 +43,16 @@ _UNIX_EPOCH_JD = 2440587.5
 SUN_SPAN = (datetime(1899, 7, 29, tzinfo=timezone.utc), datetime(2053, 10, 9, tzinfo=timezone.utc))
 
 
+def check_sun_span(first: datetime, last: datetime, option: str) -> None:
+    """Refuse (:class:`~tracker.errors.UsageError` naming ``option``) instants from ``first`` to
+    ``last`` outside :data:`SUN_SPAN`: sunlight there cannot be computed."""
+    from tracker.errors import UsageError
+
+    if not (SUN_SPAN[0] <= first and last < SUN_SPAN[1]):
+        raise UsageError(f"{option} {first:%Y-%m-%d}: sunlight needs the Sun's position, known (JPL DE421) "
+                         f"only from {SUN_SPAN[0]:%Y-%m-%d} to {SUN_SPAN[1]:%Y-%m-%d}")
+
+
 @cache
 def timescale():
     """Skyfield's timescale from its built-in IERS tables (UT1 and leap seconds; no download)."""

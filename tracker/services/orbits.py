@@ -59,14 +59,12 @@ def satellites(
     import polars as pl
 
     from tracker.positions import positions_of
-    from tracker.propagation import SUN_SPAN
+    from tracker.propagation import check_sun_span
     from tracker.times import instant
     from tracker.views import members
 
     when = instant(at, "--at")
-    if not SUN_SPAN[0] <= when < SUN_SPAN[1]:
-        raise UsageError(f"--at {when:%Y-%m-%d}: sunlight needs the Sun's position, known (JPL DE421) "
-                         f"only from {SUN_SPAN[0]:%Y-%m-%d} to {SUN_SPAN[1]:%Y-%m-%d}")
+    check_sun_span(when, when, "--at")
     place = None
     if observer is not None or lat is not None or lon is not None or alt_m is not None:
         from tracker.services.observers import resolve

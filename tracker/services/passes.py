@@ -66,9 +66,10 @@ def passes(
 
     from tracker.catalog import latest
     from tracker.passes import passes_of, trains
+    from tracker.propagation import check_sun_span
     from tracker.services.observers import resolve
     from tracker.times import instant
-    from tracker.views import ALL, members
+    from tracker.views import members
 
     if not 0 < hours <= MAX_HOURS:
         raise UsageError(f"--hours {hours:g} is out of range: give more than 0 and at most {MAX_HOURS:g}")
@@ -79,6 +80,7 @@ def passes(
     place = resolve(engine, observer, lat, lon, alt_m)
     assert place is not None
     begin = instant(start, "--from")
+    check_sun_span(begin, begin + timedelta(hours=hours), "--from")
     if norads is not None:
         wanted = sorted(set(norads))
         sats = latest(engine).filter(pl.col("norad").is_in(wanted)) if wanted else latest(engine).clear()
@@ -86,7 +88,7 @@ def passes(
         if missing:
             raise NotFound(f"no element sets held for catalog number(s) {', '.join(map(str, missing))}")
     else:
-        sats = members(engine, ALL if constellation == ALL else constellation)
+        sats = members(engine, constellation)
     found = passes_of(sats, place, begin, hours, min_el)
     frame = found.passes.filter(pl.col("visible")) if visible else found.passes
     if by_launch:

@@ -223,7 +223,7 @@ class PassesScreen(Screen):
             self.load_observer(name)
 
     def _show_passes(self, observer: Observer, found: pl.DataFrame) -> None:
-        self.passes = found
+        self.passes, self.selected, self.path = found, None, None  # another observer: nothing selected yet
         now = self.clock()
         width = self._columns()
         table = self.query_one(DataTable)
