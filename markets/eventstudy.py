@@ -91,13 +91,14 @@ def _safe_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den.is_finite() & (den != 0)).then(num / den)
 
 
-def _correlations(est: pl.DataFrame, keys: list[str], by: str) -> pl.DataFrame | None:
+def _correlations(est: pl.DataFrame, by: str) -> pl.DataFrame | None:
     """Kolari-Pynnonen: the correlation of the estimation ARs of every two securities on the
     same event (``security < security_2``), by a self-join of each event's estimation rows;
     None when that join would make more than :data:`KP_ROWS` rows."""
     left = est.drop_nulls("ar")
     sizes = left.group_by(by, "event_id").agg(n=pl.len(), m=pl.col("security").n_unique())
-    joined = sizes.select((pl.col("n") ** 2 / pl.col("m")).sum()).item() or 0  # rows the join makes, about
+    # Per event, n rows of m securities: each of its n / m sessions pairs m x m rows, n * m in all.
+    joined = sizes.select((pl.col("n") * pl.col("m")).sum()).item() or 0
     if joined > KP_ROWS:
         return None
     both = left.join(left, on=[by, "event_id", "tau"], suffix="_2").filter(pl.col("security") < pl.col("security_2"))
@@ -151,7 +152,6 @@ def _one_window(x: pl.DataFrame, est: pl.DataFrame, sd: pl.DataFrame, corr: pl.D
     n_s, pos = has.sum(), pl.col("pos").filter(has).mean()
     per_class = events.group_by(by).agg(
         n_events=n.cast(pl.Int64),
-        n_pairs=pl.col("m").sum().cast(pl.Int64),
         car_mean=car.mean(),
         car_median=car.median(),
         t=t_of(car),
@@ -220,7 +220,7 @@ def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_l
     )
     est = x.filter(pl.col("tau") <= est_last)
     sd = est.group_by(keys).agg(s=pl.col("ar").std())
-    corr = _correlations(est, keys, by)
+    corr = _correlations(est, by)
     parts = [_one_window(x, est, sd, corr, keys, by, w, est_last) for w in windows.values()]
     stats = _p_values(pl.concat(parts, how="diagonal_relaxed"))
     if names is not None:

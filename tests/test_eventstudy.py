@@ -168,3 +168,32 @@ def test_kp_is_left_out_with_a_note_when_the_correlation_join_is_too_large(monke
     x = summarize(as_frame(make_panel()), "cls", {"0_1": (0, 1)}, est_last=-2).row(0, named=True)
     assert x["kp_t"] is None and x["kp_p"] is None and "kp_t not computed" in x["note"]
     assert x["bmp_t"] is not None and x["t"] is not None
+
+
+def test_the_kp_size_guard_counts_the_rows_the_join_makes(monkeypatch):
+    """m securities with T estimation sessions each make m * m * T rows in the self-join (n * m
+    for n rows): the guard refuses exactly above that, not at an estimate of another size."""
+    import numpy as np
+
+    import markets.eventstudy as es
+
+    m, sessions = 3, 40
+    est = pl.DataFrame({
+        "cls": "a", "event_id": 1, "security": [f"s{i}" for i in range(m) for _ in range(sessions)],
+        "tau": list(range(sessions)) * m, "ar": np.random.default_rng(1).normal(size=m * sessions),
+    })
+    joined = est.join(est, on=["cls", "event_id", "tau"], suffix="_2").height
+    monkeypatch.setattr(es, "KP_ROWS", joined)
+    assert es._correlations(est, "cls") is not None
+    monkeypatch.setattr(es, "KP_ROWS", joined - 1)
+    assert es._correlations(est, "cls") is None
+
+
+def test_a_class_name_with_dollars_is_drawn_literally(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tracker.charts import caar
+
+    path = pl.DataFrame({"vehicle": ["CZ $\\q$"] * 3, "tau": [-1, 0, 1], "caar": [0.0, 0.01, 0.02], "n_events": [3] * 3,
+                         "lo": [-0.01, 0.0, 0.01], "hi": [0.01, 0.02, 0.03]})
+    caar(path, "vehicle", "CAAR by vehicle", tmp_path / "c.svg", "svg")  # mathtext would fail on "$\q$"
+    assert "CZ" in (tmp_path / "c.svg").read_text()

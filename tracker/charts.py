@@ -10,6 +10,13 @@ from pathlib import Path
 import polars as pl
 
 from tracker.errors import UsageError
+from tracker.text import plural
+
+
+def _literal(text: str) -> str:
+    """Outside text (a vehicle's name) as matplotlib draws it literally: a ``$`` would start
+    mathematics (and a malformed formula fails the whole figure)."""
+    return text.replace("$", r"\$")
 
 #: File suffixes a chart can be written as.
 FORMATS = (".png", ".svg")
@@ -31,7 +38,7 @@ def caar(path: pl.DataFrame, by: str, title: str, target: Path, fmt: str) -> Non
             tau, level = part["tau"].to_numpy(), part["caar"].to_numpy() * 100
             n = int(part["n_events"].max() or 0)
             band = part.filter(pl.col("lo").is_not_null())
-            label = f"{cls} ({n} event{'s' if n != 1 else ''}{'' if band.height else ', no band'})"
+            label = _literal(f"{cls} ({plural(n, 'event')}{'' if band.height else ', no band'})")
             (line,) = ax.plot(tau, level, marker="o", markersize=3, label=label)
             if band.height:
                 ax.fill_between(band["tau"].to_numpy(), band["lo"].to_numpy() * 100, band["hi"].to_numpy() * 100,
@@ -40,7 +47,7 @@ def caar(path: pl.DataFrame, by: str, title: str, target: Path, fmt: str) -> Non
         ax.axvline(0, color="grey", linewidth=0.8, linestyle="--")
         ax.set_xlabel("sessions from t0")
         ax.set_ylabel("CAAR (%)")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(_literal(title), fontsize=10)
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(target, format=fmt)
