@@ -44,11 +44,9 @@ def choose_observer(engine: Engine, name: str) -> Observer:
 def next_passes(fleet: pl.DataFrame, observer: Observer, now: datetime, hours: float = HOURS) -> pl.DataFrame:
     """The passes of the satellites of ``fleet`` (a members frame) over ``observer`` from ``now``
     for ``hours``, by AOS (the ``tracker passes`` columns)."""
-    from tracker.passes import COLUMNS, passes_of
+    from tracker.passes import passes_of
 
-    if fleet.is_empty():
-        return pl.DataFrame(schema={c: pl.Float64 for c in COLUMNS})
-    return passes_of(fleet, observer, now, hours, MIN_EL).passes
+    return passes_of(fleet, observer, now, hours, MIN_EL).passes  # typed, also for an empty fleet
 
 
 def pass_path(fleet: pl.DataFrame, norad: int, observer: Observer, aos: datetime, los: datetime) -> tuple[np.ndarray, np.ndarray]:
