@@ -409,12 +409,16 @@ def test_trains_merge_one_launch_within_minutes():
     assert out.height == 3
 
 
-def test_api_passes(db_url):
+def test_api_passes(db_url, cli):
     import tracker
 
     with tracker.open(db_url) as t:
         t.add_observer("Roof", 22.3, 114.2, 80)
         t.set_default_observer("Roof")
         frame = t.passes(hours=1, start="2026-08-18T12:00Z")
-        assert frame.height == 0 and "tca_el_deg" in frame.columns
+        assert frame.height == 0 and "tca_el_deg" in frame.columns  # nothing held yet
         assert t.observers()["default"].any()
+    cli("tle", "import", shared_path("data", "celestrak", "gp-2026-08-18", "stations.csv"))
+    with tracker.open(db_url) as t:
+        frame = t.passes(constellation="stations", hours=12, start="2026-08-18T12:00Z")
+        assert frame.height > 0 and (frame["tca_el_deg"] >= 10).all() and (frame["los_utc"] > frame["aos_utc"]).all()
