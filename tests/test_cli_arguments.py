@@ -176,3 +176,10 @@ def test_the_parser_takes_any_value_or_exits_with_a_usage_error(place: tuple[str
         except SystemExit as exc:
             assert exc.code == 2, err.getvalue()
             assert "Traceback" not in err.getvalue()
+
+
+@pytest.mark.parametrize("value", ["x", "", "1:2:3", "0:251", "1:0", "-1:1,2"])
+def test_bad_car_windows_are_one_line_usage_errors(cli, value) -> None:
+    result = cli("link", f"--car={value}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("tracker: error: --car") and len(result.stderr.splitlines()) == 1, result.stderr
