@@ -302,3 +302,9 @@ def test_registry_edits_that_say_nothing_or_nonsense_are_refused(cli):
     assert listed["XSHG:510050"]["limit_pct"] is None and listed["XSHG:600118"]["limit_pct"] is None
     empty = cli("markets", "bars", "600118.SS")
     assert empty.returncode == EXIT_OK and "tracker markets import" in empty.stderr
+
+
+def test_plot_without_bars_is_an_error_and_writes_nothing(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    result = cli("link", "plot", "--by", "vehicle", "--output", tmp_path / "c.png")
+    assert result.returncode == 1 and "nothing to plot" in result.stderr and not (tmp_path / "c.png").exists()

@@ -20,7 +20,7 @@ from typing import NamedTuple, TypedDict, Unpack
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from tracker.errors import Refused, UsageError
+from tracker.errors import NotFound, Refused, UsageError
 from tracker.markets.link import FILTERS, WINDOWS, LinkParams
 from tracker.services.markets import known_symbols, names
 from tracker.times import time_range
@@ -293,6 +293,9 @@ def plot(
         raise UsageError(f"--output {output}: a chart is written as {' or '.join(charts.FORMATS)}")
     check_target(path, force)
     frame = caar(engine, by, model, **selection)
+    if frame.is_empty() or frame["caar"].is_null().all():
+        raise NotFound("nothing to plot: no linked launch has bars around t0 in this selection "
+                       "(`tracker markets list` shows the bars held; import or refresh prices)")
     label = "market model" if model == "market-model" else "market-adjusted"
     title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
     fmt = path.suffix.lower().lstrip(".")
