@@ -13,6 +13,12 @@ from tracker.propagation import Fleet, Times, sun_ecef_km, sunlit
 #: Elements older than this (from the instant shown) are flagged: SGP4 errors grow to kilometres.
 STALE_DAYS = 14.0
 
+
+def is_stale(age_days):
+    """Whether elements ``age_days`` from the shown instant (either side) are too far to trust:
+    :data:`STALE_DAYS`. The one rule for a number, a numpy array or a polars expression."""
+    return abs(age_days) > STALE_DAYS
+
 COLUMNS = ["name", "norad", "cospar", "constellation", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "sunlit", "age_days", "stale"]
 
 
@@ -41,7 +47,7 @@ def positions_of(sats: pl.DataFrame, at: datetime) -> pl.DataFrame:
         .with_columns(pl.col("lat_deg", "lon_deg", "alt_km", "speed_km_s").fill_nan(None))
         .with_columns(
             pl.when(pl.col("alt_km").is_not_null()).then(pl.col("sunlit")).alias("sunlit"),
-            (pl.col("age_days").abs() > STALE_DAYS).alias("stale"),
+            is_stale(pl.col("age_days")).alias("stale"),
         )
         .select(COLUMNS)
     )

@@ -362,10 +362,10 @@ class TrackerApp(App):
     def _stale(self, at: datetime) -> np.ndarray:
         """Which shown satellites' elements are more than :data:`~tracker.positions.STALE_DAYS`
         from ``at`` (their positions may be kilometres off), in fleet order."""
-        from tracker.positions import STALE_DAYS
+        from tracker.positions import is_stale
 
         instant = np.datetime64(at.astimezone(timezone.utc).replace(tzinfo=None), "us")
-        return np.abs(instant - self._epochs) > np.timedelta64(int(STALE_DAYS * 86400), "s")
+        return is_stale((instant - self._epochs) / np.timedelta64(1, "D"))
 
     def _draw(self) -> None:
         """The map and the detail line from the last positions, with the current selection and

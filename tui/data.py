@@ -73,7 +73,7 @@ def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:
     from tracker.batches import groups_of, with_stragglers
     from tracker.catalog import history
     from tracker.orbits import metrics, sun_geometry
-    from tracker.positions import STALE_DAYS
+    from tracker.positions import is_stale
 
     norads = sats.select("norad", "constellation")
     past = history(engine, sats["norad"].to_list()).join(norads, on="norad")
@@ -84,7 +84,7 @@ def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:
     return (
         sun_geometry(metrics(sats))
         .with_columns(age.alias("age_days"))
-        .with_columns((pl.col("age_days").abs() > STALE_DAYS).alias("stale"))
+        .with_columns(is_stale(pl.col("age_days")).alias("stale"))
         .join(batch, on="launch", how="left", maintain_order="left")
         .join(flags, on="norad", how="left", maintain_order="left")
         .select(SATELLITE_COLUMNS)

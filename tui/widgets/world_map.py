@@ -183,7 +183,7 @@ def caption(row: dict, snap: Snapshot, index: int, width: int) -> Text:
     """The selected satellite in one line of ``width`` cells: its name always, then as much as
     fits, in this order of need: position, geodetic height, sunlit or shadow, stale elements,
     speed, catalog number (shown in their reading order, never cut in the middle)."""
-    from tracker.positions import STALE_DAYS
+    from tracker.positions import is_stale
 
     lat, lon = snap.lat_deg[index], snap.lon_deg[index]
     age = (snap.at - row["epoch"]).total_seconds() / 86400.0 if row.get("epoch") else None
@@ -197,7 +197,7 @@ def caption(row: dict, snap: Snapshot, index: int, width: int) -> Text:
         ]
     else:
         parts.append((1, Text("no position (SGP4 failed: decayed or bad elements)", style="red")))
-    if age is not None and abs(age) > STALE_DAYS:
+    if age is not None and is_stale(age):
         parts.append((4, Text(f"stale {abs(age):.0f} d{'' if age > 0 else ' ahead'}", style="bold red")))
     parts.append((6, Text(str(row["norad"]), style="dim")))
     kept: set[int] = set()
