@@ -578,17 +578,17 @@ class TrackerApp(App):
     def action_choose_view(self) -> None:
         self.push_screen(ViewPicker(self.views, self.view), self.set_view)
 
-    def action_passes(self) -> None:
-        from tui.widgets.passes import PassesScreen
-
-        self.push_screen(PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer))
-
-    def action_choose_observer(self) -> None:
+    def action_passes(self, choose: bool = False) -> None:
+        """The passes screen of the shown satellites (``choose``: with the observer picker open)."""
         from tui.widgets.passes import PassesScreen
 
         screen = PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer)
         self.push_screen(screen)
-        screen.call_after_refresh(screen.action_choose_observer)
+        if choose:
+            screen.call_after_refresh(screen.action_choose_observer)
+
+    def action_choose_observer(self) -> None:
+        self.action_passes(choose=True)
 
     def action_toggle_zone(self) -> None:
         self.show_local = not self.show_local
