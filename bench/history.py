@@ -71,24 +71,25 @@ def tracker(*args: str) -> list[str]:
 
 def fill(db_url: str, copies: int) -> int:
     """The synthetic history: ``copies`` of the catalogue, each 6 h earlier than the last."""
+    import polars as pl
+
     from tle.formats import parse_file
     from tracker import bulk
     from tracker.db import element_set
-    from tracker.ingest import _row, store
+    from tracker.ingest import store
     from tracker.services.bootstrap import open_database
 
     engine = open_database(db_url)
-    records = parse_file(ACTIVE).records
-    store(engine, records)  # the real catalogue, with its satellites
-    rows = [_row(es) for es in records]
+    frame = parse_file(ACTIVE).frame
+    store(engine, frame)  # the real catalogue, with its satellites
+    rows = frame.drop("name", "cospar")
     for copy in range(1, copies):
         shift = STEP * copy
         with engine.begin() as conn:
-            bulk.insert_new(conn, element_set, [
-                {**r, "epoch": r["epoch"] - shift, "source": f"synthetic: {ACTIVE.name} epoch -{shift} (bench/history.py)"}
-                for r in rows])
+            bulk.insert_new(conn, element_set, rows.with_columns(
+                pl.col("epoch") - shift, source=pl.lit(f"synthetic: {ACTIVE.name} epoch -{shift} (bench/history.py)")))
     engine.dispose()
-    return len(rows) * copies
+    return rows.height * copies
 
 
 def later_snapshot(directory: Path) -> Path:

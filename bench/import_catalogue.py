@@ -35,7 +35,7 @@ def import_seconds() -> tuple[float, float, int]:
         start = time.perf_counter()
         result = parse_file(ACTIVE)
         parsed = time.perf_counter()
-        counts = store(engine, result.records)
+        counts = store(engine, result.frame)
         done = time.perf_counter()
         engine.dispose()
     return done - start, parsed - start, counts.new_element_sets

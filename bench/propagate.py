@@ -61,7 +61,7 @@ def main() -> None:
         from tracker.services.bootstrap import open_database as connect
 
         engine = connect(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        store(engine, parse_file(ACTIVE).records)
+        store(engine, parse_file(ACTIVE).frame)
         t1db = best(lambda: positions(engine, START))
         engine.dispose()
     print(f"   end to end from the database (query, SGP4 records, positions): {t1db:.3f} s")

@@ -155,7 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = connect(db_url)
-        store(engine, parse_file(ACTIVE).records)
+        store(engine, parse_file(ACTIVE).frame)
         with engine.begin() as conn:  # Guowang and Qianfan together, as one view
             add_rules(conn, "gwqf", "name", ["HULIANWANG*", "GUOWANG*", "QIANFAN*"])
         held = engine.connect().exec_driver_sql("select count(*) from satellite").scalar()

@@ -15,6 +15,7 @@ from sgp4.api import Satrec
 
 from tle.elements import ElementSet, to_satrec
 from tle.formats import FormatError, ParseResult, Rejected, detect_format, parse_file, parse_text
+from tle.frame import SCHEMA
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL_TLE = SHARED / "data/tle/hulianwang-digui-01-03-2026-04-25.tle"
@@ -524,7 +525,9 @@ def test_csv_nine_digit_catalog_number_propagates():
 
 
 def test_csv_header_only_gives_no_records():
-    assert parse_text(CSV_HEADER + "\n", "gp.csv") == ParseResult("omm-csv", [], [])
+    result = parse_text(CSV_HEADER + "\n", "gp.csv")
+    assert (result.format, result.records, result.rejected) == ("omm-csv", [], [])
+    assert result.frame.schema == SCHEMA
 
 
 # --- OMM JSON ---------------------------------------------------------------------------------
@@ -594,7 +597,9 @@ def test_invalid_json_is_a_format_error(text):
 
 
 def test_empty_json_list_gives_no_records():
-    assert parse_text("[]", "gp.json") == ParseResult("omm-json", [], [])
+    result = parse_text("[]", "gp.json")
+    assert (result.format, result.records, result.rejected) == ("omm-json", [], [])
+    assert result.frame.schema == SCHEMA
 
 
 # --- OMM XML ----------------------------------------------------------------------------------

@@ -72,9 +72,10 @@ def anyio_backend() -> str:
 
 
 def store_synthetic(engine) -> None:
+    from tle.frame import from_records
     from tracker.ingest import store
 
-    store(engine, synthetic_elements())
+    store(engine, from_records(synthetic_elements()))
 
 
 @pytest.fixture(scope="module")

@@ -373,7 +373,7 @@ def _element_data(body: str, url: str) -> ParseResult:
         if reason.startswith("not element-set data"):  # "(expected TLE/3LE, ...)" says enough
             reason = reason.removeprefix("not element-set data").strip(" ()")
         raise FormatError(reason if body.strip() else "empty body") from None
-    if parsed.rejected and not parsed.records:
+    if parsed.rejected and parsed.frame.is_empty():
         count, first = len(parsed.rejected), parsed.rejected[0]
         raise FormatError(f"none of its {count} records can be read, the first: {first.reason}")
     return parsed

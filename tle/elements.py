@@ -28,7 +28,9 @@ _UNIX_EPOCH_JD = 2440587.5
 _MINUTES_PER_DAY = 1440.0
 _XPDOTP = _MINUTES_PER_DAY / (2.0 * math.pi)  # rev/day -> rad/min conversion factor
 
-_COSPAR = re.compile(r"^(\d{4})-(\d{3})([A-Z]{0,3})$")
+#: A normalised international designator, ``2024-240A``: launch year, launch number, piece.
+COSPAR_PATTERN = r"^(\d{4})-(\d{3})([A-Z]{0,3})$"
+_COSPAR = re.compile(COSPAR_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)

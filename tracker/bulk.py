@@ -7,27 +7,28 @@ without a Python object per value. Going through SQLAlchemy's result rows instea
 ``Row`` and an aware ``datetime`` per value: at two million element sets that was most of the
 time and memory of ``tracker orbits groups``.
 
-Writes: rows that may already be held are inserted with the database skipping duplicates by its
-unique key (``INSERT ... ON CONFLICT DO NOTHING``), not by reading back what is stored; on
-PostgreSQL they are first copied into a temporary table with ``COPY ... FROM STDIN``.
+Writes: frames too. Rows that may already be held are inserted with the database skipping
+duplicates by its unique key (``INSERT ... ON CONFLICT DO NOTHING``), not by reading back what is
+stored. SQLite gets them through the driver's ``executemany``; PostgreSQL first has them copied
+into a temporary table with ``COPY ... FROM STDIN``.
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Integer, String, Table, cast, func, type_coerce
+from sqlalchemy import Integer, String, Table, bindparam, cast, func, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
 from tracker.db import UTCDateTime
 
-__all__ = ["read_frame", "insert_new"]
+__all__ = ["insert_new", "read_frame", "update_rows"]
 
 #: Whether this Python's SQLite has ``unixepoch()``.
 _UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
@@ -116,59 +117,83 @@ def _bound(compiled, conn: Connection) -> dict[str, Any]:
     return values
 
 
-def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows`` into ``table``, skipping those whose unique key is already held (or
-    repeated); the number inserted."""
-    if not rows:
+def insert_new(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
+    """Insert the rows of ``frame`` (columns named as ``table``'s) into ``table``, skipping those
+    whose unique key is already held (or repeated); the number inserted."""
+    if frame.is_empty():
         return 0
     if conn.dialect.name == "postgresql":
-        return _copy_in(conn, table, rows)
-    return _insert_or_ignore(conn, table, rows)
-
-
-def _insert_or_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """SQLite: ``INSERT ... ON CONFLICT DO NOTHING`` by the driver's ``executemany``, each value
-    through its column type's bind processing (aware times to stored text) but without building
-    SQLAlchemy's per-row parameter structures, which cost more than the insert itself."""
-    from sqlalchemy import bindparam
+        names = ", ".join(frame.columns)
+        with _staged(conn, table, frame) as staging:
+            done = conn.exec_driver_sql(
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
+        return done.rowcount
     from sqlalchemy.dialects.sqlite import insert
 
-    columns = list(rows[0])
-    statement = insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+    statement = insert(table).values({c: bindparam(c) for c in frame.columns}).on_conflict_do_nothing()
+    return _execute_many(conn, statement, frame)
+
+
+def update_rows(conn: Connection, table: Table, key: str, frame: pl.DataFrame) -> int:
+    """Give the rows of ``table`` whose ``key`` is in ``frame`` the values of ``frame``'s other
+    columns; the number of rows updated."""
+    if frame.is_empty():
+        return 0
+    others = [c for c in frame.columns if c != key]
+    if conn.dialect.name == "postgresql":
+        with _staged(conn, table, frame) as staging:
+            done = conn.exec_driver_sql(
+                f"UPDATE {table.name} SET {', '.join(f'{c} = s.{c}' for c in others)} "
+                f"FROM {staging} AS s WHERE {table.name}.{key} = s.{key}")
+        return done.rowcount
+    statement = table.update().where(table.c[key] == bindparam(f"b_{key}")).values({c: bindparam(c) for c in others})
+    return _execute_many(conn, statement, frame.rename({key: f"b_{key}"}))
+
+
+#: Times written as text: as :class:`~tracker.db.UTCDateTime` keeps them on SQLite (SQLAlchemy's
+#: DATETIME text, always six fraction digits; a test holds the two to the same text), and with
+#: ``+00`` for PostgreSQL.
+WRITTEN_TIME = "%Y-%m-%d %H:%M:%S%.6f"
+
+
+def _execute_many(conn: Connection, statement: Any, frame: pl.DataFrame) -> int:
+    """SQLite: ``statement`` run by the driver's ``executemany`` over the rows of ``frame`` (its
+    columns named as the statement's parameters), times as :data:`WRITTEN_TIME` text. SQLAlchemy's
+    own executemany builds a parameter dictionary per row, which costs more than the write."""
     compiled = statement.compile(dialect=conn.dialect)
-    order = list(compiled.positiontup or ())
-    processors = [_processor(table.c[c].type, conn) for c in order]
-    values = [tuple(p(row[c]) if p else row[c] for c, p in zip(order, processors, strict=True)) for row in rows]
+    ordered = _times_as_text(frame.select(list(compiled.positiontup or ())), WRITTEN_TIME)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(compiled.string, values)
+        cursor.executemany(compiled.string, ordered.iter_rows())
         return cursor.rowcount
     finally:
         cursor.close()
 
 
-def _copy_in(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """PostgreSQL: ``COPY`` into a temporary table of the rows' columns (no constraints), then
-    one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``; the temporary table is dropped (and,
-    should anything fail, goes with the rolled-back transaction)."""
-    columns = list(rows[0])
-    names = ", ".join(columns)
+def _times_as_text(frame: pl.DataFrame, layout: str) -> pl.DataFrame:
+    """``frame`` with its time columns as text in UTC; a naive time is refused, as
+    :class:`~tracker.db.UTCDateTime` refuses one."""
+    times = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
+    naive = [name for name in times if frame.schema[name].time_zone is None]  # type: ignore[attr-defined]
+    if naive:
+        raise ValueError(f"naive times in {', '.join(naive)}: every time stored must be aware (UTC)")
+    return frame.with_columns(pl.col(times).dt.convert_time_zone("UTC").dt.strftime(layout))
+
+
+@contextmanager
+def _staged(conn: Connection, table: Table, frame: pl.DataFrame) -> Iterator[str]:
+    """PostgreSQL: ``frame`` copied (``COPY ... FROM STDIN`` as CSV) into a temporary table with
+    ``table``'s column types and no constraints, named by the context, dropped after it (and,
+    should anything fail, gone with the rolled-back transaction)."""
+    names = ", ".join(frame.columns)
     staging = f"staging_{table.name}"
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table.name} WITH NO DATA")
+    text = _times_as_text(frame, WRITTEN_TIME + "+00").write_csv(include_header=False)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_utc(row[c]) for c in columns])
+        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(text)
     finally:
         cursor.close()
-    done = conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
+    yield staging
     conn.exec_driver_sql(f"DROP TABLE {staging}")
-    return done.rowcount
-
-
-def _utc(value: Any) -> Any:
-    """Aware datetimes as they are (psycopg sends the offset); anything else unchanged."""
-    if isinstance(value, datetime) and value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: every time stored must be aware (UTC)")
-    return value

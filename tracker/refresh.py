@@ -19,15 +19,16 @@ under the same 2-hour rule as every URL. The launches beyond the cap come with t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from tle.celestrak import DEFAULT_GROUPS, CelesTrakClient, FetchOutcome, FetchState, gp_url, query_url
-from tle.elements import ElementSet
+from tle.frame import concat, launch_of
 from tracker.constellations import CATALOGUE_ORIGIN, DAWN_DUSK, replace_rules
 from tracker.db import batches, constellation_rule, fetch_state, satellite
 from tracker.ingest import ImportCounts, store_in
@@ -106,21 +107,16 @@ def default_urls(engine: Engine, base: str) -> tuple[list[str], Followed]:
     return urls_for([], [], base, followed.launches), followed
 
 
-def classify_dawn_dusk(records: Iterable[ElementSet]) -> list[tuple[int, str | None]]:
-    """(catalog number, launch) of the dawn-dusk objects among ``records`` (the newest set of
-    each object), as :func:`tracker.orbits.dawn_dusk` finds them."""
-    import polars as pl
-
+def classify_dawn_dusk(frame: pl.DataFrame) -> list[tuple[int, str | None]]:
+    """(catalog number, launch) of the dawn-dusk objects among element sets (a frame of
+    :data:`tle.frame.SCHEMA`; the newest set of each object counts), as
+    :func:`tracker.orbits.dawn_dusk` finds them."""
     from tracker.orbits import dawn_dusk
 
-    newest: dict[int, ElementSet] = {}
-    for es in records:
-        if es.norad not in newest or es.epoch > newest[es.norad].epoch:
-            newest[es.norad] = es
-    columns = {"norad": pl.Int64, "launch": pl.String, "epoch": pl.Datetime("us", "UTC"), "mean_motion": pl.Float64,
-               "eccentricity": pl.Float64, "inclination_deg": pl.Float64, "raan_deg": pl.Float64}
-    frame = pl.DataFrame([tuple(getattr(es, c) for c in columns) for es in newest.values()], schema=columns, orient="row")
-    return list(dawn_dusk(frame).select("norad", "launch").iter_rows())
+    newest = (frame.sort("epoch", descending=True, maintain_order=True)  # of equal epochs, the first
+              .unique("norad", keep="first", maintain_order=True)
+              .with_columns(launch=launch_of(pl.col("cospar"))))
+    return list(dawn_dusk(newest).select("norad", "launch").iter_rows())
 
 
 def follow_dawn_dusk(conn: Connection, found: list[tuple[int, str | None]]) -> DawnDusk:
@@ -174,17 +170,17 @@ def refresh_tle(
     in one transaction."""
     outcomes = client.fetch_all(urls, load_states(engine, urls), now=now, force=force, intervals=intervals)
     catalogue_url = gp_url(client.base_url, CATALOGUE)
-    records, rejected = [], []
+    frames, rejected = [], []
     found: list[tuple[int, str | None]] | None = None  # dawn-dusk objects of a downloaded catalogue
     for outcome in outcomes:
         if (result := outcome.parsed) is None:
             continue
-        records.extend(result.records)
+        frames.append(result.frame)
         rejected.extend(str(r) for r in result.rejected)
         if outcome.url == catalogue_url:
-            found = classify_dawn_dusk(result.records)  # before the transaction: it takes a while
+            found = classify_dawn_dusk(result.frame)  # before the transaction: it takes a while
     with engine.begin() as conn:
-        counts = store_in(conn, records)
+        counts = store_in(conn, concat(frames))
         dawn_dusk = None if found is None else follow_dawn_dusk(conn, found)
         for outcome in outcomes:
             if outcome.kind not in ("skipped", "not-attempted"):

@@ -215,6 +215,7 @@ def import_elements(
     skipped and listed in the report. With ``constellation``, every imported object becomes a
     member of it (a catalog-number rule)."""
     from tle.formats import FormatError, parse_file
+    from tle.frame import concat
     from tracker.ingest import store
 
     wanted = None if constellation is None else constellation_name(constellation)
@@ -227,12 +228,12 @@ def import_elements(
             raise BadInput(f"{exc}; nothing was imported") from None
         except OSError as exc:
             raise BadInput(f"{path}: {exc.strerror or exc}; nothing was imported") from None
-        if results[-1].rejected and not results[-1].records:  # not one usable record: a bad file
+        if results[-1].rejected and results[-1].frame.is_empty():  # not one usable record: a bad file
             shown = "; ".join(str(r) for r in results[-1].rejected[:3])
             more = len(results[-1].rejected) - 3
             raise BadInput(f"{path}: every record was rejected ({shown}{f'; {more} more' if more > 0 else ''}); "
                            "nothing was imported")
-    counts = store(engine, [r for result in results for r in result.records], constellation=wanted)
+    counts = store(engine, concat(result.frame for result in results), constellation=wanted)
     rejected = tuple(str(rej) for result in results for rej in result.rejected)
     return ImportReport(tuple(files), counts, rejected, wanted)
 
