@@ -200,3 +200,33 @@ def test_min_el_takes_the_services_range() -> None:
         build_parser(["passes"]).parse_args(["passes", "--min-el", "90"])
     assert "outside -5..90 (90 excluded)" in err.getvalue()
 
+
+def _option(argv: list[str], dest: str) -> argparse.Action:
+    parser = build_parser(argv)
+    for word in argv:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[word]
+    return next(a for a in parser._actions if a.dest == dest)
+
+
+def test_link_choices_are_the_services() -> None:
+    from tracker.markets import link as core
+    from tracker.services import link as service
+
+    assert _option(["link"], "at").choices == service.EVENT_TIMES
+    assert _option(["link"], "format").choices == service.EXPORT_FORMATS
+    for sub in ("summary", "plot"):
+        assert _option(["link", sub], "by").choices == service.BY
+        assert _option(["link", sub], "at").choices == service.EVENT_TIMES
+    assert _option(["link", "plot"], "model").choices == service.MODELS
+    assert service.MODELS == tuple(core.MODELS) == tuple(core.FITTED)  # what summary computes
+
+
+def test_building_the_link_parser_imports_no_data_library() -> None:
+    """The CLI reads the link service's choices while it builds the parser; that stays cheap."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tracker.cli import build_parser; build_parser(['link', 'summary']); "
+            "print(sorted(m for m in ('polars', 'sqlalchemy', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
