@@ -208,11 +208,19 @@ def _bounded() -> Iterator[None]:
                       "--since/--until or --symbols, or shorten --window") from None
 
 
+def _no_bars(what: str) -> NotFound:
+    """The error of :func:`summary` and :func:`plot` when no selected launch has a return to use."""
+    return NotFound(f"nothing to {what}: no linked launch has bars around t0 in this selection "
+                    "(`tracker markets list` shows the bars held; import or refresh prices)")
+
+
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
     """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
     events and pairs counted, mean and median event CAR, and the tests of
     :mod:`markets.eventstudy` with p-values (empty, with the reason in ``note``, below three
-    events), over the pairs :func:`link` selects, each event one equal-weighted portfolio."""
+    events), over the pairs :func:`link` selects, each event one equal-weighted portfolio.
+    :class:`~tracker.errors.NotFound` when no pair has a CAR in any window (no bars around any
+    selected launch, or no launch selected): a table of classes with 0 events says nothing."""
     from tracker.markets.link import study
     from tracker.services.markets import known_symbols
 
@@ -220,7 +228,10 @@ def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataF
         raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols(), _bounded():
-        return study(conn, params, by.replace("-", "_"))
+        table = study(conn, params, by.replace("-", "_"))
+    if table.is_empty() or not (table["n_pairs"] > 0).any():
+        raise _no_bars("summarise")
+    return table
 
 
 def export(
@@ -312,8 +323,7 @@ def plot(
     check_target(path, force)
     frame = caar(engine, by, model, **selection)
     if frame.is_empty() or frame["caar"].is_null().all():
-        raise NotFound("nothing to plot: no linked launch has bars around t0 in this selection "
-                       "(`tracker markets list` shows the bars held; import or refresh prices)")
+        raise _no_bars("plot")
     label = "market model" if model == "market-model" else "market-adjusted"
     title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
     fmt = path.suffix.lower().lstrip(".")
