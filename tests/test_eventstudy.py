@@ -154,21 +154,22 @@ def test_events_without_estimation_returns_get_only_the_t_test():
 
 def test_patell_variance_factor_follows_the_models_degrees_of_freedom():
     """Three events of one security, T = 4 estimation ARs each (0.01, -0.01, 0.02, -0.02: mean 0,
-    squares summing to 0.001) and an AR of 0.03 at t0. Market-adjusted (fitted=0): s = sqrt(0.001 / 3),
-    SCAR = 0.03 / s ~ t(3), variance 3 / 1, so Z = 3 SCAR / sqrt(3 * 3) = SCAR (Patell's market-model
-    factor (T - 2) / (T - 4) would leave every event out: T <= 4). Market model (fitted=2): d = 2,
-    no finite variance: no Patell Z, the other standardised tests still computed."""
+    squares summing to 0.001) and ARs of 0.02, 0.03 and 0.04 at t0. Market-adjusted (fitted=0):
+    s = sqrt(0.001 / 3), SCAR_e = AR_e / s ~ t(3), variance 3 / 1, so Z = (0.09 / s) / sqrt(3 * 3)
+    (Patell's market-model factor (T - 2) / (T - 4) would leave every event out: T <= 4). Market
+    model (fitted=2): d = 2, no finite variance: no Patell Z, the other standardised tests still
+    computed."""
     est = [0.01, -0.01, 0.02, -0.02]
-    rows = [("x", e, e, tau, v) for e in ("E1", "E2", "E3") for tau, v in [*zip(range(-6, -2), est, strict=True), (0, 0.03)]]
+    rows = [("x", e, e, tau, v) for e, ar in (("E1", 0.02), ("E2", 0.03), ("E3", 0.04))
+            for tau, v in [*zip(range(-6, -2), est, strict=True), (0, ar)]]
     frame = pl.DataFrame(rows, schema=["cls", "event_id", "security", "tau", "ar"], orient="row")
-    scar = 0.03 / math.sqrt(0.001 / 3)
+    s = math.sqrt(0.001 / 3)
     adjusted = summarize(frame, "cls", {"0_0": (0, 0)}, est_last=-3, fitted=0).row(0, named=True)
-    assert adjusted["patell_z"] == pytest.approx(3 * scar / math.sqrt(3 * 3 / 1), rel=1e-12)
-    assert adjusted["patell_z"] == pytest.approx(scar, rel=1e-12)
+    assert adjusted["patell_z"] == pytest.approx((0.09 / s) / math.sqrt(3 * 3 / 1), rel=1e-9)
+    assert adjusted["patell_p"] == pytest.approx(2 * sps.norm.sf(0.03 / s), rel=1e-9)
     model = summarize(frame, "cls", {"0_0": (0, 0)}, est_last=-3, fitted=2).row(0, named=True)
     assert model["patell_z"] is None and model["patell_p"] is None
-    assert model["bmp_t"] is None  # three equal SCARs: sd 0
-    assert model["sign_z"] is not None and model["corrado_z"] is not None
+    assert model["bmp_t"] is not None and model["sign_z"] is not None and model["corrado_z"] is not None
 
 
 def test_caar_path_by_hand():
