@@ -11,7 +11,13 @@ securities. For a window ``[a, b]`` of ``L = b - a + 1`` sessions, a security's 
 its ARs over the window (null if any session lacks one); the event's ``CAR_e`` is the mean of its
 securities' CARs, and its portfolio AR on a session is the mean of those securities' ARs (the
 ones with a value). ``T_e`` counts the estimation sessions with a portfolio AR and ``s_e`` is
-their standard deviation (ddof 1). ``N`` is the number of events with a CAR in the class.
+their standard deviation with ``d_e = T_e - k`` degrees of freedom (sum of squared deviations
+from their mean over ``d_e``): ``k`` is the number of parameters the model fitted in the
+estimation window, at least 1 (:func:`summarize`'s ``fitted``). Market-adjusted ARs fit nothing,
+but ``s_e`` is taken about their estimation mean: ``k = 1``, ``d_e = T_e - 1``. Market-model ARs
+are residuals of a fitted alpha and beta (mean 0): ``k = 2``, ``d_e = T_e - 2``. A security's
+``s_i`` (Kolari-Pynnonen) is the same over its own estimation ARs. ``N`` is the number of events
+with a CAR in the class.
 
 The statistics, two-sided p-values, each null with the reason in ``note`` when fewer than
 :data:`MIN_EVENTS` events have a CAR (or when its denominator is 0):
@@ -19,8 +25,11 @@ The statistics, two-sided p-values, each null with the reason in ``note`` when f
 - ``t``: cross-sectional t of the event CARs, ``mean(CAR_e) / (sd(CAR_e) / sqrt(N))``, t with
   N - 1 degrees of freedom (Brown and Warner 1985, J. Financial Economics 14).
 - ``patell_z``: standardised CARs ``SCAR_e = CAR_e / (s_e sqrt(L))``, ``Z = sum SCAR_e /
-  sqrt(sum (T_e - 2) / (T_e - 4))``, standard normal (Patell 1976, J. Accounting Research 14;
-  without the forecast-error correction of the market model). Events with ``T_e <= 4`` are left out.
+  sqrt(sum d_e / (d_e - 2))``, standard normal (Patell 1976, J. Accounting Research 14; without
+  the forecast-error correction of the market model). Under the null ``SCAR_e`` is t with ``d_e``
+  degrees of freedom, whose variance is ``d_e / (d_e - 2)``: ``(T_e - 1) / (T_e - 3)``
+  market-adjusted, Patell's ``(T_e - 2) / (T_e - 4)`` for the market model. Events with
+  ``d_e <= 2`` are left out.
 - ``bmp_t``: Boehmer, Musumeci and Poulsen (1991, J. Financial Economics 30): the cross-sectional
   t of the ``SCAR_e``, ``mean / (sd / sqrt(N))``, t with N - 1 degrees of freedom; robust to
   event-induced variance.
@@ -106,9 +115,10 @@ def _correlations(est: pl.DataFrame, by: str) -> pl.DataFrame | None:
 
 
 def _one_window(x: pl.DataFrame, est: pl.DataFrame, sd: pl.DataFrame, corr: pl.DataFrame | None, keys: list[str],
-                by: str, window: Window, est_last: int) -> pl.DataFrame:
+                by: str, window: Window, est_last: int, ddof: int) -> pl.DataFrame:
     """The statistics of one window, one row per class (``est``: the estimation rows of ``x``,
-    ``sd`` each security's estimation sd, ``corr`` from :func:`_correlations`)."""
+    ``sd`` each security's estimation sd, ``corr`` from :func:`_correlations`, ``ddof`` the
+    ``k`` of the module docstring)."""
     a, b = window
     length = b - a + 1
     tau, ar = pl.col("tau"), pl.col("ar")
@@ -124,7 +134,7 @@ def _one_window(x: pl.DataFrame, est: pl.DataFrame, sd: pl.DataFrame, corr: pl.D
     events = sec.group_by(by, "event_id").agg(car=pl.col("car").mean(), m=pl.col("scar").count())
     events = events.join(
         port_est.group_by(by, "event_id").agg(
-            T=ar.count(), s=ar.std(), pos=pl.when(ar.count() > 0).then((ar > 0).sum() / ar.count())
+            T=ar.count(), s=ar.std(ddof), pos=pl.when(ar.count() > 0).then((ar > 0).sum() / ar.count())
         ),
         on=[by, "event_id"], how="left",
     ).with_columns(scar=_safe_div(pl.col("car"), pl.col("s") * length**0.5))
@@ -147,15 +157,17 @@ def _one_window(x: pl.DataFrame, est: pl.DataFrame, sd: pl.DataFrame, corr: pl.D
 
     car, scar, n = pl.col("car"), pl.col("scar"), pl.col("car").count()
     t_of = lambda v: _safe_div(v.mean(), v.std() / v.count().sqrt())
-    patell = pl.col("scar").filter(pl.col("T") > 4)
     has = scar.is_not_null()  # events with estimation-window returns: the standardised tests' sample
+    # Patell: the events whose SCAR has a finite variance, d / (d - 2) with d = T - ddof.
+    dof = pl.col("T") - ddof
+    patell = has & (dof > 2)
     n_s, pos = has.sum(), pl.col("pos").filter(has).mean()
     per_class = events.group_by(by).agg(
         n_events=n.cast(pl.Int64),
         car_mean=car.mean(),
         car_median=car.median(),
         t=t_of(car),
-        patell_z=_safe_div(patell.sum(), ((pl.col("T") - 2) / (pl.col("T") - 4)).filter(pl.col("T") > 4).sum().sqrt()),
+        patell_z=_safe_div(scar.filter(patell).sum(), (dof / (dof - 2)).filter(patell).sum().sqrt()),
         bmp_t=t_of(scar),
         sign_z=_safe_div(
             (car > 0).filter(has).sum() - n_s * pos, (n_s * pos * (1 - pos)).sqrt()
@@ -197,13 +209,19 @@ def window_label(window: Window) -> str:
     return "car_" + window_name(window)
 
 
-def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_last: int) -> pl.DataFrame:
+def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_last: int, *, fitted: int) -> pl.DataFrame:
     """Per class of ``by`` and window: ``n_events``, ``n_pairs``, mean and median event CAR,
     the mean security CAR, and the statistics of the module docstring with their p-values
     (``t_p``, ``patell_p``, ``bmp_p``, ``kp_p``, ``corrado_p``, ``sign_p``) and a ``note``.
 
     ``panel``: ``by, event_id, security, tau, ar``; estimation rows have ``tau <= est_last``, the
-    event windows' rows must all be present (null ``ar`` where not computable)."""
+    event windows' rows must all be present (null ``ar`` where not computable). ``fitted``: the
+    parameters the model of ``ar`` fitted per security in the estimation window (0 for
+    market-adjusted ARs, 2 for market-model residuals); it sets the degrees of freedom of the
+    estimation standard deviations (module docstring)."""
+    if fitted < 0:
+        raise ValueError(f"fitted={fitted}: a model fits 0 or more parameters")
+    ddof = max(1, fitted)
     keys = [by, "event_id", "security"]
     x = panel.select(*keys, pl.col("tau").cast(pl.Int32), pl.col("ar").cast(pl.Float64)).filter(pl.col(by).is_not_null())
     if not windows or x.is_empty():
@@ -219,9 +237,9 @@ def summarize(panel: pl.DataFrame, by: str, windows: Mapping[str, Window], est_l
         pl.col(k).cast(pl.Categorical).to_physical() for k in ("event_id", "security") if x.schema[k] == pl.Utf8
     )
     est = x.filter(pl.col("tau") <= est_last)
-    sd = est.group_by(keys).agg(s=pl.col("ar").std())
+    sd = est.group_by(keys).agg(s=pl.col("ar").std(ddof))
     corr = _correlations(est, by)
-    parts = [_one_window(x, est, sd, corr, keys, by, w, est_last) for w in windows.values()]
+    parts = [_one_window(x, est, sd, corr, keys, by, w, est_last, ddof) for w in windows.values()]
     stats = _p_values(pl.concat(parts, how="diagonal_relaxed"))
     if names is not None:
         stats = stats.join(names.rename({by: "_name", "_c": by}), on=by, how="left").with_columns(pl.col("_name").alias(by))

@@ -56,6 +56,8 @@ OUT_OF_RANGE = [
     (["constellations", "add", "mine", "--norad", "-3"], "--norad"),
     (["constellations", "rules", "remove", HUGE], "ID"),
     (["constellations", "rules", "remove", "1.5"], "ID"),
+    (["passes", "--min-el", "90"], "--min-el"),  # the service's bound: below 90
+    (["passes", "--min-el", "-5.01"], "--min-el"),
 ]
 
 
@@ -125,6 +127,7 @@ TYPES = {
     "small": (whole_number(-5, 5), lambda v: -5 <= v <= 5),
     "altitude": (real_number(0.0, 100_000.0), lambda v: 0 <= v <= 100_000),
     "unbounded": (real_number(0.0, float("inf")), lambda v: v >= 0 and v != float("inf")),
+    "below": (real_number(-5.0, 90.0, below_high=True), lambda v: -5 <= v < 90),
 }
 
 
@@ -160,7 +163,7 @@ PLACES = [
     ("link summary --by vehicle", "--until"), ("markets refresh", "--since"), ("markets bars X", "--until"),
     ("markets update X", "--limit"), ("orbits dawn-dusk", "--min-alt"), ("orbits groups", "--straggler-km"),
     ("constellations add c", "--norad"), ("orbits history", ""), ("markets rules remove", ""),
-    ("constellations rules remove", ""),
+    ("constellations rules remove", ""), ("passes", "--min-el"),
 ]
 
 
@@ -183,3 +186,47 @@ def test_bad_car_windows_are_one_line_usage_errors(cli, value) -> None:
     result = cli("link", f"--car={value}")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("tracker: error: --car") and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_min_el_takes_the_services_range() -> None:
+    """``passes --min-el`` accepts what the passes service accepts (-5 to below 90), one bound."""
+    from tracker.services.passes import MIN_EL_RANGE
+
+    assert MIN_EL_RANGE == (-5.0, 90.0)
+    for value in ("-5", "89.95", "89.999999"):
+        argv = ["passes", "--min-el", value]
+        assert build_parser(argv).parse_args(argv).min_el == float(value)
+    with contextlib.redirect_stderr(io.StringIO()) as err, pytest.raises(SystemExit):
+        build_parser(["passes"]).parse_args(["passes", "--min-el", "90"])
+    assert "outside -5..90 (90 excluded)" in err.getvalue()
+
+
+def _option(argv: list[str], dest: str) -> argparse.Action:
+    parser = build_parser(argv)
+    for word in argv:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[word]
+    return next(a for a in parser._actions if a.dest == dest)
+
+
+def test_link_choices_are_the_services() -> None:
+    from tracker.markets import link as core
+    from tracker.services import link as service
+
+    assert _option(["link"], "at").choices == service.EVENT_TIMES
+    assert _option(["link"], "format").choices == service.EXPORT_FORMATS
+    for sub in ("summary", "plot"):
+        assert _option(["link", sub], "by").choices == service.BY
+        assert _option(["link", sub], "at").choices == service.EVENT_TIMES
+    assert _option(["link", "plot"], "model").choices == service.MODELS
+    assert service.MODELS == tuple(core.MODELS) == tuple(core.FITTED)  # what summary computes
+
+
+def test_building_the_link_parser_imports_no_data_library() -> None:
+    """The CLI reads the link service's choices while it builds the parser; that stays cheap."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tracker.cli import build_parser; build_parser(['link', 'summary']); "
+            "print(sorted(m for m in ('polars', 'sqlalchemy', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr

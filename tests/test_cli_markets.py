@@ -308,3 +308,10 @@ def test_plot_without_bars_is_an_error_and_writes_nothing(cli, tmp_path):
     pytest.importorskip("matplotlib")
     result = cli("link", "plot", "--by", "vehicle", "--output", tmp_path / "c.png")
     assert result.returncode == 1 and "nothing to plot" in result.stderr and not (tmp_path / "c.png").exists()
+
+
+def test_summary_without_bars_is_a_one_line_error_like_plot(cli):
+    result = cli("link", "summary", "--by", "vehicle")
+    assert result.returncode == EXIT_ERROR and result.stdout == "", result
+    assert result.stderr.startswith("tracker: error: nothing to summarise: no linked launch has bars around t0")
+    assert len(result.stderr.splitlines()) == 1, result.stderr

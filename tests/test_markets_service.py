@@ -287,6 +287,15 @@ def test_link_errors_before_any_work(engine):
         links.link(engine, since="2026-02-01", until="2026-02-01")
 
 
+def test_a_summary_without_bars_around_any_launch_is_not_found(engine):
+    """The bundled calendar and watchlist without bars: no pair has a CAR, so there is nothing to
+    summarise (not a table of every class with 0 events); the same for a selection of no launch."""
+    with pytest.raises(NotFound, match=r"^nothing to summarise: no linked launch has bars around t0"):
+        links.summary(engine, "vehicle")
+    with pytest.raises(NotFound, match="nothing to summarise"):
+        links.summary(engine, "booster-recovery", filters={"id": "no-such-launch"})
+
+
 def synthetic_pairs() -> pl.DataFrame:
     """Two made-up export rows (not market data)."""
     return pl.DataFrame({"event_id": ["a", "b"], "t0": [date(2026, 1, 5), None], "ar": [0.01, None]})

@@ -174,7 +174,8 @@ class Tracker:
         """The event study per class of ``by`` (orbit-outcome, booster-recovery, vehicle), model
         and CAR window: events, pairs, mean/median event CAR, and the cross-sectional t, Patell,
         BMP, BMP-KP, Corrado and generalized sign tests with p-values (empty below three events,
-        with the reason in ``note``); ``selection`` as for :meth:`link`."""
+        with the reason in ``note``); ``selection`` as for :meth:`link`. NotFound when no
+        selected launch has bars around t0."""
         from tracker.services import link
 
         return link.summary(self.engine, by, **selection)

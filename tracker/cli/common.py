@@ -58,8 +58,9 @@ def catalog_number(text: str) -> int:
 row_id = whole_number(1, MAX_ID)
 
 
-def real_number(low: float, high: float) -> Callable[[str], float]:
-    """An argparse ``type``: a finite number in ``low..high`` (both inclusive)."""
+def real_number(low: float, high: float, *, below_high: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number in ``low..high`` (both inclusive; with ``below_high``,
+    ``high`` itself is not)."""
 
     def parse(text: str) -> float:
         try:
@@ -68,8 +69,9 @@ def real_number(low: float, high: float) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{_shown(text)} is not a finite number")
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside {low:g}..{high:g}")
+        if not low <= value <= high or (below_high and value == high):
+            excluded = f" ({high:g} excluded)" if below_high else ""
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside {low:g}..{high:g}{excluded}")
         return value
 
     return parse

@@ -15,6 +15,8 @@ def _digits(frame) -> dict[str, int]:
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
+    from tracker.services.link import BY, EVENT_TIMES, EXPORT_FORMATS, MODELS  # the choices the service accepts
+
     selection = argparse.ArgumentParser(add_help=False)
     selection.add_argument(
         "--event-filter", action="append", default=[], metavar="KEY=VALUE",
@@ -34,7 +36,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "write it with '=' when it starts with a minus); default 0:1,-1:1,0:5",
     )
     selection.add_argument(
-        "--at", choices=("net", "announced"), default="net", help="place events at launch time or at the announcement of their outcome"
+        "--at", choices=EVENT_TIMES, default="net", help="place events at launch time or at the announcement of their outcome"
     )
 
     link = commands.add_parser(
@@ -46,7 +48,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "market-model abnormal returns, CARs, limit and no-trade flags. Returns are fractions; what "
         "cannot be computed is empty. `tracker link summary --by ...` aggregates.",
     )
-    add_format(link, ("table", "csv", "json", "parquet"))
+    add_format(link, EXPORT_FORMATS)
     link.add_argument("--output", "-o", metavar="FILE", help="write to FILE (with FILE.meta.json recording the parameters)")
     link.add_argument("--force", action="store_true", help="overwrite FILE")
     link.set_defaults(handler=link_command)
@@ -56,12 +58,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common, selection],
         help="per class: events, pairs, mean/median CAR and event-study tests with p-values",
         description="Each event is the equal-weighted portfolio of its linked securities. Per class, "
-        "model (market, market-model) and CAR window: number of events and pairs, mean and median "
+        f"model ({', '.join(MODELS)}) and CAR window: number of events and pairs, mean and median "
         "event CAR, and the cross-sectional t, Patell Z, BMP, BMP with the Kolari-Pynnonen "
         "adjustment, Corrado rank and generalized sign tests with two-sided p-values. Below 3 "
         "events the tests are empty and `note` says why.",
     )
-    summary.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
+    summary.add_argument("--by", choices=BY, required=True)
     add_format(summary)
     summary.set_defaults(handler=summary_command)
     plot = sub.add_parser(
@@ -72,9 +74,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "first to the last offset of --car (default -5:10), with a 95% cross-sectional confidence band "
         "where a class has 3 events or more. Needs matplotlib (pip install 'china-space-tracker[plot]').",
     )
-    plot.add_argument("--by", choices=("orbit-outcome", "booster-recovery", "vehicle"), required=True)
+    plot.add_argument("--by", choices=BY, required=True)
     plot.add_argument("--output", "-o", metavar="FILE", required=True, help="FILE.png or FILE.svg")
-    plot.add_argument("--model", choices=("market", "market-model"), default="market", help="abnormal returns (default market)")
+    plot.add_argument("--model", choices=MODELS, default="market", help="abnormal returns (default market)")
     plot.add_argument("--force", action="store_true", help="overwrite FILE")
     plot.set_defaults(handler=plot_command)
 

@@ -11,7 +11,7 @@ from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
-    from tracker.services.passes import MAX_HOURS
+    from tracker.services.passes import MAX_HOURS, MIN_EL_RANGE
 
     passes = commands.add_parser(
         "passes",
@@ -35,8 +35,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
                         help="start of the window (default: now); no offset means UTC")
     passes.add_argument("--hours", type=real_number(0.0, MAX_HOURS), default=24.0, metavar="H",
                         help=f"length of the window (default 24, at most {MAX_HOURS:g})")
-    passes.add_argument("--min-el", type=real_number(-5.0, 89.9), default=10.0, metavar="DEG",
-                        help="lowest elevation of a pass, degrees (default 10)")
+    passes.add_argument("--min-el", type=real_number(*MIN_EL_RANGE, below_high=True), default=10.0, metavar="DEG",
+                        help=f"lowest elevation of a pass, degrees (default 10; {MIN_EL_RANGE[0]:g} to below {MIN_EL_RANGE[1]:g})")
     passes.add_argument("--visible", action="store_true", help="only passes that can be seen (sunlit satellite, dark sky)")
     passes.add_argument("--by-launch", action="store_true",
                         help="one row per train: passes of one launch's satellites within 5 minutes of each other")

@@ -267,6 +267,9 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
 
 #: The abnormal-return models :func:`study` reports: name -> panel column.
 MODELS = {"market": "ar", "market-model": "ar_mm"}
+#: The parameters each model fits per pair in the estimation window (market-adjusted: none; market
+#: model: alpha and beta): :func:`markets.eventstudy.summarize`'s ``fitted``.
+FITTED = {"market": 0, "market-model": 2}
 
 
 def _coded(frame: pl.DataFrame, panel: pl.DataFrame, columns: list[str], model: str) -> tuple[pl.DataFrame, dict]:
@@ -296,7 +299,7 @@ def study(conn, params: LinkParams, by: str) -> pl.DataFrame:
     parts = []
     for model in MODELS:
         rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
-        part = summarize(rows, by, windows, est_last=-params.gap)
+        part = summarize(rows, by, windows, est_last=-params.gap, fitted=FITTED[model])
         parts.append(_decoded(part, by, lookup[by]).with_columns(model=pl.lit(model)))
     out = pl.concat(parts, how="diagonal_relaxed")
     first = [by, "model", "window"]

@@ -5,6 +5,10 @@ parameters that decided its numbers; :func:`summary` aggregates it per class; :f
 writes it with a ``FILE.meta.json`` sidecar. The selection (event filters, time range, symbols,
 estimation window, event time) is validated here, for the command line and notebooks alike: a
 bad value is a :class:`~tracker.errors.UsageError` naming the option it came from.
+
+Importing this module is cheap (polars, SQLAlchemy and the link itself are imported when a
+function runs): the command line takes its choices (:data:`BY`, :data:`MODELS`,
+:data:`EVENT_TIMES`, :data:`EXPORT_FORMATS`) from here while it builds its parser.
 """
 
 from __future__ import annotations
@@ -15,15 +19,15 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from os import PathLike
 from pathlib import Path
-from typing import NamedTuple, TypedDict, Unpack
-
-import polars as pl
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 from tracker.errors import NotFound, Refused, UsageError
-from tracker.markets.link import FILTERS, WINDOWS, LinkParams
-from tracker.services.markets import known_symbols, names
-from tracker.times import time_range
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy.engine import Engine
+
+    from tracker.markets.link import LinkParams
 
 __all__ = [
     "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "car_path", "export", "link",
@@ -73,6 +77,8 @@ class Linked(NamedTuple):
 
 def parse_filters(items: Iterable[str]) -> dict[str, str]:
     """``KEY=VALUE`` texts (``--event-filter``) -> a filter mapping; a later key wins."""
+    from tracker.markets.link import FILTERS
+
     found = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -86,6 +92,7 @@ def _filter(key: str, value: str) -> str:
     """One filter's value, checked; a vehicle in the calendar's spelling (``CZ-12A`` -> ``Long
     March 12A``), or as typed when the vehicle list does not know it (LL2 may have brought it)."""
     from tracker.launches import vehicles
+    from tracker.markets.link import FILTERS
 
     if key not in FILTERS or not value:
         raise UsageError(f"--event-filter {key}={value}: expected KEY=VALUE with KEY one of {', '.join(FILTERS)}")
@@ -119,6 +126,8 @@ def parse_window(value: str | tuple[int, int]) -> tuple[int, int]:
 def parse_cars(value: str | Iterable[tuple[int, int]] | None) -> tuple[tuple[int, int], ...]:
     """CAR windows: ``"-1:1,0:5,-5:10"`` or a list of ``(first, last)`` session offsets from t0
     (None: the default 0:1, -1:1, 0:5); each first <= last, at most 250 sessions from t0."""
+    from tracker.markets.link import WINDOWS
+
     if value is None:
         return WINDOWS
     items = [w.strip() for w in value.split(",") if w.strip()] if isinstance(value, str) else list(value)
@@ -152,6 +161,10 @@ def parameters(
     comma-separated or a list) instead of the theme rules, the estimation ``window``, the ``car``
     windows (:func:`parse_cars`; none may start inside the estimation window or its gap) and
     whether events are placed at the launch or at its ``announced`` outcome."""
+    from tracker.markets.link import LinkParams
+    from tracker.services.markets import names
+    from tracker.times import time_range
+
     if at not in EVENT_TIMES:
         raise UsageError(f"--at {at!r}: expected one of {', '.join(EVENT_TIMES)}")
     start, end = time_range(since, until)
@@ -176,6 +189,7 @@ def link(engine: Engine, **selection: Unpack[Selection]) -> Linked:
     """One row per (launch, security) with its session, returns and flags (see :func:`parameters`
     for the selection); :class:`~tracker.errors.NotFound` for a symbol not in the registry."""
     from tracker.markets.link import link as pairs
+    from tracker.services.markets import known_symbols
 
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols():
@@ -194,18 +208,30 @@ def _bounded() -> Iterator[None]:
                       "--since/--until or --symbols, or shorten --window") from None
 
 
+def _no_bars(what: str) -> NotFound:
+    """The error of :func:`summary` and :func:`plot` when no selected launch has a return to use."""
+    return NotFound(f"nothing to {what}: no linked launch has bars around t0 in this selection "
+                    "(`tracker markets list` shows the bars held; import or refresh prices)")
+
+
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
     """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
     events and pairs counted, mean and median event CAR, and the tests of
     :mod:`markets.eventstudy` with p-values (empty, with the reason in ``note``, below three
-    events), over the pairs :func:`link` selects, each event one equal-weighted portfolio."""
+    events), over the pairs :func:`link` selects, each event one equal-weighted portfolio.
+    :class:`~tracker.errors.NotFound` when no pair has a CAR in any window (no bars around any
+    selected launch, or no launch selected): a table of classes with 0 events says nothing."""
     from tracker.markets.link import study
+    from tracker.services.markets import known_symbols
 
     if by not in BY:
         raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols(), _bounded():
-        return study(conn, params, by.replace("-", "_"))
+        table = study(conn, params, by.replace("-", "_"))
+    if table.is_empty() or not (table["n_pairs"] > 0).any():
+        raise _no_bars("summarise")
+    return table
 
 
 def export(
@@ -219,6 +245,8 @@ def export(
     Both files are written by :func:`tracker.files.write_atomically` (temporary file, renamed).
     Neither is overwritten unless ``force``, and never when it is not a regular file
     (:class:`~tracker.errors.Refused`). CSV cells cannot start a formula unless ``raw_csv``."""
+    import polars as pl
+
     from tracker.files import check_target, write_atomically
     from tracker.output import emit
 
@@ -266,6 +294,7 @@ def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Sel
     and empty below three events). The span runs from the first to the last offset of the
     selection's ``car`` windows (default -5..10); ``model``: market or market-model."""
     from tracker.markets.link import caar as path
+    from tracker.services.markets import known_symbols
 
     if by not in BY:
         raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
@@ -294,8 +323,7 @@ def plot(
     check_target(path, force)
     frame = caar(engine, by, model, **selection)
     if frame.is_empty() or frame["caar"].is_null().all():
-        raise NotFound("nothing to plot: no linked launch has bars around t0 in this selection "
-                       "(`tracker markets list` shows the bars held; import or refresh prices)")
+        raise _no_bars("plot")
     label = "market model" if model == "market-model" else "market-adjusted"
     title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
     fmt = path.suffix.lower().lstrip(".")
@@ -308,6 +336,7 @@ def car_path(engine: Engine, launch_id: str, model: str = "market", span: str | 
     its equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car``, for a chart
     beside its prices (the TUI's market panel)."""
     from tracker.markets.link import event_path
+    from tracker.services.markets import known_symbols
 
     if model not in MODELS:
         raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")

@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 
     from tracker.observers import Observer
 
-__all__ = ["MAX_HOURS", "PassReport", "passes"]
+__all__ = ["MAX_HOURS", "MIN_EL_RANGE", "PassReport", "passes"]
 
 #: The longest window: element sets are good for days, not weeks.
 MAX_HOURS = 24.0 * 14
+#: ``min_el`` in degrees: from the first (inclusive: a little below the horizon) to below the
+#: second (exclusive: the zenith leaves no pass above it).
+MIN_EL_RANGE = (-5.0, 90.0)
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,8 @@ def passes(
 
     if not 0 < hours <= MAX_HOURS:
         raise UsageError(f"--hours {hours:g} is out of range: give more than 0 and at most {MAX_HOURS:g}")
-    if not -5.0 <= min_el < 90.0:
-        raise UsageError(f"--min-el {min_el:g} is out of range: give degrees from -5 to below 90")
+    if not MIN_EL_RANGE[0] <= min_el < MIN_EL_RANGE[1]:
+        raise UsageError(f"--min-el {min_el:g} is out of range: give degrees from {MIN_EL_RANGE[0]:g} to below {MIN_EL_RANGE[1]:g}")
     if norads is not None and constellation is not None:
         raise UsageError("give either --constellation or --norad, not both")
     place = resolve(engine, observer, lat, lon, alt_m)
