@@ -131,8 +131,12 @@ def test_passes_screen_at_80x24(snap_compare, engine_url):
 async def test_another_observer_replaces_the_selection_and_an_empty_list_draws_bare_rings(engine_url):
     """Choosing another observer starts from the first pass again (not the old one's path), and an
     observer with no pass in the window leaves the plot empty rather than failing."""
+    from datetime import timedelta
+
+    from tests.test_tui import FROZEN
     from tracker.observers import Observer
     from tracker.services.observers import set_default
+    from tracker.services.passes import PassReport
     from tui.widgets.passes import PassesScreen
 
     engine, db_url = engine_url
@@ -145,7 +149,122 @@ async def test_another_observer_replaces_the_selection_and_an_empty_list_draws_b
         screen = app.screen
         assert isinstance(screen, PassesScreen) and screen.selected == 0 and screen.path is not None
         old = screen.path
-        screen._show_passes(Observer("Nowhere", 0.0, 0.0, 0.0, "test"), screen.passes.clear())
+        nowhere = Observer("Nowhere", 0.0, 0.0, 0.0, "test")
+        empty = PassReport(screen.passes.clear(), nowhere, FROZEN, FROZEN + timedelta(hours=24), 10.0, 0, screen.passes.clear())
+        screen._show_passes(nowhere, empty)
         await pilot.pause()
         assert screen.selected is None and screen.path is None
         assert "no pass selected" in str(screen.query_one("#sky-detail").render()) and old is not None
+
+
+async def test_passes_are_the_services_from_the_shown_time_and_follow_time_travel(engine_url, monkeypatch):
+    """One call of the passes use case per search (in a worker), with its window and elevation
+    defaults, from the app's shown time: moved before the screen opens, and moved again on it."""
+    from datetime import timedelta
+
+    import tracker.services.passes as service
+    from tests.test_tui import FROZEN
+    from tracker.services.observers import set_default
+    from tui.widgets.passes import PassesScreen
+
+    engine, db_url = engine_url
+    set_default(engine, "Beijing")
+    calls = []
+    real = service.passes
+
+    def recorded(*args, **kwargs):
+        report = real(*args, **kwargs)
+        calls.append((kwargs, report))
+        return report
+
+    monkeypatch.setattr(service, "passes", recorded)
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("right_curly_bracket")  # an hour ahead
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PassesScreen)
+        assert len(calls) == 1
+        kwargs, report = calls[0]
+        assert kwargs["start"] == FROZEN + timedelta(hours=1)
+        assert kwargs["constellation"] == "guowang" and kwargs["observer"] == "Beijing"
+        assert "hours" not in kwargs and "min_el" not in kwargs  # the service's defaults
+        assert report.end - report.start == timedelta(hours=service.DEFAULT_HOURS)
+        assert report.min_el == service.DEFAULT_MIN_EL
+        assert screen.passes.equals(report.frame) and screen.passes.height > 0
+        assert (screen.passes["los_utc"] > FROZEN + timedelta(hours=1)).all()
+        title = str(screen.query_one("#passes-title").render())
+        assert f"next {service.DEFAULT_HOURS:g} h from 13:00 UTC" in title
+        first = screen.passes.row(0, named=True)
+        countdown = str(screen.query_one("DataTable").get_row_at(0)[2])
+        assert countdown == "LIVE" or first["aos_utc"] > FROZEN + timedelta(hours=1)  # counted from the shown time
+
+        await pilot.press("right_curly_bracket")  # moved again on the passes screen: searched again
+        await settle(pilot)
+        assert len(calls) == 2 and calls[1][0]["start"] == FROZEN + timedelta(hours=2)
+        assert "from 14:00 UTC" in str(screen.query_one("#passes-title").render())
+        await pilot.press("n")  # back to now
+        await settle(pilot)
+        assert len(calls) == 3 and calls[2][0]["start"] == FROZEN
+
+
+async def test_satellites_not_propagated_are_listed_as_the_command_line_words_them(engine_url):
+    """A satellite whose elements SGP4 cannot propagate over the window is not hidden: it is
+    counted in the title and listed under the table with ``tracker passes``' words."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from tests.test_tui import FROZEN, _set
+    from tracker.ingest import store
+    from tracker.services.observers import set_default
+    from tracker.services.passes import passes
+    from tui.widgets.passes import PassesScreen
+
+    engine, db_url = engine_url
+    decaying = replace(_set(99099, "HULIANWANG SYNTH-99", "2024-240Z", FROZEN - timedelta(days=20), 16.5, 86.5, 0.0, 0.0),
+                       bstar=0.5)
+    store(engine, [decaying])
+    set_default(engine, "Beijing")
+    expected = passes(engine, constellation="guowang", start=FROZEN).not_propagated()
+    assert len(expected) == 1 and expected[0].startswith("HULIANWANG SYNTH-99 (99099) not propagated: ")
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PassesScreen) and screen.passes.height > 0
+        assert "1 not propagated" in str(screen.query_one("#passes-title").render())
+        failed = screen.query_one("#passes-failed")
+        assert failed.display and str(failed.render()) == expected[0]
+        assert 99099 not in screen.passes["norad"].to_list()
+
+
+async def test_many_satellites_not_propagated_are_counted_past_the_first_few(engine_url):
+    from tracker.observers import Observer
+    from tracker.services.observers import set_default
+    from tracker.services.passes import PassReport
+    from tui.widgets.passes import PassesScreen
+
+    engine, db_url = engine_url
+    set_default(engine, "Beijing")
+    app = make_app(engine, db_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PassesScreen)
+        import polars as pl
+
+        from tests.test_tui import FROZEN
+
+        failed = pl.DataFrame({"norad": [1, 2, 3, 4, 5], "name": list("ABCDE"), "error": ["decayed"] * 5})
+        report = PassReport(screen.passes.clear(), Observer("Nowhere", 0.0, 0.0, 0.0, "test"), FROZEN, FROZEN, 10.0, 5, failed)
+        screen._show_passes(report.observer, report)
+        await pilot.pause()
+        lines = str(screen.query_one("#passes-failed").render()).splitlines()
+        assert len(lines) == screen.FAILED_LINES
+        assert lines[0] == "A (1) not propagated: decayed" and lines[-1] == "… and 3 more not propagated"
