@@ -39,7 +39,8 @@ def main() -> None:
     require_shared()
     from tle.elements import to_satrec
     from tle.formats import parse_file
-    from tracker.propagation import Fleet, Times, sun_ecef_km, sunlit
+    from tle.geometry import sunlit
+    from tracker.propagation import Fleet, Times, sun_ecef_km
 
     catalogue = [to_satrec(es) for es in parse_file(ACTIVE).records]
     guowang = [to_satrec(es) for es in parse_file(HULIANWANG).records]

@@ -422,3 +422,15 @@ def test_api_passes(db_url, cli):
     with tracker.open(db_url) as t:
         frame = t.passes(constellation="stations", hours=12, start="2026-08-18T12:00Z")
         assert frame.height > 0 and (frame["tca_el_deg"] >= 10).all() and (frame["los_utc"] > frame["aos_utc"]).all()
+
+
+@pytest.mark.parametrize("lat, lon, alt_m", [(39.9, 116.4, 44.0), (-33.9, -70.7, 2500.0), (89.99, 0.0, 0.0), (0.0, 180.0, -400.0)])
+def test_the_observer_and_the_positions_stand_on_one_ellipsoid(lat, lon, alt_m):
+    """An observer's Earth-fixed place (the pass search) read back as geodetic coordinates (the
+    positions) is the same place: both use :mod:`tle.geometry`'s WGS84."""
+    from tle.geometry import ecef_to_geodetic
+    from tle.passes import Site
+
+    back_lat, back_lon, back_alt = ecef_to_geodetic(Site(lat, lon, alt_m).ecef_km())
+    assert back_lat == pytest.approx(lat, abs=1e-9) and back_lon == pytest.approx(lon, abs=1e-9)
+    assert back_alt * 1000.0 == pytest.approx(alt_m, abs=1e-6)

@@ -26,17 +26,8 @@ from sgp4 import omm
 from sgp4.api import Satrec, jday
 
 from tle.elements import SGP4_MAX_SATNUM, ElementSet, to_satrec
-from tracker.propagation import (
-    WGS84_A,
-    WGS84_F,
-    Fleet,
-    Times,
-    ecef_to_geodetic,
-    ephemeris,
-    sun_ecef_km,
-    sunlit,
-    teme_to_ecef,
-)
+from tle.geometry import WGS84_A, WGS84_F, ecef_to_geodetic, sunlit, teme_to_ecef
+from tracker.propagation import Fleet, Times, ephemeris, sun_ecef_km
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GP = SHARED / "data" / "celestrak" / "gp-2026-08-18"

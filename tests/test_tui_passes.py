@@ -3,11 +3,15 @@ satellites of :mod:`tests.test_tui` with its frozen clock."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
 import numpy as np
+import polars as pl
 import pytest
 
 from tests.conftest import build_template, copy_database
-from tests.test_tui import make_app, map_text, settle, store_synthetic
+from tests.test_tui import FROZEN, make_app, map_text, settle, store_synthetic
 
 pytestmark = pytest.mark.anyio
 
@@ -36,21 +40,43 @@ def _plot_text(screen) -> str:
     return str(screen.query_one("#sky-plot").render())
 
 
-async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_url):
-    from textual.widgets import DataTable
-
+@asynccontextmanager
+async def passes_screen(engine, db_url, *keys: str):
+    """The app with Beijing as the observer, ``keys`` pressed on the main screen, then the passes
+    screen opened and its search finished: ``(app, pilot, screen)``."""
     from tracker.services.observers import set_default
-    from tui.widgets.passes import PassesScreen, polar_lines
+    from tui.widgets.passes import PassesScreen
 
-    engine, db_url = engine_url
     set_default(engine, "Beijing")
     app = make_app(engine, db_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
         await pilot.press("p")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PassesScreen)
+        assert isinstance(app.screen, PassesScreen)
+        yield app, pilot, app.screen
+
+
+def _report(failed: pl.DataFrame | None = None):
+    """A report of no passes over nowhere, with ``failed`` satellites."""
+    from tracker.observers import Observer
+    from tracker.passes import COLUMNS
+    from tracker.services.passes import PassReport
+
+    failed = pl.DataFrame(schema={"norad": pl.Int64, "name": pl.String, "error": pl.String}) if failed is None else failed
+    return PassReport(pl.DataFrame(schema=COLUMNS), Observer("Nowhere", 0.0, 0.0, 0.0, "test"), FROZEN,
+                      FROZEN + timedelta(hours=24), 10.0, failed.height, failed)
+
+
+async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_url):
+    from textual.widgets import DataTable
+
+    from tui.widgets.passes import PassesScreen, polar_lines
+    from tui.widgets.satellite_table import SatelliteTable
+
+    async with passes_screen(*engine_url) as (app, pilot, screen):
         table = screen.query_one(DataTable)
         assert table.row_count == screen.passes.height > 0
         assert "Beijing" in str(screen.query_one("#passes-title").render())
@@ -60,13 +86,12 @@ async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_
         rings = "\n".join(t.plain for t in polar_lines(np.empty(0), np.empty(0), screen.PLOT_ROWS, screen.PLOT_COLS))
         assert _plot_text(screen) != rings  # the pass is drawn over the rings
         assert (screen.passes["tca_el_deg"] >= 10).all()
+        assert not screen.query_one("#passes-failed").display  # every satellite propagated
         await pilot.press("down")
         await settle(pilot)
         assert screen.selected == 1
         await pilot.press("escape")
         assert not isinstance(app.screen, PassesScreen)
-        from tui.widgets.satellite_table import SatelliteTable
-
         app.query_one(SatelliteTable).select(99003)
         await settle(pilot)
         assert app.observer.name == "Beijing"
@@ -131,21 +156,79 @@ def test_passes_screen_at_80x24(snap_compare, engine_url):
 async def test_another_observer_replaces_the_selection_and_an_empty_list_draws_bare_rings(engine_url):
     """Choosing another observer starts from the first pass again (not the old one's path), and an
     observer with no pass in the window leaves the plot empty rather than failing."""
-    from tracker.observers import Observer
-    from tracker.services.observers import set_default
-    from tui.widgets.passes import PassesScreen
-
-    engine, db_url = engine_url
-    set_default(engine, "Beijing")
-    app = make_app(engine, db_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PassesScreen) and screen.selected == 0 and screen.path is not None
-        old = screen.path
-        screen._show_passes(Observer("Nowhere", 0.0, 0.0, 0.0, "test"), screen.passes.clear())
+    async with passes_screen(*engine_url) as (app, pilot, screen):
+        assert screen.selected == 0 and screen.path is not None
+        report = _report()
+        screen._show_passes(report.observer, report)
         await pilot.pause()
         assert screen.selected is None and screen.path is None
-        assert "no pass selected" in str(screen.query_one("#sky-detail").render()) and old is not None
+        assert "no pass selected" in str(screen.query_one("#sky-detail").render())
+
+
+async def test_passes_are_the_services_from_the_shown_time_and_follow_time_travel(engine_url, monkeypatch):
+    """One call of the passes use case per search (in a worker), with its window and elevation
+    defaults, from the app's shown time: moved before the screen opens, and moved again on it."""
+    import tracker.services.passes as service
+
+    calls = []
+    real = service.passes
+
+    def recorded(*args, **kwargs):
+        report = real(*args, **kwargs)
+        calls.append((kwargs, report))
+        return report
+
+    monkeypatch.setattr(service, "passes", recorded)
+    async with passes_screen(*engine_url, "right_curly_bracket") as (app, pilot, screen):  # an hour ahead
+        assert len(calls) == 1
+        kwargs, report = calls[0]
+        assert kwargs["start"] == FROZEN + timedelta(hours=1)
+        assert kwargs["constellation"] == "guowang" and kwargs["observer"] == "Beijing"
+        assert "hours" not in kwargs and "min_el" not in kwargs  # the service's defaults
+        assert report.end - report.start == timedelta(hours=service.DEFAULT_HOURS)
+        assert report.min_el == service.DEFAULT_MIN_EL
+        assert screen.passes.equals(report.frame) and screen.passes.height > 0
+        assert (screen.passes["los_utc"] > FROZEN + timedelta(hours=1)).all()
+        title = str(screen.query_one("#passes-title").render())
+        assert f"next {service.DEFAULT_HOURS:g} h from 13:00 UTC" in title
+        first = screen.passes.row(0, named=True)
+        countdown = str(screen.query_one("DataTable").get_row_at(0)[2])
+        assert countdown == "LIVE" or first["aos_utc"] > FROZEN + timedelta(hours=1)  # counted from the shown time
+
+        await pilot.press("right_curly_bracket")  # moved again on the passes screen: searched again
+        await settle(pilot)
+        assert len(calls) == 2 and calls[1][0]["start"] == FROZEN + timedelta(hours=2)
+        assert "from 14:00 UTC" in str(screen.query_one("#passes-title").render())
+        await pilot.press("n")  # back to now
+        await settle(pilot)
+        assert len(calls) == 3 and calls[2][0]["start"] == FROZEN
+
+
+async def test_satellites_not_propagated_are_listed_as_the_command_line_words_them(engine_url):
+    """A satellite whose elements SGP4 cannot propagate over the window is not hidden: it is
+    counted in the title and listed under the table with ``tracker passes``' words."""
+    from dataclasses import replace
+
+    from tests.test_tui import _set
+    from tle.frame import from_records
+    from tracker.ingest import store
+    from tracker.services.passes import passes
+
+    engine, db_url = engine_url
+    decaying = replace(_set(99099, "HULIANWANG SYNTH-99", "2024-240Z", FROZEN - timedelta(days=20), 16.5, 86.5, 0.0, 0.0),
+                       bstar=0.5)
+    store(engine, from_records([decaying]))
+    expected = passes(engine, observer="Beijing", constellation="guowang", start=FROZEN).not_propagated()
+    assert len(expected) == 1 and expected[0].startswith("HULIANWANG SYNTH-99 (99099) not propagated: ")
+    async with passes_screen(engine, db_url) as (app, pilot, screen):
+        assert screen.passes.height > 0 and 99099 not in screen.passes["norad"].to_list()
+        assert "1 not propagated" in str(screen.query_one("#passes-title").render())
+        failed = screen.query_one("#passes-failed")
+        assert failed.display and str(failed.render()) == expected[0]
+
+        many = pl.DataFrame({"norad": [1, 2, 3, 4, 5], "name": list("ABCDE"), "error": ["decayed"] * 5})
+        screen._show_passes(_report(many).observer, _report(many))
+        await pilot.pause()
+        lines = str(failed.render()).splitlines()
+        assert len(lines) == screen.FAILED_LINES  # the first few, and how many more
+        assert lines[0] == "A (1) not propagated: decayed" and lines[-1] == "… and 3 more not propagated"

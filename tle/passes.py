@@ -66,6 +66,17 @@ from datetime import datetime
 import numpy as np
 
 from tle.elements import utc
+from tle.geometry import (
+    EARTH_RATE_RAD_S,
+    enu_axes,
+    geodetic_to_ecef,
+    gmst1982,
+    horizon,
+    julian,
+    sunlit,
+    teme_to_ecef,
+    teme_to_ecef_state,
+)
 
 __all__ = [
     "COARSE_STEP_S", "DARK_SUN_DEG", "Events", "Passes", "Site", "find_passes", "gmst1982", "look_angles", "max_step_s",
@@ -81,17 +92,11 @@ VISIBILITY_SAMPLES = 20
 #: within hours below about 150 km altitude (an 87.5-minute period).
 MIN_PERIOD_MIN = 87.0
 
-WGS84_A = 6378.137
-WGS84_F = 1.0 / 298.257223563
-_E2 = WGS84_F * (2.0 - WGS84_F)
-SHADOW_RADIUS_KM = 6378.1366  #: Skyfield's shadow test radius (IERS 2010)
 _MU = 398600.8  # WGS72, as SGP4 is run
 _RE = 6378.135
 _J2 = 0.001082616
-_EARTH_RATE = 7.292115855e-5  # GMST rate, rad per UT1 second
 _ROOT_STEPS = 14  # Illinois steps at most: under a millisecond (10 already agree with 30 bisection steps)
 _ROOT_TOLERANCE = 1e-7  # ... or fewer, once no estimate moves by more than this fraction of a step (60 us)
-_UNIX_EPOCH_JD = 2440587.5
 
 RISE, CULMINATE, SET = 0, 1, 2  #: event kinds, as Skyfield's ``find_events`` numbers them
 #: The "error code" of a satellite whose rises and sets do not alternate (see :func:`_erratic`).
@@ -124,30 +129,18 @@ class Site:
             raise ValueError(f"altitude {self.alt_m!r} m is not between -500 and 10000 m")
 
     def ecef_km(self) -> np.ndarray:
-        lat, lon = math.radians(self.lat_deg), math.radians(self.lon_deg)
-        n = WGS84_A / math.sqrt(1.0 - _E2 * math.sin(lat) ** 2)
-        h = self.alt_m / 1000.0
-        return np.array([(n + h) * math.cos(lat) * math.cos(lon), (n + h) * math.cos(lat) * math.sin(lon),
-                         (n * (1.0 - _E2) + h) * math.sin(lat)])
+        """The Earth-fixed position (km)."""
+        return geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m / 1000.0)
 
     def enu(self) -> np.ndarray:
         """Rows: east, north and up (the ellipsoid normal) unit vectors in ECEF."""
-        lat, lon = math.radians(self.lat_deg), math.radians(self.lon_deg)
-        sl, cl, so, co = math.sin(lat), math.cos(lat), math.sin(lon), math.cos(lon)
-        return np.array([[-so, co, 0.0], [-sl * co, -sl * so, cl], [cl * co, cl * so, sl]])
-
-
-def gmst1982(jd_ut1: np.ndarray, fraction: np.ndarray) -> np.ndarray:
-    """Greenwich Mean Sidereal Time (IAU 1982) in radians, the angle from TEME to Earth-fixed."""
-    t = (jd_ut1 - 2451545.0 + fraction) / 36525.0
-    g = 67310.54841 + (8640184.812866 + (0.093104 - 6.2e-6 * t) * t) * t
-    return (g / 240.0 * math.pi / 180.0 + (fraction % 1.0 + jd_ut1 % 1.0) * 2 * math.pi) % (2 * math.pi)
+        return enu_axes(self.lat_deg, self.lon_deg)
 
 
 def _julian(start: datetime) -> tuple[float, float]:
-    stamp = utc(start).timestamp()
-    days = math.floor(stamp / 86400.0)
-    return days + _UNIX_EPOCH_JD, stamp / 86400.0 - days
+    """``start`` as SGP4's Julian date pair (:func:`tle.geometry.julian`)."""
+    jd, fr = julian(np.datetime64(utc(start).replace(tzinfo=None), "us"))
+    return float(jd), float(fr)
 
 
 def utc_earth_angle(start: datetime) -> EarthAngle:
@@ -206,31 +199,13 @@ def _gravity(r: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rotate(vec: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """TEME -> Earth-fixed: rotate (..., 3) by ``theta`` (broadcast over the leading axes)."""
-    c, s = np.cos(theta), np.sin(theta)
-    out = np.empty_like(vec)
-    out[..., 0] = c * vec[..., 0] + s * vec[..., 1]
-    out[..., 1] = c * vec[..., 1] - s * vec[..., 0]
-    out[..., 2] = vec[..., 2]
-    return out
-
-
-def _to_ecef(r: np.ndarray, v: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Earth-fixed position and velocity from TEME ones (the frame turns at the GMST rate)."""
-    re = _rotate(r, theta)
-    ve = _rotate(v, theta)
-    ve[..., 0] += _EARTH_RATE * re[..., 1]
-    ve[..., 1] -= _EARTH_RATE * re[..., 0]
-    return re, ve
-
-
 class _Look:
     """Sine of elevation and the sign of its rate, for Earth-fixed states seen from ``site``."""
 
     def __init__(self, site: Site):
         self.origin = site.ecef_km()
-        self.east, self.north, self.up = site.enu()
+        self.axes = site.enu()
+        self.east, self.north, self.up = self.axes
 
     def sin_el(self, re: np.ndarray) -> np.ndarray:
         rho = re - self.origin
@@ -244,20 +219,7 @@ class _Look:
 
     def angles(self, re: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Azimuth (0-360, from north through east) and elevation in degrees, range in km."""
-        rho = re - self.origin
-        rng = np.sqrt(np.einsum("...k,...k->...", rho, rho))
-        el = np.degrees(np.arcsin(np.clip((rho @ self.up) / rng, -1.0, 1.0)))
-        az = np.degrees(np.arctan2(rho @ self.east, rho @ self.north)) % 360.0
-        return az, el, rng
-
-
-def _sunlit(re: np.ndarray, sun: np.ndarray) -> np.ndarray:
-    """True where the segment from the satellite to the Sun misses the Earth sphere."""
-    d = sun - re
-    rd = np.einsum("...k,...k->...", re, d)
-    dd = np.einsum("...k,...k->...", d, d)
-    rr = np.einsum("...k,...k->...", re, re)
-    return ~((rd < 0) & (rr - rd * rd / dd < SHADOW_RADIUS_KM**2))
+        return horizon(re - self.origin, self.axes)
 
 
 def look_angles(
@@ -272,7 +234,7 @@ def look_angles(
     jd, fr = _julian(at)
     err, r, v = SatrecArray(list(satrecs)).sgp4(np.array([jd]), np.array([fr]))
     theta = utc_earth_angle(at)(np.zeros(1))[0] if earth_angle is None else earth_angle
-    re, ve = _to_ecef(r[:, 0], v[:, 0], np.asarray(theta))
+    re, ve = teme_to_ecef_state(r[:, 0], v[:, 0], np.asarray(theta))
     look = _Look(site)
     az, el, rng = look.angles(re)
     rate = np.einsum("nk,nk->n", re - look.origin, ve) / rng
@@ -287,7 +249,7 @@ class _Chunk:
         self.index = index  # the satellites (indices of the satrecs) of the rows
         self.r, self.v = r, v
         self.t, self.theta = t, np.unwrap(theta)
-        self.re, self.ve = _to_ecef(r, v, self.theta[None, :])
+        self.re, self.ve = teme_to_ecef_state(r, v, self.theta[None, :])
         self.s = look.sin_el(self.re)
         self.ds = look.rate_sign(self.re, self.ve)
         self.look = look
@@ -374,15 +336,12 @@ class _Segments:
         pos = c[-1]
         for coefficient in c[-2::-1]:
             pos = coefficient + x * pos
-        re = _rotate(pos, theta)
-        ve = None
-        if velocity:
-            vel = (len(c) - 1) * c[-1]
-            for power in range(len(c) - 2, 0, -1):
-                vel = power * c[power] + x * vel
-            ve = _rotate(vel / self.h[:, None], theta)
-            ve[..., 0] += _EARTH_RATE * re[..., 1]
-            ve[..., 1] -= _EARTH_RATE * re[..., 0]
+        if not velocity:
+            return teme_to_ecef(pos, theta), None, self.t0 + tau * self.h
+        vel = (len(c) - 1) * c[-1]
+        for power in range(len(c) - 2, 0, -1):
+            vel = power * c[power] + x * vel
+        re, ve = teme_to_ecef_state(pos, vel / self.h[:, None], theta)
         return re, ve, self.t0 + tau * self.h
 
     def root(self, lo: np.ndarray, hi: np.ndarray, target: float | None,
@@ -442,7 +401,7 @@ class _Found:
         self.el.append(el)
         self.az.append(az)
         self.rng.append(rng)
-        self.lit.append(_sunlit(re, sun(t)) if sun is not None else np.zeros(len(seg), bool))
+        self.lit.append(sunlit(re, sun(t)) if sun is not None else np.zeros(len(seg), bool))
 
     def cat(self, name: str, dtype=float) -> np.ndarray:
         parts = getattr(self, name)
@@ -515,7 +474,7 @@ def find_passes(
         chunk = _Chunk(r, v, t, theta[begin : stop + 1], look, index)
         dark = None if sun_grid is None else _dark(look, sun_grid[begin : stop + 1], t)
         _scan(chunk, min_el_deg, target, found, sun, dark)
-    first, last = _to_ecef(r_end[:, 0], v_end[:, 0], theta[0])[0], _to_ecef(r_end[:, -1], v_end[:, -1], theta[-1])[0]
+    first, last = teme_to_ecef(r_end[:, 0], theta[0]), teme_to_ecef(r_end[:, -1], theta[-1])
     dead = np.flatnonzero(failed)
     return _assemble(found, count, target, span, look, first, last, sun, dead, failed)
 
@@ -547,15 +506,13 @@ def _in_reach(satrecs: list, r: np.ndarray, v: np.ndarray, theta: np.ndarray, t:
     normal = np.stack([r[..., 1] * v[..., 2] - r[..., 2] * v[..., 1], r[..., 2] * v[..., 0] - r[..., 0] * v[..., 2],
                        r[..., 0] * v[..., 1] - r[..., 1] * v[..., 0]], axis=-1)
     normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
-    c, s = np.cos(theta), np.sin(theta)  # the observer in TEME: ECEF turned back by theta
-    ox, oy, oz = look.origin
-    site = np.stack([c * ox - s * oy, s * ox + c * oy, np.full_like(c, oz)], axis=-1)
+    site = teme_to_ecef(np.broadcast_to(look.origin, (len(theta), 3)), -theta)  # the observer in TEME
     radius = float(np.linalg.norm(look.origin))
     off_plane = np.degrees(np.arcsin(np.clip(np.abs(np.einsum("nmk,mk->nm", normal, site)) / radius, 0.0, 1.0)))
     apogee = np.array([sat.a * (1.0 + sat.ecco) for sat in satrecs]) * _RE + 50.0
     h = math.radians(min_el_deg)
     reach = np.degrees(np.arccos(np.clip(radius * math.cos(h) / apogee, -1.0, 1.0)) - h)
-    turn = np.degrees(_EARTH_RATE * np.diff(t))
+    turn = np.degrees(EARTH_RATE_RAD_S * np.diff(t))
     nearest = (off_plane[:, :-1] + off_plane[:, 1:] - turn[None, :]) / 2.0
     near_plane = nearest <= reach[:, None] + _PLANE_MARGIN_DEG
     # Along the plane: the satellite sweeps the angle u1 from its place at the chunk's start,
@@ -644,7 +601,7 @@ def _visibility(chunk: _Chunk, target: float, found: _Found, sun: SunPosition, d
     revolution, far longer than a coarse step.
     """
     sun_c = sun(chunk.t)
-    lit = _sunlit(chunk.re, sun_c[None, :, :])
+    lit = sunlit(chunk.re, sun_c[None, :, :])
     low = _sun_altitude(chunk.look, sun_c) < DARK_SUN_DEG
     somewhere = up.copy()
     somewhere[peaks.n, peaks.k] = True
@@ -676,7 +633,7 @@ def _visible_instants(seg: _Segments, target: float, found: _Found, sun: SunPosi
         re, _, t = seg.at(np.full(len(seg), step), False)
         sun_at = sun(t)
         seen = (_sun_altitude(seg.look, sun_at) < DARK_SUN_DEG) & (seg.look.sin_el(re) >= target)
-        seen[seen] = _sunlit(re[seen], sun_at[seen])
+        seen[seen] = sunlit(re[seen], sun_at[seen])
         first[seen] = t[seen]
     seen = np.isfinite(first)
     found.seen_sat.append(seg.sat[seen])
@@ -725,7 +682,7 @@ def _assemble(found: _Found, count: int, target: float, span: float, look: _Look
             continue
         az_e, el_e, rng_e = look.angles(where)
         up = alive & (np.nan_to_num(look.sin_el(where), nan=-1.0) >= target)
-        lit_e = _sunlit(where, sun(np.full(count, at))) if sun is not None else np.zeros(count, bool)
+        lit_e = sunlit(where, sun(np.full(count, at))) if sun is not None else np.zeros(count, bool)
         idx = np.flatnonzero(up)
         ends[name] = (idx, np.full(len(idx), at), az_e[idx], el_e[idx], rng_e[idx], lit_e[idx])
     erratic = _erratic(sat, t, kind, ends["first"], ends["last"])

@@ -74,22 +74,16 @@ def _sun(start: datetime, seconds: np.ndarray) -> np.ndarray:
     the Sun is computed every :data:`SUN_STEP_S`, turned back by the sidereal angle into a frame
     where it moves by a degree a day, interpolated there, and turned forward again: the
     interpolation error is under a thousandth of a degree."""
+    from tle.geometry import teme_to_ecef
     from tracker.propagation import sun_ecef_km
 
     seconds = np.asarray(seconds, float)
     count = int(np.ptp(seconds) // SUN_STEP_S) + 2
     coarse = np.linspace(seconds.min(), seconds.max(), count)
     times = _offsets(start, coarse)
-    slow = _turn(sun_ecef_km(times), -times.gmst_rad())
+    slow = teme_to_ecef(sun_ecef_km(times), -times.gmst_rad())
     between = np.stack([np.interp(seconds, coarse, slow[:, k]) for k in range(3)], axis=-1)
-    return _turn(between, _offsets(start, seconds).gmst_rad())
-
-
-def _turn(vectors: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """``vectors`` (m, 3) turned by ``angle`` (m,) about the z axis, as TEME turns into ITRS."""
-    c, s = np.cos(angle), np.sin(angle)
-    x, y = vectors[:, 0], vectors[:, 1]
-    return np.stack([c * x + s * y, c * y - s * x, vectors[:, 2]], axis=-1)
+    return teme_to_ecef(between, _offsets(start, seconds).gmst_rad())
 
 
 def passes_of(sats: pl.DataFrame, observer: Observer, start: datetime, hours: float, min_el: float) -> Found:
@@ -165,15 +159,12 @@ def sky_path(sats: pl.DataFrame, observer: Observer, start: datetime, end: datet
     """Azimuth and elevation (degrees) of the first satellite of ``sats`` as seen from
     ``observer`` at ``count`` instants from ``start`` to ``end`` (a pass drawn on a sky plot)."""
     from tle.elements import utc
+    from tle.geometry import horizon
     from tracker.propagation import Fleet, Times
 
     start, end = utc(start), utc(end)
     step = max((end - start).total_seconds(), 1.0) / max(count - 1, 1)
     geo = Fleet(satrecs(sats.head(1))).geodetic(Times.span(start, step, count))
     site = observer.site()
-    east, north, up = site.enu()
-    rho = geo.ecef_km[0] - site.ecef_km()
-    rng = np.linalg.norm(rho, axis=-1)
-    el = np.degrees(np.arcsin(np.clip((rho @ up) / rng, -1.0, 1.0)))
-    az = np.degrees(np.arctan2(rho @ east, rho @ north)) % 360.0
+    az, el, _ = horizon(geo.ecef_km[0] - site.ecef_km(), site.enu())
     return az, el

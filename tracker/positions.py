@@ -7,8 +7,9 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy.engine import Engine
 
+from tle.geometry import sunlit
 from tracker.catalog import latest, satrecs
-from tracker.propagation import Fleet, Times, sun_ecef_km, sunlit
+from tracker.propagation import Fleet, Times, sun_ecef_km
 
 #: Elements older than this (from the instant shown) are flagged: SGP4 errors grow to kilometres.
 STALE_DAYS = 14.0

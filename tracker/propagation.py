@@ -14,6 +14,9 @@ The chain, for every (satellite, time) pair at once:
 Sunlight uses the JPL DE421 ephemeris shipped by ``skyfield-data`` (no download) and the same
 geometry as Skyfield's ``is_sunlit``: a satellite is in shadow when the straight line to the Sun
 passes through a spherical Earth.
+
+The geometry itself (Julian dates, the TEME rotation, the WGS84 conversions, the shadow test) is
+:mod:`tle.geometry`, shared with the pass search; this module brings UT1 and the Sun to it.
 """
 
 from __future__ import annotations
@@ -26,18 +29,12 @@ from typing import Callable, Iterator, Sequence, TypeVar
 import numpy as np
 
 from tle.elements import utc
+from tle.geometry import ecef_to_geodetic, julian, teme_to_ecef
+
+__all__ = ["SUN_SPAN", "Fleet", "Geodetic", "Times", "check_sun_span", "ephemeris", "sun_ecef_km", "timescale"]
 
 T = TypeVar("T")
 
-# WGS84 ellipsoid (km)
-WGS84_A = 6378.137
-WGS84_F = 1.0 / 298.257223563
-_B = WGS84_A * (1.0 - WGS84_F)
-_E2 = WGS84_F * (2.0 - WGS84_F)
-_EP2 = _E2 / (1.0 - _E2)
-#: Earth radius of Skyfield's shadow test (IERS 2010), km
-SHADOW_RADIUS_KM = 6378.1366
-_UNIX_EPOCH_JD = 2440587.5
 #: The instants DE421 covers (start inclusive, end exclusive): the Sun's position, hence sunlight
 #: and local times of the node, is known only between them.
 SUN_SPAN = (datetime(1899, 7, 29, tzinfo=timezone.utc), datetime(2053, 10, 9, tzinfo=timezone.utc))
@@ -91,10 +88,7 @@ class Times:
         if not isinstance(instants, np.ndarray):
             instants = [utc(t).replace(tzinfo=None) for t in instants]
         stamps = np.atleast_1d(np.asarray(instants, dtype="datetime64[us]"))
-        day = stamps.astype("datetime64[D]")
-        jd = day.astype(np.int64).astype(float) + _UNIX_EPOCH_JD
-        fr = (stamps - day).astype(np.int64) / 86_400e6
-        return cls(stamps, jd, fr)
+        return cls(stamps, *julian(stamps))
 
     @classmethod
     def span(cls, start: datetime, step_s: float, count: int) -> "Times":
@@ -139,64 +133,12 @@ class Geodetic:
     ecef_km: np.ndarray  #: (n, m, 3) Earth-fixed (ITRS) position
 
 
-def teme_to_ecef(r_teme: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """Rotate (n, m, 3) TEME positions into ITRS by GMST ``theta`` (m,) about the z axis."""
-    c, s = np.cos(theta), np.sin(theta)
-    x, y = r_teme[..., 0], r_teme[..., 1]
-    out = np.empty_like(r_teme)
-    out[..., 0] = c * x + s * y
-    out[..., 1] = c * y - s * x
-    out[..., 2] = r_teme[..., 2]
-    return out
-
-
-def ecef_to_geodetic(ecef_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """WGS84 latitude, longitude (degrees) and ellipsoidal height (km), Heikkinen (1982) closed form."""
-    x, y, z = ecef_km[..., 0], ecef_km[..., 1], ecef_km[..., 2]
-    p2 = x * x + y * y
-    p = np.sqrt(p2)
-    z2 = z * z
-    f = 54.0 * _B * _B * z2
-    g = p2 + (1.0 - _E2) * z2 - _E2 * (WGS84_A**2 - _B**2)
-    c = _E2 * _E2 * f * p2 / (g * g * g)
-    s = np.cbrt(1.0 + c + np.sqrt(c * c + 2.0 * c))
-    k = s + 1.0 + 1.0 / s
-    big_p = f / (3.0 * k * k * g * g)
-    q = np.sqrt(1.0 + 2.0 * _E2 * _E2 * big_p)
-    # On the polar axis the radicand is zero in exact arithmetic; rounding can make it -1e-9.
-    radicand = 0.5 * WGS84_A**2 * (1.0 + 1.0 / q) - big_p * (1.0 - _E2) * z2 / (q * (1.0 + q)) - 0.5 * big_p * p2
-    r0 = -big_p * _E2 * p / (1.0 + q) + np.sqrt(np.maximum(radicand, 0.0))
-    u2 = (p - _E2 * r0) ** 2
-    u = np.sqrt(u2 + z2)
-    v = np.sqrt(u2 + (1.0 - _E2) * z2)
-    z0 = _B * _B * z / (WGS84_A * v)
-    alt = u * (1.0 - _B * _B / (WGS84_A * v))
-    lat = np.degrees(np.arctan2(z + _EP2 * z0, p))
-    lon = np.degrees(np.arctan2(y, x))
-    return lat, lon, alt
-
-
 def sun_ecef_km(times: Times) -> np.ndarray:
     """Geocentric position of the Sun in ITRS, shape (m, 3), from DE421."""
     from skyfield.framelib import itrs
 
     eph = ephemeris()
     return (eph["sun"] - eph["earth"]).at(times.skyfield()).frame_xyz(itrs).km.T.reshape(-1, 3)
-
-
-def sunlit(ecef_km: np.ndarray, sun_km: np.ndarray) -> np.ndarray:
-    """True where the segment from satellite to Sun misses the Earth sphere.
-
-    ``ecef_km`` is (n, m, 3), ``sun_km`` (m, 3). The closest approach of the line to the Earth's
-    centre lies at parameter ``t = -r.d / d.d`` along ``d = sun - r``; the satellite is in shadow
-    only when that point lies between satellite and Sun (t > 0) and inside the Earth.
-    """
-    d = sun_km[None, :, :] - ecef_km
-    rd = np.einsum("nmk,nmk->nm", ecef_km, d)
-    dd = np.einsum("nmk,nmk->nm", d, d)
-    rr = np.einsum("nmk,nmk->nm", ecef_km, ecef_km)
-    miss2 = rr - rd * rd / dd  # squared distance of the line from the Earth's centre
-    return ~((rd < 0) & (miss2 < SHADOW_RADIUS_KM**2))
 
 
 class Fleet:

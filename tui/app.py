@@ -346,6 +346,10 @@ class TrackerApp(App):
         """The zone launch times are shown in: UTC, or local after ``t``."""
         return self.local_zone if self.show_local else timezone.utc
 
+    def shown_time(self) -> datetime:
+        """The time the app shows: the clock's, moved by time travel (``offset``)."""
+        return self.clock() + self.offset
+
     def tick(self) -> None:
         """Once a second: clocks, countdown, and every shown satellite moved to the shown time."""
         if not self.is_running:  # a last timer tick while the widgets are being removed
@@ -582,7 +586,7 @@ class TrackerApp(App):
         """The passes screen of the shown satellites (``choose``: with the observer picker open)."""
         from tui.widgets.passes import PassesScreen
 
-        screen = PassesScreen(self.engine, self.fleet, self.view, self.clock, self.zone, on_observer=self.show_observer)
+        screen = PassesScreen(self.engine, self.fleet, self.view, self.shown_time, self.zone, on_observer=self.show_observer)
         self.push_screen(screen)
         if choose:
             screen.call_after_refresh(screen.action_choose_observer)
@@ -599,13 +603,20 @@ class TrackerApp(App):
     def action_shift(self, minutes: int) -> None:
         """Move the shown time by ``minutes``: positions, tracks, night and countdown follow."""
         self.offset += timedelta(minutes=minutes)
-        self.refresh_bindings()
-        self.tick()
+        self._time_moved()
 
     def action_now(self) -> None:
         self.offset = timedelta(0)
+        self._time_moved()
+
+    def _time_moved(self) -> None:
+        """Everything shown follows the moved time; the passes screen searches again from it."""
+        from tui.widgets.passes import PassesScreen
+
         self.refresh_bindings()
         self.tick()
+        if isinstance(self.screen, PassesScreen):
+            self.screen.time_moved()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``n`` (back to now) is in the footer only while the time is moved."""

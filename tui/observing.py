@@ -1,14 +1,16 @@
 """What the passes screen shows, read from the database as frames (no Textual in here): the
 observers, the next passes of the shown satellites over the chosen one, and a pass's path.
 
-The computation is the core's (:mod:`tracker.passes`, :mod:`tracker.services.observers`); the
-observer chosen in the UI is the database's default observer, so it is remembered, and the
-command line's ``tracker passes`` uses the same one.
+The computation is the core's (:mod:`tracker.services.passes`, the use case ``tracker passes``
+runs, with its window and elevation defaults; :mod:`tracker.services.observers`); the observer
+chosen in the UI is the database's default observer, so it is remembered, and the command line's
+``tracker passes`` uses the same one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -16,9 +18,8 @@ from sqlalchemy.engine import Engine
 
 from tracker.observers import Observer
 
-#: How far ahead the passes screen looks, and the lowest elevation of a pass it lists.
-HOURS = 12.0
-MIN_EL = 10.0
+if TYPE_CHECKING:
+    from tracker.services.passes import PassReport
 
 
 def observers(engine: Engine) -> pl.DataFrame:
@@ -41,12 +42,14 @@ def choose_observer(engine: Engine, name: str) -> Observer:
     return set_default(engine, name)
 
 
-def next_passes(fleet: pl.DataFrame, observer: Observer, now: datetime, hours: float = HOURS) -> pl.DataFrame:
-    """The passes of the satellites of ``fleet`` (a members frame) over ``observer`` from ``now``
-    for ``hours``, by AOS (the ``tracker passes`` columns)."""
-    from tracker.passes import passes_of
+def next_passes(engine: Engine, view: str, observer: Observer, start: datetime) -> PassReport:
+    """The passes of the satellites of ``view`` over ``observer`` from ``start`` (the shown
+    time) for the service's default window and elevation, by AOS (the ``tracker passes``
+    columns), with the satellites SGP4 could not propagate: ``tracker passes --constellation
+    VIEW --observer NAME --from START``."""
+    from tracker.services.passes import passes
 
-    return passes_of(fleet, observer, now, hours, MIN_EL).passes  # typed, also for an empty fleet
+    return passes(engine, observer=observer.name, constellation=view, start=start)
 
 
 def pass_path(fleet: pl.DataFrame, norad: int, observer: Observer, aos: datetime, los: datetime) -> tuple[np.ndarray, np.ndarray]:

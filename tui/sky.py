@@ -11,7 +11,8 @@ from datetime import datetime
 
 import numpy as np
 
-from tracker.propagation import Fleet, Times, sun_ecef_km, sunlit
+from tle.geometry import sunlit
+from tracker.propagation import Fleet, Times, sun_ecef_km
 
 #: Ground-track sampling step: 30 s is ~230 km along a low orbit, under one dot on any terminal.
 TRACK_STEP_S = 30.0

@@ -11,7 +11,7 @@ from tracker.text import plural
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
-    from tracker.services.passes import MAX_HOURS, MIN_EL_RANGE
+    from tracker.services.passes import DEFAULT_HOURS, DEFAULT_MIN_EL, MAX_HOURS, MIN_EL_RANGE
 
     passes = commands.add_parser(
         "passes",
@@ -33,10 +33,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     passes.add_argument("--norad", metavar="N,N", help="only these catalog numbers (comma-separated)")
     passes.add_argument("--from", dest="start", type=time_value, metavar="ISO8601",
                         help="start of the window (default: now); no offset means UTC")
-    passes.add_argument("--hours", type=real_number(0.0, MAX_HOURS), default=24.0, metavar="H",
-                        help=f"length of the window (default 24, at most {MAX_HOURS:g})")
-    passes.add_argument("--min-el", type=real_number(*MIN_EL_RANGE, below_high=True), default=10.0, metavar="DEG",
-                        help=f"lowest elevation of a pass, degrees (default 10; {MIN_EL_RANGE[0]:g} to below {MIN_EL_RANGE[1]:g})")
+    passes.add_argument("--hours", type=real_number(0.0, MAX_HOURS), default=DEFAULT_HOURS, metavar="H",
+                        help=f"length of the window (default {DEFAULT_HOURS:g}, at most {MAX_HOURS:g})")
+    passes.add_argument("--min-el", type=real_number(*MIN_EL_RANGE, below_high=True), default=DEFAULT_MIN_EL,
+                        metavar="DEG", help=f"lowest elevation of a pass, degrees (default {DEFAULT_MIN_EL:g}; "
+                        f"{MIN_EL_RANGE[0]:g} to below {MIN_EL_RANGE[1]:g})")
     passes.add_argument("--visible", action="store_true", help="only passes that can be seen (sunlit satellite, dark sky)")
     passes.add_argument("--by-launch", action="store_true",
                         help="one row per train: passes of one launch's satellites within 5 minutes of each other")
@@ -74,8 +75,8 @@ def show(args: argparse.Namespace) -> ExitCode:
     title = (f"{plural(report.frame.height, *what)} over {report.observer.label}, "
              f"{report.start:%Y-%m-%d %H:%M:%S} to {report.end:%Y-%m-%d %H:%M:%S} UTC, elevation >= {report.min_el:g} deg")
     emit(rounded(frame, digits), args.format, raw_csv=args.raw_csv, title=title, digits=digits)
-    for row in report.failed.iter_rows(named=True):
-        say(f"tracker: {row['name']} ({row['norad']}) not propagated: {row['error']}", file=sys.stderr)
+    for line in report.not_propagated():
+        say(f"tracker: {line}", file=sys.stderr)
     if report.searched == 0:
         say("tracker: no satellites held for this query; get element sets with `tracker tle refresh` "
             "or `tracker tle import FILE...`", file=sys.stderr)

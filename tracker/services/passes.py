@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 
     from tracker.observers import Observer
 
-__all__ = ["MAX_HOURS", "MIN_EL_RANGE", "PassReport", "passes"]
+__all__ = ["DEFAULT_HOURS", "DEFAULT_MIN_EL", "MAX_HOURS", "MIN_EL_RANGE", "PassReport", "passes"]
 
+#: The window searched unless told otherwise (the command line's and the TUI's): a day.
+DEFAULT_HOURS = 24.0
+#: The lowest elevation of a pass unless told otherwise, degrees: lower ones skim the horizon.
+DEFAULT_MIN_EL = 10.0
 #: The longest window: element sets are good for days, not weeks.
 MAX_HOURS = 24.0 * 14
 #: ``min_el`` in degrees: from the first (inclusive: a little below the horizon) to below the
@@ -44,6 +48,12 @@ class PassReport:
     searched: int
     failed: pl.DataFrame  #: ``norad, name, error``
 
+    def not_propagated(self) -> list[str]:
+        """One line per satellite SGP4 could not propagate, as ``tracker passes`` reports them
+        (raw text: the command line and the TUI escape what they print)."""
+        return [f"{row['name']} ({row['norad']}) not propagated: {row['error']}"
+                for row in self.failed.iter_rows(named=True)]
+
 
 def passes(
     engine: Engine,
@@ -55,8 +65,8 @@ def passes(
     constellation: str | None = None,
     norads: Sequence[int] | None = None,
     start: str | date | datetime | None = None,
-    hours: float = 24.0,
-    min_el: float = 10.0,
+    hours: float = DEFAULT_HOURS,
+    min_el: float = DEFAULT_MIN_EL,
     visible: bool = False,
     by_launch: bool = False,
 ) -> PassReport:

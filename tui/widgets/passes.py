@@ -2,6 +2,11 @@
 countdown to AOS and visible ones starred, and the selected pass on a polar sky plot (braille)
 with the satellite moving along it while the pass is live; the observer picker.
 
+The passes are ``tracker passes``' (:func:`tracker.services.passes.passes`, its window and
+elevation defaults, one call in a worker) from the app's shown time, moved or not by time
+travel, and searched again when the time is moved; satellites SGP4 could not propagate are
+listed under the table, worded as ``tracker passes`` reports them.
+
 Everything that reads the database or propagates runs in thread workers; once a second the
 screen redraws the countdowns and the live position from what it holds.
 """
@@ -25,6 +30,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from tracker.observers import Observer
+from tracker.services.passes import PassReport
 from tracker.text import visible
 from tui import braille, observing
 from tui.text import shown
@@ -128,10 +134,12 @@ class PassesScreen(Screen):
     DEFAULT_CSS = """
     PassesScreen #passes-title { height: 1; text-wrap: nowrap; text-overflow: ellipsis; background: $panel; }
     PassesScreen #passes-body { height: 1fr; }
+    PassesScreen #passes-list { width: 1fr; height: 1fr; }
     PassesScreen #passes-table { width: 1fr; height: 1fr; }
     PassesScreen #sky { width: 28; height: 1fr; border: round $primary-darken-1; }
     PassesScreen #sky-plot { height: 1fr; }
     PassesScreen #sky-detail { height: 4; }
+    PassesScreen #passes-failed { height: auto; max-height: 4; color: $warning; display: none; }
     """
     BINDINGS = [
         Binding("escape,p", "app.pop_screen", "Back"),
@@ -139,8 +147,12 @@ class PassesScreen(Screen):
     ]
     PLOT_ROWS, PLOT_COLS = 13, 26
 
+    #: Lines of satellites not propagated shown under the table; more are counted.
+    FAILED_LINES = 3
+
     def __init__(self, engine: Engine, fleet: pl.DataFrame, view: str, clock: Callable[[], datetime], zone: tzinfo | None = None,
                  on_observer: Callable[[Observer | None], object] | None = None) -> None:
+        """``clock``: the app's shown time (now, or moved by time travel)."""
         super().__init__()
         self.on_observer = on_observer  # told of the observer chosen (the app marks it on the map)
         self.engine, self.fleet, self.view, self.clock = engine, fleet, view, clock
@@ -153,7 +165,9 @@ class PassesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="passes-title")
         with Horizontal(id="passes-body"):
-            yield DataTable(id="passes-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="passes-list"):
+                yield DataTable(id="passes-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="passes-failed")
             with Vertical(id="sky"):
                 yield Static(id="sky-plot")
                 yield Static(id="sky-detail")
@@ -189,9 +203,9 @@ class PassesScreen(Screen):
 
     @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
     def load_passes(self, observer: Observer) -> None:
-        found = observing.next_passes(self.fleet, observer, self.clock())
+        report = observing.next_passes(self.engine, self.view, observer, self.clock())
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_passes, observer, found)
+            self.app.call_from_thread(self._show_passes, observer, report)
 
     @work(thread=True, exclusive=True, group="path", exit_on_error=False)
     def load_path(self, row: dict, observer: Observer) -> None:
@@ -222,7 +236,14 @@ class PassesScreen(Screen):
             self._title(f"Choosing {name}…")
             self.load_observer(name)
 
-    def _show_passes(self, observer: Observer, found: pl.DataFrame) -> None:
+    def time_moved(self) -> None:
+        """The app's shown time was moved (time travel): search again from it."""
+        if self.observer is not None:
+            self._title(f"Passes over {self.observer.name} · {self.view} · computing…")
+            self.load_passes(self.observer)
+
+    def _show_passes(self, observer: Observer, report: PassReport) -> None:
+        found = report.frame
         self.passes, self.selected, self.path = found, None, None  # another observer: nothing selected yet
         now = self.clock()
         width = self._columns()
@@ -238,12 +259,25 @@ class PassesScreen(Screen):
                 key=str(i),
             )
         seen = int(found["visible"].sum()) if found.height else 0
-        self._title(f"Passes over {observer.name} · {self.view} · next {observing.HOURS:.0f} h: "
-                    f"{found.height}, {seen} visible {VISIBLE_MARK}")
+        hours = (report.end - report.start).total_seconds() / 3600.0
+        failed = report.not_propagated()
+        self._title(f"Passes over {observer.name} · {self.view} · next {hours:g} h from "
+                    f"{report.start:%H:%M} UTC: {found.height}, {seen} visible {VISIBLE_MARK}"
+                    + (f", {len(failed)} not propagated" if failed else ""))
+        self._show_failed(failed)
         if found.height:
             self._select(0)
         else:
             self._plot()
+
+    def _show_failed(self, lines: list[str]) -> None:
+        """The satellites not propagated, as ``tracker passes`` words them; the first few."""
+        box = self.query_one("#passes-failed", Static)
+        box.display = bool(lines)
+        more = len(lines) - self.FAILED_LINES
+        if more > 0:
+            lines = [*lines[: self.FAILED_LINES - 1], f"… and {more + 1} more not propagated"]
+        box.update(Text("\n").join(shown(line) for line in lines))
 
     def _show_path(self, path: tuple[np.ndarray, np.ndarray]) -> None:
         self.path = path
