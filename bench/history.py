@@ -74,22 +74,17 @@ def fill(db_url: str, copies: int) -> int:
     import polars as pl
 
     from tle.formats import parse_file
-    from tracker import bulk
-    from tracker.db import element_set
     from tracker.ingest import store
     from tracker.services.bootstrap import open_database
 
     engine = open_database(db_url)
     frame = parse_file(ACTIVE).frame
-    store(engine, frame)  # the real catalogue, with its satellites
-    rows = frame.drop("name", "cospar")
-    for copy in range(1, copies):
+    for copy in range(copies):  # each stored as an import stores it, the satellites' epoch span kept
         shift = STEP * copy
-        with engine.begin() as conn:
-            bulk.insert_new(conn, element_set, rows.with_columns(
-                pl.col("epoch") - shift, source=pl.lit(f"synthetic: {ACTIVE.name} epoch -{shift} (bench/history.py)")))
+        store(engine, frame if copy == 0 else frame.with_columns(
+            pl.col("epoch") - shift, source=pl.lit(f"synthetic: {ACTIVE.name} epoch -{shift} (bench/history.py)")))
     engine.dispose()
-    return rows.height * copies
+    return frame.height * copies
 
 
 def later_snapshot(directory: Path) -> Path:

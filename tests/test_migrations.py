@@ -11,8 +11,11 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import fresh_url, run_in_process
+from tracker.catalog import latest
 from tracker.errors import DatabaseError
 from tracker.services.bootstrap import open_database
+
+AUGUST_1 = datetime(2026, 8, 1, tzinfo=timezone.utc)
 
 
 def _build(url: str, revision: str) -> None:
@@ -30,13 +33,13 @@ def _build(url: str, revision: str) -> None:
         seen = ", first_seen, last_seen" if old else ""
         conn.execute(text(f"INSERT INTO satellite (norad, name, cospar, launch{seen}) VALUES "
                           f"(48274, 'CSS (TIANHE)', '2021-035A', '2021-035'{', :t, :t' if old else ''})"),
-                     {"t": datetime(2026, 8, 1, tzinfo=timezone.utc)})
+                     {"t": AUGUST_1})
         conn.execute(text(
             "INSERT INTO element_set (id, norad, epoch, mean_motion, eccentricity, inclination_deg, raan_deg, "
             "arg_perigee_deg, mean_anomaly_deg, bstar, mean_motion_dot, mean_motion_ddot, element_set_no, "
             f"rev_at_epoch, classification, ephemeris_type, source{', imported_at' if old else ''}) VALUES "
             "(1, 48274, :t, 15.6, 0.0005, 41.47, 1, 2, 3, 0.0002, 0.0001, 0, 999, 1, 'U', 0, 'old.tle:1'"
-            f"{', :t' if old else ''})"), {"t": datetime(2026, 8, 1, tzinfo=timezone.utc)})
+            f"{', :t' if old else ''})"), {"t": AUGUST_1})
     engine.dispose()
 
 
@@ -73,16 +76,20 @@ def test_an_old_database_is_upgraded_keeps_its_data_and_matches_a_new_one(backen
 
     old, new = fresh_url(backend, tmp_path, "old.db"), fresh_url(backend, tmp_path, "new.db")
     _build(old, revision)
-    if backend == "postgresql" and revision == "0001":
-        # Revision 0002 drops columns the first release reads: not applied on start on a server.
+    if backend == "postgresql":
+        # Revision 0002 drops columns the first release reads, 0004 changes how element sets are
+        # found: neither is applied on start on a server.
         with pytest.raises(DatabaseError, match="tracker db upgrade"):
             open_database(old)
         assert "alembic_version" not in inspect(create_engine(old, poolclass=NullPool)).get_table_names()
         done = run_in_process("db", "upgrade", env={"TRACKER_DB": old})
-        assert done.returncode == 0 and "unversioned (first release) -> " + HEAD in done.stdout, done.stderr
+        assert done.returncode == 0 and " -> " + HEAD in done.stdout, done.stderr
     engine = open_database(old)
     with engine.connect() as conn:
         assert current_revision(conn) == HEAD
+    # Revision 0004 gave the satellite the epoch span of its sets: its newest set is found.
+    newest = latest(engine).row(0, named=True)
+    assert (newest["norad"], newest["epoch"], newest["first_seen"]) == (48274, AUGUST_1, AUGUST_1)
     engine.dispose()
     open_database(new).dispose()
     assert _shape(old) == _shape(new)

@@ -47,8 +47,11 @@ def _schema(url: str) -> set[str]:
 
 
 #: Nullable columns added since the SQLModel version (launch links from Launch Library 2, bar
-#: adjustment factors).
-ADDED = {"launch": ("ll2_url VARCHAR", "webcast_url VARCHAR"), "price_chunk": ("adj BLOB",)}
+#: adjustment factors, each satellite's epoch span).
+ADDED = {"launch": ("ll2_url VARCHAR", "webcast_url VARCHAR"), "price_chunk": ("adj BLOB",),
+         "satellite": ("first_epoch DATETIME", "last_epoch DATETIME")}
+#: The element sets' unique key, epoch first since revision 0004 (issue 12).
+REKEYED = ("UNIQUE (norad, epoch)", "UNIQUE (epoch, norad)")
 
 
 def _without_added(schema: set[str]) -> set[str]:
@@ -67,7 +70,7 @@ def _without_added(schema: set[str]) -> set[str]:
 def test_a_new_database_has_the_schema_the_sqlmodel_version_made(tmp_path, db_url):
     old = _schema(_old_database(tmp_path))
     open_database(db_url)
-    assert _without_added(_schema(db_url)) == old | ADDED_TABLES
+    assert _without_added(_schema(db_url)) == {sql.replace(*REKEYED) for sql in old} | ADDED_TABLES
     assert len(old) == 22  # 12 tables, 10 indexes
 
 
@@ -80,7 +83,8 @@ def test_a_database_of_the_sqlmodel_version_opens_and_works(tmp_path):
     url = _old_database(tmp_path)
     before = _schema(url)
     engine = open_database(url)  # bootstraps: seeds the calendar, watchlist and rules it lacks
-    assert _without_added(_schema(url)) == before | ADDED_TABLES  # the added nullable columns and tables
+    # The added nullable columns and tables, and the element sets' key, epoch first.
+    assert _without_added(_schema(url)) == {sql.replace(*REKEYED) for sql in before} | ADDED_TABLES
 
     # What the old version stored reads back, times aware UTC.
     name, history = orbits.history(engine, 48274)
@@ -188,4 +192,58 @@ def test_bulk_reads_give_back_every_time_to_the_microsecond(db_url):
         frame = read_frame(conn, select(fetch_state.c.url, fetch_state.c.last_success).order_by(fetch_state.c.url),
                            {"url": pl.String, "last_success": pl.Datetime("us", "UTC")})
     assert frame["last_success"].to_list() == times
+    engine.dispose()
+
+
+def test_bulk_writes_store_times_as_single_rows_do(db_url):
+    """tracker.bulk writes a frame's times as text (SQLite) or COPY text (PostgreSQL): the stored
+    value is the one SQLAlchemy stores for the same time, to the microsecond, and a naive time is
+    refused as UTCDateTime refuses one."""
+    import polars as pl
+
+    from tracker.bulk import insert_new, update_rows
+    from tracker.db import fetch_state
+
+    times = [datetime(1957, 10, 4, 19, 28, 34, 1, tzinfo=timezone.utc), datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+             datetime(2026, 8, 17, 20, 38, 31, tzinfo=timezone.utc)]
+    engine = open_database(db_url)
+    written = pl.DataFrame({"url": [f"bulk{i}" for i in range(3)], "last_success": times}).with_columns(
+        pl.col("last_success").dt.convert_time_zone("Asia/Shanghai"))  # another zone: stored as UTC
+    with engine.begin() as conn:
+        conn.execute(fetch_state.insert(), [{"url": f"row{i}", "last_success": t} for i, t in enumerate(times)])
+        assert insert_new(conn, fetch_state, written) == 3
+        assert insert_new(conn, fetch_state, written) == 0  # held already: skipped by the key
+        assert update_rows(conn, fetch_state, "url", written.select("url", last_attempt=pl.col("last_success"))) == 3
+        with pytest.raises(ValueError, match="naive"):
+            insert_new(conn, fetch_state, pl.DataFrame({"url": ["naive"], "last_success": [datetime(2026, 8, 19)]}))
+    with engine.connect() as conn:
+        raw = dict(conn.exec_driver_sql("SELECT url, last_success FROM fetch_state").all())
+        attempts = dict(conn.exec_driver_sql("SELECT url, last_attempt FROM fetch_state").all())
+    assert [raw[f"bulk{i}"] for i in range(3)] == [raw[f"row{i}"] for i in range(3)]
+    assert [attempts[f"bulk{i}"] for i in range(3)] == [raw[f"row{i}"] for i in range(3)]
+    engine.dispose()
+
+
+def test_imports_keep_each_satellites_epoch_span_and_newest_name(db_url):
+    """Revision 0004: the satellite table holds the oldest and newest epoch of its sets, which
+    :func:`tracker.catalog.latest` finds the newest set by. An import of older sets widens the
+    span but leaves the name of the newest; a set without a name erases none."""
+    from dataclasses import replace
+
+    from tests.test_tui import _set
+    from tle.frame import from_records
+    from tracker.catalog import latest
+    from tracker.ingest import store
+
+    engine = open_database(db_url)
+    t0, t1, t2 = (datetime(2026, 8, d, tzinfo=timezone.utc) for d in (10, 14, 18))
+    first = _set(99001, "HULIANWANG SYNTH-01", "2024-240A", t1, 13.42, 86.5, 0.0, 0.0)
+    store(engine, from_records([first]))
+    store(engine, from_records([replace(first, epoch=t2, name=None, mean_motion=13.40)]))
+    store(engine, from_records([replace(first, epoch=t0, name="OLD NAME", cospar="2024-240B")]))
+    counts = store(engine, from_records([first]))
+    assert (counts.new_element_sets, counts.duplicates, counts.new_satellites) == (0, 1, 0)
+    row = latest(engine).row(0, named=True)
+    assert (row["name"], row["cospar"], row["first_seen"], row["epoch"], row["mean_motion"]) == (
+        "HULIANWANG SYNTH-01", "2024-240A", t0, t2, 13.40)
     engine.dispose()

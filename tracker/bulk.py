@@ -34,6 +34,8 @@ __all__ = ["insert_new", "read_frame", "update_rows"]
 _UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
 #: Rows taken from SQLite's driver at a time.
 FETCH_ROWS = 100_000
+#: Rows handed to SQLite's driver at a time.
+WRITE_ROWS = 4_000
 #: How PostgreSQL writes a time in UTC as text (``COPY``), its ``+00`` taken off.
 _TIME_TEXT = "%Y-%m-%d %H:%M:%S%.f"
 
@@ -161,11 +163,15 @@ def _execute_many(conn: Connection, statement: Any, frame: pl.DataFrame) -> int:
     columns named as the statement's parameters), times as :data:`WRITTEN_TIME` text. SQLAlchemy's
     own executemany builds a parameter dictionary per row, which costs more than the write."""
     compiled = statement.compile(dialect=conn.dialect)
-    ordered = _times_as_text(frame.select(list(compiled.positiontup or ())), WRITTEN_TIME)
+    ordered = frame.select(list(compiled.positiontup or ()))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    done = 0
     try:
-        cursor.executemany(compiled.string, ordered.iter_rows())
-        return cursor.rowcount
+        # A block at a time: the times' text is made for one block, not for a whole catalogue.
+        for block in ordered.iter_slices(WRITE_ROWS):
+            cursor.executemany(compiled.string, _times_as_text(block, WRITTEN_TIME).iter_rows())
+            done += cursor.rowcount
+        return done
     finally:
         cursor.close()
 

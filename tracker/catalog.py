@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tle.elements import ElementSet, to_satrec, utc
@@ -84,18 +84,18 @@ def latest(engine: Engine, constellation: str | None = None, *, among: pl.DataFr
 
 
 def _newest(engine: Engine, norads: list[int] | None) -> pl.DataFrame:
-    """The newest element set of each satellite (of ``norads``; all when None), by catalog number."""
+    """The newest element set of each satellite (of ``norads``; all when None), by catalog number:
+    one lookup by (epoch, norad) each, from the epoch span the satellite table keeps."""
     e, s = element_set, satellite
 
     def query(chosen: list[int] | None):
-        newest = select(e.c.norad, func.min(e.c.epoch).label("first_seen"), func.max(e.c.epoch).label("epoch"))
-        newest = (newest if chosen is None else newest.where(e.c.norad.in_(chosen))).group_by(e.c.norad).subquery()
-        return (
-            select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, newest.c.first_seen, *[e.c[c] for c in ELEMENT_COLUMNS])
-            .join(e, e.c.norad == s.c.norad)
-            .join(newest, (newest.c.norad == e.c.norad) & (newest.c.epoch == e.c.epoch))
+        newest = (
+            select(s.c.norad, s.c.name, s.c.cospar, s.c.launch, s.c.first_epoch.label("first_seen"),
+                   *[e.c[c] for c in ELEMENT_COLUMNS])
+            .join(e, (e.c.epoch == s.c.last_epoch) & (e.c.norad == s.c.norad))
             .order_by(s.c.norad)
         )
+        return newest if chosen is None else newest.where(s.c.norad.in_(chosen))
 
     if norads is None:
         return _frame(engine, query(None))

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from tle.frame import launch_of
 from tracker.bulk import insert_new, read_frame, update_rows
 from tracker.constellations import add_rules
-from tracker.db import batches, element_set, satellite
+from tracker.db import IN_BATCH, element_set, satellite
 
 
 @dataclass
@@ -58,27 +58,37 @@ def store_in(conn: Connection, frame: pl.DataFrame, *, constellation: str | None
 
 
 def _upsert_satellites(conn: Connection, fresh: pl.DataFrame) -> int:
-    """Create unseen satellites; give known ones the name and COSPAR id of their newest set.
+    """Create unseen satellites; keep known ones' epoch span, and give them the name and COSPAR
+    id of their newest set.
 
     A set without a name or COSPAR id (a 2LE, an OMM with a blank OBJECT_ID) never erases one:
     each field comes from the newest set that has it, in this import or already stored."""
     newest = fresh.group_by("norad").agg(
-        pl.col("epoch").max(), pl.col("name", "cospar").sort_by("epoch").drop_nulls().last())
-    sat, elements = satellite, element_set
-    # The newest epoch held, per satellite: one lookup in the (norad, epoch) index each.
-    held_newest = select(func.max(elements.c.epoch)).where(elements.c.norad == sat.c.norad).scalar_subquery()
-    query = select(sat.c.norad, sat.c.name, sat.c.cospar, held_newest.label("epoch"))
-    schema = {"norad": pl.Int64, "name": pl.String, "cospar": pl.String, "epoch": pl.Datetime("us", "UTC")}
-    held = [read_frame(conn, query.where(sat.c.norad.in_(chunk)), schema)
-            for chunk in batches(newest["norad"].sort().to_list())]
-    known = pl.concat(held).rename({"name": "old_name", "cospar": "old_cospar", "epoch": "old_epoch"})
-    joined = newest.join(known.with_columns(held=True), on="norad", how="left")
-    inserts = joined.filter(pl.col("held").is_null())
+        first_epoch=pl.col("epoch").min(), last_epoch=pl.col("epoch").max(),
+        name=pl.col("name").sort_by("epoch").drop_nulls().last(),
+        cospar=pl.col("cospar").sort_by("epoch").drop_nulls().last(),
+    )
+    s = satellite
+    query = select(s.c.norad, s.c.name, s.c.cospar, s.c.first_epoch, s.c.last_epoch)
+    when = pl.Datetime("us", "UTC")
+    schema = {"norad": pl.Int64, "name": pl.String, "cospar": pl.String, "first_epoch": when, "last_epoch": when}
+    norads = newest["norad"].sort().to_list()
+    if len(norads) > IN_BATCH:  # a catalogue: one read of the (small) satellite table, not 33
+        known = read_frame(conn, query, schema).join(newest.select("norad"), on="norad", how="semi")
+    else:
+        known = read_frame(conn, query.where(s.c.norad.in_(norads)), schema)
+    joined = newest.join(known.with_columns(held=True), on="norad", how="left", suffix="_held")
+    identity = ["norad", "name", "cospar", launch_of(pl.col("cospar")).alias("launch"), "first_epoch", "last_epoch"]
+    inserts = joined.filter(pl.col("held").is_null()).select(identity)
+    newer = pl.col("last_epoch_held").is_null() | (pl.col("last_epoch") >= pl.col("last_epoch_held"))
     kept = joined.filter(pl.col("held")).with_columns(
-        name=pl.coalesce("name", "old_name"), cospar=pl.coalesce("cospar", "old_cospar"))
-    changed = pl.col("name").ne_missing(pl.col("old_name")) | pl.col("cospar").ne_missing(pl.col("old_cospar"))
-    updates = kept.filter((pl.col("old_epoch").is_null() | (pl.col("epoch") >= pl.col("old_epoch"))) & changed)
-    identity = ["norad", "name", "cospar", launch_of(pl.col("cospar")).alias("launch")]
-    insert_new(conn, sat, inserts.select(identity))
-    update_rows(conn, sat, "norad", updates.select(identity))
+        *[pl.when(newer).then(pl.coalesce(field, f"{field}_held")).otherwise(f"{field}_held").alias(field)
+          for field in ("name", "cospar")],
+        first_epoch=pl.min_horizontal("first_epoch", "first_epoch_held"),
+        last_epoch=pl.max_horizontal("last_epoch", "last_epoch_held"),
+    )
+    fields = ("name", "cospar", "first_epoch", "last_epoch")
+    changed = pl.any_horizontal([pl.col(field).ne_missing(pl.col(f"{field}_held")) for field in fields])
+    insert_new(conn, s, inserts)
+    update_rows(conn, s, "norad", kept.filter(changed).select(identity))
     return inserts.height

@@ -32,7 +32,7 @@ __all__ = ["HEAD", "FIRST", "Upgrade", "upgrade", "current_revision"]
 
 #: The newest revision (a test holds it equal to Alembic's head); part of the bootstrap token, so
 #: that a database at another revision is looked at again.
-HEAD = "0003"
+HEAD = "0004"
 #: The first release's schema, and the last release before revisions were kept: a database made
 #: then has no revision and is given one of these by :func:`_unversioned_revision`.
 FIRST, LAST_UNVERSIONED = "0001", "0002"
