@@ -533,16 +533,15 @@ def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
     assert "first_seen" not in columns and "last_seen" not in columns
 
 
-def test_history_of_many_satellites_is_asked_in_batches(cli: Cli, db_url: str, monkeypatch) -> None:
+def test_history_of_many_satellites_is_read_in_one_scan(cli: Cli, db_url: str, monkeypatch) -> None:
     from tracker import catalog
-    from tracker.db import batches
     from tracker.services.bootstrap import open_database as connect
 
     assert cli("tle", "import", shared_path("data/celestrak/gp-2026-08-18/stations.csv")).returncode == 0
     engine = connect(db_url)
     everything = catalog.history(engine)
     norads = everything["norad"].unique().to_list()
-    monkeypatch.setattr(catalog, "batches", lambda items: batches(items, 7))  # many small batches
+    monkeypatch.setattr(catalog, "IN_BATCH", 7)  # more catalog numbers than one IN list holds
     assert len(norads) > 14
     assert catalog.history(engine, norads[::-1]).equals(everything)  # same rows, same order
     assert catalog.history(engine, norads[:3]).equals(everything.filter(everything["norad"].is_in(norads[:3])))

@@ -8,10 +8,11 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from tle.elements import ElementSet, to_satrec, utc
+from tle.elements import to_satrec
+from tle.frame import to_records
 from tracker.bulk import read_frame
 from tracker.constellations import candidates, label, membership, rules_frame
-from tracker.db import batches, element_set, satellite
+from tracker.db import IN_BATCH, batches, element_set, satellite
 from tracker.errors import NotFound
 
 ELEMENT_COLUMNS = [
@@ -118,7 +119,7 @@ def history(engine: Engine, norads: list[int] | None = None, *, elements: Sequen
     per set, and names are the satellites', joined after) in the order they are stored: sorting
     millions of rows by satellite is the caller's, when it needs it.
 
-    Many catalog numbers are asked for in batches (a view of the whole catalogue is 16,000)."""
+    Many catalog numbers (a view of the whole catalogue is 16,000) are read in one scan."""
     e, s = element_set, satellite
     if elements is None:
         query = select(e.c.norad, s.c.name, s.c.launch, *[e.c[c] for c in ELEMENT_COLUMNS]).join(
@@ -128,24 +129,14 @@ def history(engine: Engine, norads: list[int] | None = None, *, elements: Sequen
     if norads is None:
         return _frame(engine, query)
     wanted = sorted(set(norads))
-    parts = [_frame(engine, query.where(e.c.norad.in_(batch))) for batch in batches(wanted)]
-    return pl.concat(parts) if parts else _frame(engine, query.where(e.c.norad.in_([])))
-
-
-def element_sets(frame: pl.DataFrame) -> list[ElementSet]:
-    """Rows of a :func:`latest`/:func:`history` frame back to element sets."""
-    return [
-        ElementSet(
-            norad=row["norad"],
-            name=row["name"],
-            cospar=row.get("cospar"),
-            epoch=utc(row["epoch"]),
-            **{c: row[c] for c in ELEMENT_COLUMNS[1:]},
-        )
-        for row in frame.iter_rows(named=True)
-    ]
+    if len(wanted) <= IN_BATCH:
+        return _frame(engine, query.where(e.c.norad.in_(wanted)))
+    # Element sets have no index by satellite (tracker.db.element_set): one scan, filtered here,
+    # rather than a scan per batch of catalog numbers.
+    return _frame(engine, query).join(pl.DataFrame({"norad": wanted}, schema={"norad": pl.Int64}), on="norad",
+                                      how="semi", maintain_order="left")
 
 
 def satrecs(frame: pl.DataFrame) -> list:
     """SGP4 satellite records for the rows of a frame, in row order."""
-    return [to_satrec(es) for es in element_sets(frame)]
+    return [to_satrec(es) for es in to_records(frame)]
