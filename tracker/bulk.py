@@ -34,7 +34,7 @@ __all__ = ["insert_new", "read_frame", "update_rows"]
 _UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
 #: Rows taken from SQLite's driver at a time.
 FETCH_ROWS = 100_000
-#: Rows handed to SQLite's driver at a time.
+#: Rows handed to the driver at a time (SQLite's executemany, PostgreSQL's COPY).
 WRITE_ROWS = 4_000
 #: How PostgreSQL writes a time in UTC as text (``COPY``), its ``+00`` taken off.
 _TIME_TEXT = "%Y-%m-%d %H:%M:%S%.f"
@@ -194,11 +194,11 @@ def _staged(conn: Connection, table: Table, frame: pl.DataFrame) -> Iterator[str
     names = ", ".join(frame.columns)
     staging = f"staging_{table.name}"
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table.name} WITH NO DATA")
-    text = _times_as_text(frame, WRITTEN_TIME + "+00").write_csv(include_header=False)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(text)
+            for block in frame.iter_slices(WRITE_ROWS):  # the text of one block at a time
+                copy.write(_times_as_text(block, WRITTEN_TIME + "+00").write_csv(include_header=False))
     finally:
         cursor.close()
     yield staging

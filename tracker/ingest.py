@@ -63,10 +63,11 @@ def _upsert_satellites(conn: Connection, fresh: pl.DataFrame) -> int:
 
     A set without a name or COSPAR id (a 2LE, an OMM with a blank OBJECT_ID) never erases one:
     each field comes from the newest set that has it, in this import or already stored."""
-    newest = fresh.group_by("norad").agg(
-        first_epoch=pl.col("epoch").min(), last_epoch=pl.col("epoch").max(),
-        name=pl.col("name").sort_by("epoch").drop_nulls().last(),
-        cospar=pl.col("cospar").sort_by("epoch").drop_nulls().last(),
+    # Sorted once, then each group read in order: a sort per group costs memory per group.
+    newest = fresh.select("norad", "epoch", "name", "cospar").sort("norad", "epoch").group_by(
+        "norad", maintain_order=True).agg(
+        first_epoch=pl.col("epoch").first(), last_epoch=pl.col("epoch").last(),
+        name=pl.col("name").drop_nulls().last(), cospar=pl.col("cospar").drop_nulls().last(),
     )
     s = satellite
     query = select(s.c.norad, s.c.name, s.c.cospar, s.c.first_epoch, s.c.last_epoch)
