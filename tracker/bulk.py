@@ -162,6 +162,7 @@ def _execute_many(conn: Connection, statement: Any, frame: pl.DataFrame) -> int:
     """SQLite: ``statement`` run by the driver's ``executemany`` over the rows of ``frame`` (its
     columns named as the statement's parameters), times as :data:`WRITTEN_TIME` text. SQLAlchemy's
     own executemany builds a parameter dictionary per row, which costs more than the write."""
+    _refuse_naive(frame)
     compiled = statement.compile(dialect=conn.dialect)
     ordered = frame.select(list(compiled.positiontup or ()))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -177,13 +178,17 @@ def _execute_many(conn: Connection, statement: Any, frame: pl.DataFrame) -> int:
 
 
 def _times_as_text(frame: pl.DataFrame, layout: str) -> pl.DataFrame:
-    """``frame`` with its time columns as text in UTC; a naive time is refused, as
-    :class:`~tracker.db.UTCDateTime` refuses one."""
+    """``frame`` with its time columns as text in UTC (checked aware by :func:`_refuse_naive`)."""
     times = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
-    naive = [name for name in times if frame.schema[name].time_zone is None]  # type: ignore[attr-defined]
+    return frame.with_columns(pl.col(times).dt.convert_time_zone("UTC").dt.strftime(layout))
+
+
+def _refuse_naive(frame: pl.DataFrame) -> None:
+    """A naive time is refused before anything is written, as :class:`~tracker.db.UTCDateTime`
+    refuses one."""
+    naive = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime) and dtype.time_zone is None]
     if naive:
         raise ValueError(f"naive times in {', '.join(naive)}: every time stored must be aware (UTC)")
-    return frame.with_columns(pl.col(times).dt.convert_time_zone("UTC").dt.strftime(layout))
 
 
 @contextmanager
@@ -191,6 +196,7 @@ def _staged(conn: Connection, table: Table, frame: pl.DataFrame) -> Iterator[str
     """PostgreSQL: ``frame`` copied (``COPY ... FROM STDIN`` as CSV) into a temporary table with
     ``table``'s column types and no constraints, named by the context, dropped after it (and,
     should anything fail, gone with the rolled-back transaction)."""
+    _refuse_naive(frame)
     names = ", ".join(frame.columns)
     staging = f"staging_{table.name}"
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table.name} WITH NO DATA")
