@@ -72,7 +72,7 @@ async def live_updates(db_url: str, view: str, repeat: int = 20) -> tuple[int, f
     from tui.app import TrackerApp
     from tui.widgets.satellite_table import SatelliteTable
 
-    app = TrackerApp(connect(db_url), db_url, view=view, clock=lambda: NOW)
+    app = TrackerApp(connect(db_url), settings(db_url), view=view, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.query_one(SatelliteTable).action_move(3)  # a selected satellite: its track is drawn too
@@ -115,6 +115,13 @@ def slow_celestrak(body: bytes) -> ThreadingHTTPServer:
     return server
 
 
+def settings(db_url: str):
+    """The app's settings, as ``tracker tui`` reads them, for the bench database."""
+    from tracker.settings import Settings
+
+    return Settings.from_env(os.environ, db=db_url)
+
+
 async def keys_during_refresh(db_url: str) -> tuple[int, float, float, float]:
     """Key presses handled while a refresh runs: count, median and worst seconds from the key
     event to the table's cursor having moved, and how long the refresh took."""
@@ -122,7 +129,7 @@ async def keys_during_refresh(db_url: str) -> tuple[int, float, float, float]:
     from tui.app import TrackerApp
     from tui.widgets.satellite_table import SatelliteTable
 
-    app = TrackerApp(connect(db_url), db_url, clock=lambda: datetime.now(timezone.utc))
+    app = TrackerApp(connect(db_url), settings(db_url), clock=lambda: datetime.now(timezone.utc))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("2")
@@ -174,7 +181,8 @@ def main() -> None:
 
         body = ACTIVE.read_bytes()
         server = slow_celestrak(body)
-        os.environ.update(TRACKER_CELESTRAK_URL=f"http://127.0.0.1:{server.server_port}", TRACKER_LL2_URL="off")
+        os.environ.update(TRACKER_CELESTRAK_URL=f"http://127.0.0.1:{server.server_port}", TRACKER_LL2_URL="off",
+                          TRACKER_YAHOO_URL="off", TRACKER_EASTMONEY_URL="off")
         count, median, worst, took = asyncio.run(keys_during_refresh(db_url))
         server.shutdown()
         print(f"3. during a {took:.1f} s refresh (3 x {len(body) / 1e6:.1f} MB from a slow local server, parsed and stored):")

@@ -455,9 +455,7 @@ async def test_sun_column_follows_the_clock(engine, db_url):
     from tui.widgets.satellite_table import SatelliteTable
 
     now = [FROZEN]
-    from tui.app import TrackerApp
-
-    app = TrackerApp(engine, db_url, clock=lambda: now[0], zone=SHANGHAI)
+    app = make_app(engine, db_url, clock=lambda: now[0])
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         table = app.query_one(SatelliteTable)
