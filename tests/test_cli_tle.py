@@ -531,6 +531,21 @@ def test_a_database_from_the_first_version_takes_new_imports_and_keeps_its_data(
     assert len(query(db_url, "SELECT norad FROM element_set")) == 4
     columns = {row[1] for row in query(db_url, "PRAGMA table_info(satellite)")}
     assert "first_seen" not in columns and "last_seen" not in columns
+    # Its epoch, stored without a fraction, was respelled as every time is (revision 0004): the
+    # newest set is still found once an import rewrites the satellite's epoch span.
+    (tmp_path / "older.csv").write_text(
+        "NORAD_CAT_ID,EPOCH,MEAN_MOTION,ECCENTRICITY,INCLINATION,RA_OF_ASC_NODE,ARG_OF_PERICENTER,MEAN_ANOMALY,"
+        "BSTAR,MEAN_MOTION_DOT,MEAN_MOTION_DDOT\n48274,2025-08-01T00:00:00,15.6,0.0005,41.47,1,2,3,0.0002,0.0001,0\n")
+    assert run_in_process("tle", "import", str(tmp_path / "older.csv"), env={"TRACKER_DB": db_url}).returncode == 0
+    assert query(db_url, "SELECT first_epoch, last_epoch FROM satellite WHERE norad = 48274") == [
+        ("2025-08-01 00:00:00.000000", "2026-08-01 00:00:00.000000")]
+    import polars as pl
+
+    from tracker.catalog import latest
+    from tracker.services.bootstrap import open_database
+
+    newest = latest(open_database(db_url)).filter(pl.col("norad") == 48274)
+    assert newest["epoch"].to_list() == [datetime(2026, 8, 1, tzinfo=timezone.utc)]
 
 
 def test_history_of_many_satellites_is_read_in_one_scan(cli: Cli, db_url: str, monkeypatch) -> None:

@@ -247,3 +247,42 @@ def test_imports_keep_each_satellites_epoch_span_and_newest_name(db_url):
     assert (row["name"], row["cospar"], row["first_seen"], row["epoch"], row["mean_motion"]) == (
         "HULIANWANG SYNTH-01", "2024-240A", t0, t2, 13.40)
     engine.dispose()
+
+
+def test_two_imports_at_once_keep_the_newest_epoch(db_url):
+    """Two imports of one satellite at once: the second waits for the first (SQLite's write lock
+    taken before it reads, PostgreSQL's store lock), then widens the span the first committed.
+    Reading first, it would write back a span without the other's newest set (a lost update)."""
+    import threading
+    from dataclasses import replace
+
+    from tests.test_tui import _set
+    from tle.frame import from_records
+    from tracker.catalog import latest
+    from tracker.db import writing
+    from tracker.ingest import store, store_in
+
+    engine = open_database(db_url)
+    first = _set(99001, "HULIANWANG SYNTH-01", "2024-240A", datetime(2026, 8, 1, tzinfo=timezone.utc), 13.40, 86.5, 0.0, 0.0)
+    store(engine, from_records([first]))
+    newest, middle = (replace(first, epoch=datetime(2026, 8, d, tzinfo=timezone.utc), mean_motion=m) for d, m in ((3, 13.43), (2, 13.42)))
+    inside, errors = threading.Event(), []
+
+    def slow_import() -> None:
+        try:
+            with writing(engine).begin() as conn:
+                store_in(conn, from_records([newest]))
+                inside.set()
+                threading.Event().wait(0.5)  # still uncommitted while the other import starts
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    slow = threading.Thread(target=slow_import)
+    slow.start()
+    assert inside.wait(10)
+    store(engine, from_records([middle]))
+    slow.join()
+    assert errors == []
+    row = latest(engine).row(0, named=True)
+    assert (row["epoch"], row["mean_motion"], row["first_seen"]) == (newest.epoch, 13.43, first.epoch)
+    engine.dispose()

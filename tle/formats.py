@@ -535,7 +535,9 @@ _POLARS_TYPES: dict[_OMMConverter, pl.DataType] = {int: pl.Int64(), float: pl.Fl
 _OMM_TEXT = ("OBJECT_NAME", "OBJECT_ID", "CLASSIFICATION_TYPE")
 #: Values :func:`_csv_columns` reads itself; any other goes through :func:`_csv_record`.
 _PLAIN_TEXT = r"^[ -~]*$"  # printable ASCII, where str.strip() and polars' strip alike strip spaces
-_PLAIN_EPOCH = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"  # CelesTrak's own ISO form
+#: CelesTrak's own ISO form, with hours, minutes and seconds in range: polars would read a leap
+#: second (":60") as the next minute, which Python refuses.
+_PLAIN_EPOCH = r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$"
 _PLAIN_COSPAR = r"^(\d{4}-\d{3}[A-Z]{0,3})?$"  # normalised already, or blank
 
 
@@ -557,7 +559,8 @@ def _csv_columns(data: bytes, source: str) -> ParseResult | None:
     header_line = data[: len(data) if first_end < 0 else first_end].removesuffix(b"\r").decode("ascii", "replace")
     header = header_line.split(",")
     if (header_line[:1] in ("[", "{", "<") or not _csv_header(header_line) or len(set(header)) != len(header)
-            or any(cell != cell.strip() for cell in header) or any(key not in header for key in _OMM_REQUIRED)):
+            or any(cell != cell.strip() for cell in header) or any(key not in header for key in _OMM_REQUIRED)
+            or "line" in header):  # the name of a column made here
         return None
     types = {key: _POLARS_TYPES[convert] for _, key, convert, _ in _OMM_FIELDS if key in header}
     types |= {key: pl.String() for key in (*_OMM_TEXT, header[-1]) if key in header and key not in types}

@@ -127,8 +127,9 @@ def insert_new(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     if conn.dialect.name == "postgresql":
         names = ", ".join(frame.columns)
         with _staged(conn, table, frame) as staging:
-            done = conn.exec_driver_sql(
-                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
+            done = conn.exec_driver_sql(  # in the frame's order: of repeated keys, the first is kept
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ORDER BY staged_row "
+                "ON CONFLICT DO NOTHING")
         return done.rowcount
     from sqlalchemy.dialects.sqlite import insert
 
@@ -194,12 +195,14 @@ def _refuse_naive(frame: pl.DataFrame) -> None:
 @contextmanager
 def _staged(conn: Connection, table: Table, frame: pl.DataFrame) -> Iterator[str]:
     """PostgreSQL: ``frame`` copied (``COPY ... FROM STDIN`` as CSV) into a temporary table with
-    ``table``'s column types and no constraints, named by the context, dropped after it (and,
-    should anything fail, gone with the rolled-back transaction)."""
+    ``table``'s column types and no constraints, its rows numbered in order (``staged_row``),
+    named by the context, dropped after it (and, should anything fail, gone with the rolled-back
+    transaction)."""
     _refuse_naive(frame)
     names = ", ".join(frame.columns)
     staging = f"staging_{table.name}"
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table.name} WITH NO DATA")
+    conn.exec_driver_sql(f"ALTER TABLE {staging} ADD COLUMN staged_row bigserial")  # numbered as copied
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:

@@ -87,7 +87,7 @@ satellite = Table(
 
 #: One element set (SGP4 mean elements) as published; see :class:`tle.elements.ElementSet`.
 #:
-#: Its one index is the unique key, epoch first. A refresh adds one set per satellite, all of them
+#: Its one index besides the row id's is the unique key, epoch first. A refresh adds one set per satellite, all of them
 #: recent: keyed by time, they go to the end of the index, and an import writes about as many
 #: index pages as it adds sets. Keyed by satellite first, every import touched nearly every leaf
 #: of an index as long as the history (at two million sets, 16,000 pages written and synced for a
@@ -192,8 +192,22 @@ def create(url: str) -> Engine:
 def _sqlite_begin(conn) -> None:
     """Every transaction starts with SQLite's own ``BEGIN``: Python's driver left to itself begins
     one only before INSERT/UPDATE/DELETE, so a schema change (CREATE, ALTER) would be committed
-    as it runs, and a migration refused halfway would leave part of itself behind."""
-    conn.exec_driver_sql("BEGIN")
+    as it runs, and a migration refused halfway would leave part of itself behind.
+
+    A transaction of :func:`writing` begins ``IMMEDIATE``: it waits for the write lock before it
+    reads. One that read first and then found another writer's commit could not write at all
+    (SQLite refuses a write from a stale snapshot: "database is locked")."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITING) else "BEGIN")
+
+
+_WRITING = "tracker_writing"
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine`` for transactions that read what they then write (an import reads the satellites
+    it updates): on SQLite they take the write lock first (see :func:`_sqlite_begin`); on
+    PostgreSQL the caller takes a lock of its own (:func:`tracker.lock.store_lock`)."""
+    return engine.execution_options(**{_WRITING: True})
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 from tle.frame import launch_of
 from tracker.bulk import insert_new, read_frame, update_rows
 from tracker.constellations import add_rules
-from tracker.db import IN_BATCH, element_set, satellite
+from tracker.db import IN_BATCH, element_set, satellite, writing
+from tracker.lock import store_lock
 
 
 @dataclass
@@ -36,13 +37,15 @@ class ImportCounts:
 def store(engine: Engine, frame: pl.DataFrame, *, constellation: str | None = None) -> ImportCounts:
     """Store element sets (a frame of :data:`tle.frame.SCHEMA`) in one transaction; duplicates
     (already held or repeated) are counted."""
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         return store_in(conn, frame, constellation=constellation)
 
 
 def store_in(conn: Connection, frame: pl.DataFrame, *, constellation: str | None = None) -> ImportCounts:
-    """As :func:`store`, inside the caller's transaction (so a refresh can add its own state).
-    Of sets repeated within ``frame``, the first is kept."""
+    """As :func:`store`, inside the caller's transaction (so a refresh can add its own state),
+    which must be :func:`tracker.db.writing`'s. Of sets repeated within ``frame``, the first is
+    kept."""
+    store_lock(conn)
     counts = ImportCounts()
     if not frame.is_empty():
         counts.new_satellites = _upsert_satellites(conn, frame)
@@ -58,13 +61,14 @@ def store_in(conn: Connection, frame: pl.DataFrame, *, constellation: str | None
 
 
 def _upsert_satellites(conn: Connection, fresh: pl.DataFrame) -> int:
-    """Create unseen satellites; keep known ones' epoch span, and give them the name and COSPAR
-    id of their newest set.
+    """Create unseen satellites; widen known ones' epoch span; and when the import reaches the
+    newest epoch held, give them the name and COSPAR id of the import's newest set that has each.
 
-    A set without a name or COSPAR id (a 2LE, an OMM with a blank OBJECT_ID) never erases one:
-    each field comes from the newest set that has it, in this import or already stored."""
+    A set without a name or COSPAR id (a 2LE, an OMM with a blank OBJECT_ID) never erases one.
+    (The epoch of a held name is not kept: a name from an import's older set can replace a held
+    one when the import's newest set has none.)"""
     # Sorted once, then each group read in order: a sort per group costs memory per group.
-    newest = fresh.select("norad", "epoch", "name", "cospar").sort("norad", "epoch").group_by(
+    newest = fresh.select("norad", "epoch", "name", "cospar").sort("norad", "epoch", maintain_order=True).group_by(
         "norad", maintain_order=True).agg(
         first_epoch=pl.col("epoch").first(), last_epoch=pl.col("epoch").last(),
         name=pl.col("name").drop_nulls().last(), cospar=pl.col("cospar").drop_nulls().last(),

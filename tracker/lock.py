@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 from tracker.errors import Locked
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
 #: The PostgreSQL advisory lock key of refreshes: a fixed 63-bit number (from a digest of the
 #: application's name), so that other programs' advisory locks in the same database do not clash.
@@ -101,3 +101,19 @@ def advisory(engine: Engine) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
             conn.commit()
+
+
+#: The key of :func:`store_lock` (another than the refresh's: a refresh stores under both).
+STORE_KEY = ADVISORY_KEY + 1
+
+
+def store_lock(conn: Connection) -> None:
+    """PostgreSQL: wait until no other transaction stores element sets, and keep the others waiting
+    until this one ends (``pg_advisory_xact_lock``). An import reads each satellite's epoch span
+    and writes it back widened: two at once would each write what it read before the other's
+    commit, and the newest set held would be lost from the span. SQLite: nothing to do, its
+    writers are one at a time (:func:`tracker.db.writing`)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORE_KEY})

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from tle.celestrak import DEFAULT_GROUPS, CelesTrakClient, FetchOutcome, FetchState, gp_url, query_url
 from tle.frame import concat, launch_of
 from tracker.constellations import CATALOGUE_ORIGIN, DAWN_DUSK, replace_rules
-from tracker.db import batches, constellation_rule, fetch_state, satellite
+from tracker.db import batches, constellation_rule, fetch_state, satellite, writing
 from tracker.ingest import ImportCounts, store_in
 
 #: CelesTrak's active catalogue (about 16,000 objects): what the dawn-dusk classification, the
@@ -179,7 +179,7 @@ def refresh_tle(
         rejected.extend(str(r) for r in result.rejected)
         if outcome.url == catalogue_url:
             found = classify_dawn_dusk(result.frame)  # before the transaction: it takes a while
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         counts = store_in(conn, concat(frames))
         dawn_dusk = None if found is None else follow_dawn_dusk(conn, found)
         for outcome in outcomes:

@@ -49,6 +49,14 @@ def _element_set() -> sa.Table:
     )
 
 
+def _spelled(column: str) -> str:
+    """SQLite: the time text in ``column`` as ``YYYY-MM-DD HH:MM:SS.ffffff`` (a "T" separator, a
+    short or missing fraction and a UTC offset, as Python's own adapter writes them, respelled)."""
+    fraction = f"CASE WHEN substr({column}, 20, 1) = '.' THEN substr({column}, 21, 6) ELSE '' END"
+    return (f"substr({column}, 1, 10) || ' ' || substr({column}, 12, 8) || '.' || "
+            f"substr({fraction} || '000000', 1, 6)")
+
+
 def upgrade() -> None:
     op.add_column("satellite", sa.Column("first_epoch", _when))
     op.add_column("satellite", sa.Column("last_epoch", _when))
@@ -56,13 +64,21 @@ def upgrade() -> None:
     op.execute("UPDATE satellite SET first_epoch = (SELECT min(e.epoch) FROM element_set e WHERE e.norad = satellite.norad), "
                "last_epoch = (SELECT max(e.epoch) FROM element_set e WHERE e.norad = satellite.norad)")
     if op.get_bind().dialect.name == "sqlite":
+        # Newest sets are now found by comparing satellite.last_epoch with element_set.epoch, on
+        # SQLite as text: every time in one spelling, SQLAlchemy's (six fraction digits, no
+        # offset), whatever wrote it (a first-release file may hold "2026-08-01 00:00:00").
+        op.execute(f"UPDATE satellite SET first_epoch = {_spelled('first_epoch')}, last_epoch = {_spelled('last_epoch')} "
+                   "WHERE first_epoch IS NOT NULL")
         # Made anew under its own name (a renamed table's DDL would read "element_set" quoted),
-        # the old one renamed out of its way first.
+        # the old one renamed out of its way first. A set held twice under two spellings of one
+        # epoch is kept once.
         op.rename_table("element_set", "element_set_0003")
         table = _element_set()
         table.create(op.get_bind())
-        columns = ", ".join(c.name for c in table.columns)
-        op.execute(f"INSERT INTO element_set ({columns}) SELECT {columns} FROM element_set_0003 ORDER BY id")
+        names = [c.name for c in table.columns]
+        values = ", ".join(_spelled(name) if name == "epoch" else name for name in names)
+        op.execute(f"INSERT INTO element_set ({', '.join(names)}) SELECT {values} FROM element_set_0003 ORDER BY id "
+                   "ON CONFLICT DO NOTHING")
         op.drop_table("element_set_0003")
         return
     held = sa.inspect(op.get_bind()).get_unique_constraints("element_set")
