@@ -176,6 +176,7 @@ _OMM = {"OBJECT_NAME": "TEST SAT", "OBJECT_ID": "2024-240A", "EPOCH": "2026-04-2
     ("NORAD_CAT_ID", 0, "catalog number out of range"),
     ("ELEMENT_SET_NO", 2**31, "ELEMENT_SET_NO must be in 0..2147483647"),
     ("REV_AT_EPOCH", -1, "REV_AT_EPOCH must be in"),
+    ("EPHEMERIS_TYPE", 10**30, "EPHEMERIS_TYPE must be in 0..9"),  # found by fuzzing: it crashed the import
 ])
 def test_element_bounds_reject_the_record_naming_the_field(field, value, reason) -> None:
     import json

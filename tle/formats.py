@@ -260,6 +260,8 @@ _BOUNDS = (
     _Bound("bstar", -MAX_BSTAR, MAX_BSTAR, "none", f"BSTAR must be below {MAX_BSTAR:g} in magnitude: {{value}}"),
     _Bound("element_set_no", 0, MAX_COUNTER, "both", f"ELEMENT_SET_NO must be in 0..{MAX_COUNTER}: {{value}}"),
     _Bound("rev_at_epoch", 0, MAX_COUNTER, "both", f"REV_AT_EPOCH must be in 0..{MAX_COUNTER}: {{value}}"),
+    # One digit in a TLE (column 63); CelesTrak publishes 0, the type SGP4 takes.
+    _Bound("ephemeris_type", 0, 9, "both", "EPHEMERIS_TYPE must be in 0..9: {value}"),
 )
 
 #: Fields whose sum must be finite: the sum of finite floats is (short of overflowing 1e308,
