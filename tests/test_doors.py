@@ -189,6 +189,19 @@ def test_element_bounds_reject_the_record_naming_the_field(field, value, reason)
     assert reason in rejected.reason and "record 2" in rejected.reason and rejected.source == "t.json"
 
 
+def test_a_lone_surrogate_in_a_json_name_rejects_its_record() -> None:
+    """JSON may escape half a UTF-16 pair (\\ud800): no file, database or terminal can hold the
+    result, so the record is rejected, naming the field (found by probing; it crashed the import)."""
+    import json
+
+    from tle.formats import parse_text
+
+    result = parse_text(json.dumps([_OMM, {**_OMM, "NORAD_CAT_ID": 62324, "OBJECT_NAME": "A\ud800B"}]), "t.json")
+    assert result.frame["norad"].to_list() == [62323]
+    (rejected,) = result.rejected
+    assert "record 2: name is not Unicode text" in rejected.reason and "\\ud800" in rejected.reason
+
+
 def test_an_element_file_with_every_record_rejected_exits_1_and_some_rejected_exits_5(cli, tmp_path) -> None:
     import json
 

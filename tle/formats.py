@@ -274,9 +274,12 @@ _UNBOUNDED = ("mean_motion", "raan_deg", "arg_perigee_deg", "mean_anomaly_deg", 
 def _checked(es: ElementSet) -> ElementSet:
     """Reject elements that are physically meaningless: SGP4 would fail or produce nonsense.
 
-    The checks, in order: catalog number and epoch (:data:`_BOUNDS`), then that
+    The checks, in order: text that is Unicode, catalog number and epoch (:data:`_BOUNDS`), then that
     :data:`_UNBOUNDED` are finite, then the other ranges; :func:`_valid` is the same on columns.
     """
+    for label, text in (("name", es.name), ("COSPAR id", es.cospar), ("classification", es.classification)):
+        if text is not None and not text.isascii() and not _unicode(text):
+            raise _RecordError(f"{label} is not Unicode text (a lone surrogate, as JSON's \\ud800 writes one): {text!r}")
     for bound in _BOUNDS[:2]:
         _check(bound, getattr(es, bound.field))
     if not math.isfinite(sum(getattr(es, name) for name in _UNBOUNDED)):
@@ -284,6 +287,16 @@ def _checked(es: ElementSet) -> ElementSet:
     for bound in _BOUNDS[2:]:
         _check(bound, getattr(es, bound.field))
     return es
+
+
+def _unicode(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: a JSON escape can make a lone surrogate, which
+    no file, database or terminal can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check(bound: _Bound, value: Any) -> None:
