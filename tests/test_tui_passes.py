@@ -86,7 +86,7 @@ async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_
         rings = "\n".join(t.plain for t in polar_lines(np.empty(0), np.empty(0), screen.PLOT_ROWS, screen.PLOT_COLS))
         assert _plot_text(screen) != rings  # the pass is drawn over the rings
         assert (screen.passes["tca_el_deg"] >= 10).all()
-        assert not screen.query_one("#passes-failed").display  # every satellite propagated
+        assert not screen.query_one("#passes-notes").display  # every satellite propagated
         await pilot.press("down")
         await settle(pilot)
         assert screen.selected == 1
@@ -223,7 +223,7 @@ async def test_satellites_not_propagated_are_listed_as_the_command_line_words_th
     async with passes_screen(engine, db_url) as (app, pilot, screen):
         assert screen.passes.height > 0 and 99099 not in screen.passes["norad"].to_list()
         assert "1 not propagated" in str(screen.query_one("#passes-title").render())
-        failed = screen.query_one("#passes-failed")
+        failed = screen.query_one("#passes-notes")
         assert failed.display and str(failed.render()) == expected[0]
 
         many = pl.DataFrame({"norad": [1, 2, 3, 4, 5], "name": list("ABCDE"), "error": ["decayed"] * 5})
@@ -232,3 +232,16 @@ async def test_satellites_not_propagated_are_listed_as_the_command_line_words_th
         lines = str(failed.render()).splitlines()
         assert len(lines) == screen.FAILED_LINES  # the first few, and how many more
         assert lines[0] == "A (1) not propagated: decayed" and lines[-1] == "… and 3 more not propagated"
+
+
+async def test_passes_with_no_satellites_held_say_why_and_how_to_get_some(db_url):
+    """A fresh database: no passes, and under the table the reason the main screen gives."""
+    from tracker.services.bootstrap import open_database
+    from tui.data import NO_ELEMENTS
+
+    engine = open_database(db_url)
+    async with passes_screen(engine, db_url) as (app, pilot, screen):
+        assert screen.passes.is_empty()
+        notes = screen.query_one("#passes-notes")
+        assert notes.display and str(notes.render()) == NO_ELEMENTS
+    engine.dispose()

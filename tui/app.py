@@ -586,7 +586,8 @@ class TrackerApp(App):
         """The passes screen of the shown satellites (``choose``: with the observer picker open)."""
         from tui.widgets.passes import PassesScreen
 
-        screen = PassesScreen(self.engine, self.fleet, self.view, self.shown_time, self.zone, on_observer=self.show_observer)
+        screen = PassesScreen(self.engine, self.fleet, self.view, self.shown_time, self.zone, on_observer=self.show_observer,
+                              empty_reason=self.empty_reason)
         self.push_screen(screen)
         if choose:
             screen.call_after_refresh(screen.action_choose_observer)

@@ -139,7 +139,7 @@ class PassesScreen(Screen):
     PassesScreen #sky { width: 28; height: 1fr; border: round $primary-darken-1; }
     PassesScreen #sky-plot { height: 1fr; }
     PassesScreen #sky-detail { height: 4; }
-    PassesScreen #passes-failed { height: auto; max-height: 4; color: $warning; display: none; }
+    PassesScreen #passes-notes { height: auto; max-height: 4; color: $warning; display: none; }
     """
     BINDINGS = [
         Binding("escape,p", "app.pop_screen", "Back"),
@@ -151,9 +151,11 @@ class PassesScreen(Screen):
     FAILED_LINES = 3
 
     def __init__(self, engine: Engine, fleet: pl.DataFrame, view: str, clock: Callable[[], datetime], zone: tzinfo | None = None,
-                 on_observer: Callable[[Observer | None], object] | None = None) -> None:
-        """``clock``: the app's shown time (now, or moved by time travel)."""
+                 on_observer: Callable[[Observer | None], object] | None = None, empty_reason: str = "") -> None:
+        """``clock``: the app's shown time (now, or moved by time travel); ``empty_reason``: what to
+        say when the view has no satellites (why, and how to get some)."""
         super().__init__()
+        self.empty_reason = empty_reason
         self.on_observer = on_observer  # told of the observer chosen (the app marks it on the map)
         self.engine, self.fleet, self.view, self.clock = engine, fleet, view, clock
         self.zone = zone or timezone.utc
@@ -167,7 +169,7 @@ class PassesScreen(Screen):
         with Horizontal(id="passes-body"):
             with Vertical(id="passes-list"):
                 yield DataTable(id="passes-table", cursor_type="row", zebra_stripes=True)
-                yield Static(id="passes-failed")
+                yield Static(id="passes-notes")
             with Vertical(id="sky"):
                 yield Static(id="sky-plot")
                 yield Static(id="sky-detail")
@@ -264,15 +266,16 @@ class PassesScreen(Screen):
         self._title(f"Passes over {observer.name} · {self.view} · next {hours:g} h from "
                     f"{report.start:%H:%M} UTC: {found.height}, {seen} visible {VISIBLE_MARK}"
                     + (f", {len(failed)} not propagated" if failed else ""))
-        self._show_failed(failed)
+        self._show_notes(failed or ([self.empty_reason] if self.fleet.is_empty() and self.empty_reason else []))
         if found.height:
             self._select(0)
         else:
             self._plot()
 
-    def _show_failed(self, lines: list[str]) -> None:
-        """The satellites not propagated, as ``tracker passes`` words them; the first few."""
-        box = self.query_one("#passes-failed", Static)
+    def _show_notes(self, lines: list[str]) -> None:
+        """Under the table: the satellites not propagated, as ``tracker passes`` words them (the
+        first few), or why the view has none."""
+        box = self.query_one("#passes-notes", Static)
         box.display = bool(lines)
         more = len(lines) - self.FAILED_LINES
         if more > 0:
