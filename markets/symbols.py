@@ -35,7 +35,7 @@ import re
 
 #: Yahoo's suffix for each MIC (US listings have none).
 _YAHOO_SUFFIX = {"XSHG": ".SS", "XSHE": ".SZ", "XHKG": ".HK", "XNYS": "", "XNAS": ""}
-_SUFFIX_MIC = {".SS": "XSHG", ".SZ": "XSHE", ".HK": "XHKG"}
+_SUFFIX_MIC = {suffix: mic for mic, suffix in _YAHOO_SUFFIX.items() if suffix}
 
 #: Indices whose vendor names are not derived from a local code: canonical -> (Yahoo, Eastmoney).
 _INDICES = {
@@ -80,8 +80,8 @@ def split(security: str) -> tuple[str, str]:
 
 #: Exchange prefixes and suffixes people and vendors write: ``sh600118``, ``600118.SH``.
 _PREFIX_MIC = {"SH": "XSHG", "SZ": "XSHE", "HK": "XHKG"}
-_ANY_SUFFIX_MIC = {"SS": "XSHG", "SH": "XSHG", "SZ": "XSHE", "HK": "XHKG", **{m: m for m in CALENDARS}}
-_EASTMONEY_MIC = {"1": "XSHG", "0": "XSHE", "116": "XHKG", "105": "XNAS", "106": "XNYS"}
+_ANY_SUFFIX_MIC = {**{s.lstrip("."): m for s, m in _SUFFIX_MIC.items()}, "SH": "XSHG", **{m: m for m in CALENDARS}}
+_EASTMONEY_MIC = {market: mic for mic, market in _EASTMONEY_MARKET.items()}
 
 
 def spellings(text: str) -> list[str]:

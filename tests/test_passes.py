@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import shared_path
 from tle.elements import ElementSet, to_satrec
+from tle.formats import parse_file
 from tle.passes import COARSE_STEP_S, CULMINATE, MIN_PERIOD_MIN, RISE, SET, Site, find_passes, look_angles, max_step_s
 
 START = datetime(2026, 8, 18, 12, 0, tzinfo=timezone.utc)
@@ -385,6 +386,18 @@ def test_sats_with_an_observer_adds_look_angles(stations_db):
     rows = json.loads(result.stdout)
     assert {"az_deg", "el_deg", "range_km", "range_rate_km_s"} <= set(rows[0])
     assert all(-90 <= r["el_deg"] <= 90 and 0 <= r["az_deg"] < 360 for r in rows)
+    # Each row's look angles are its own satellite's, as Skyfield sees it from Hong Kong.
+    from skyfield.api import EarthSatellite, wgs84
+
+    here = next(o for o in json.loads(stations_db("observers", "list", "--format", "json").stdout) if o["name"] == "Hong Kong")
+    topos = wgs84.latlon(here["lat_deg"], here["lon_deg"], elevation_m=here["alt_m"])
+    held = {es.norad: es for es in parse_file(shared_path("data", "celestrak", "gp-2026-08-18", "stations.csv")).records}
+    ts = _timescale()
+    t = ts.from_datetime(datetime(2026, 8, 18, 12, tzinfo=timezone.utc))
+    for row in rows[:5]:
+        alt, az, dist = (EarthSatellite.from_satrec(to_satrec(held[row["norad"]]), ts) - topos).at(t).altaz()
+        assert abs(alt.degrees - row["el_deg"]) < 1e-3 and abs(dist.km - row["range_km"]) < 0.01, row["name"]
+        assert abs((az.degrees - row["az_deg"] + 180) % 360 - 180) < 1e-3, row["name"]
     plain = json.loads(stations_db("sats", "--constellation", "stations", "--at", "2026-08-18T12:00Z", "--format", "json").stdout)
     assert "el_deg" not in plain[0]
 
@@ -406,6 +419,7 @@ def test_trains_merge_one_launch_within_minutes():
     first = out.row(0, named=True) if out["launch"][0] == "2026-001" else out.row(1, named=True)
     assert (first["count"], first["tca_el_deg"], first["visible"], first["names"]) == (2, 50.0, True, "A-1; A-2")
     assert first["los_utc"] - first["aos_utc"] == timedelta(minutes=10)
+    assert first["tca_utc"] == t + timedelta(minutes=6)  # the culmination of the highest member
     assert out.height == 3
 
 

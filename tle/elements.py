@@ -24,7 +24,8 @@ SGP4_MAX_SATNUM = 339_999
 
 #: SGP4's epoch origin: 1949 December 31 00:00 UT, expressed as a Julian date.
 _SGP4_EPOCH0_JD = 2433281.5
-_UNIX_EPOCH_JD = 2440587.5
+#: Julian date of 1970-01-01 00:00 UTC (here, not in tle.geometry, which would bring numpy in).
+UNIX_EPOCH_JD = 2440587.5
 _MINUTES_PER_DAY = 1440.0
 _XPDOTP = _MINUTES_PER_DAY / (2.0 * math.pi)  # rev/day -> rad/min conversion factor
 
@@ -64,7 +65,7 @@ class ElementSet:
     @property
     def epoch_jd(self) -> float:
         """Epoch as a UTC Julian date."""
-        return self.epoch.timestamp() / 86400.0 + _UNIX_EPOCH_JD
+        return self.epoch.timestamp() / 86400.0 + UNIX_EPOCH_JD
 
 
 def launch_designator(cospar: str | None) -> str | None:

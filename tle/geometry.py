@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from tle.elements import UNIX_EPOCH_JD
+
 __all__ = [
     "EARTH_RATE_RAD_S", "SHADOW_RADIUS_KM", "UNIX_EPOCH_JD", "WGS84_A", "WGS84_B", "WGS84_E2", "WGS84_F",
     "ecef_to_geodetic", "enu_axes", "geodetic_to_ecef", "gmst1982", "horizon", "julian", "sunlit", "teme_to_ecef",
@@ -43,8 +45,6 @@ _EP2 = WGS84_E2 / (1.0 - WGS84_E2)  # second eccentricity squared
 SHADOW_RADIUS_KM = 6378.1366
 #: GMST rate, radians per UT1 second: how fast the Earth-fixed frame turns in TEME.
 EARTH_RATE_RAD_S = 7.292115855e-5
-#: Julian date of 1970-01-01 00:00 UTC.
-UNIX_EPOCH_JD = 2440587.5
 
 
 def julian(instants: np.ndarray | np.datetime64) -> tuple[np.ndarray, np.ndarray]:
