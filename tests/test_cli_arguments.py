@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.cli import build_parser
-from tracker.cli.common import catalog_number, real_number, row_id, time_value, whole_number
+from tracker.cli.common import catalog_number, catalog_numbers, real_number, row_id, time_value, whole_number
 
 HUGE = "999999999999999999999"
 
@@ -128,6 +128,8 @@ TYPES = {
     "altitude": (real_number(0.0, 100_000.0), lambda v: 0 <= v <= 100_000),
     "unbounded": (real_number(0.0, float("inf")), lambda v: v >= 0 and v != float("inf")),
     "below": (real_number(-5.0, 90.0, below_high=True), lambda v: -5 <= v < 90),
+    "above": (real_number(0.0, 336.0, above_low=True), lambda v: 0 < v <= 336),
+    "catalog_numbers": (catalog_numbers, lambda v: len(v) >= 1 and all(1 <= n <= 999_999_999 for n in v)),
 }
 
 
@@ -164,6 +166,7 @@ PLACES = [
     ("markets update X", "--limit"), ("orbits dawn-dusk", "--min-alt"), ("orbits groups", "--straggler-km"),
     ("constellations add c", "--norad"), ("orbits history", ""), ("markets rules remove", ""),
     ("constellations rules remove", ""), ("passes", "--min-el"),
+    ("passes", "--norad"), ("passes", "--hours"),
 ]
 
 

@@ -448,3 +448,14 @@ def test_the_observer_and_the_positions_stand_on_one_ellipsoid(lat, lon, alt_m):
     back_lat, back_lon, back_alt = ecef_to_geodetic(Site(lat, lon, alt_m).ecef_km())
     assert back_lat == pytest.approx(lat, abs=1e-9) and back_lon == pytest.approx(lon, abs=1e-9)
     assert back_alt * 1000.0 == pytest.approx(alt_m, abs=1e-6)
+
+
+@pytest.mark.sqlite_only
+def test_bad_catalog_numbers_and_an_empty_window_are_usage_errors_before_the_database_opens(tmp_path):
+    from tests.conftest import run_in_process
+
+    db = tmp_path / "never.db"
+    for args in (["--norad", "0,-5"], ["--norad", "abc"], ["--norad", ","], ["--norad", "9" * 12], ["--hours", "0"]):
+        result = run_in_process("passes", "--lat", "39.9", "--lon", "116.4", *args, env={"TRACKER_DB": f"sqlite:///{db}"})
+        assert result.returncode == 2 and "tracker passes: error: argument" in result.stderr, (args, result.stderr)
+        assert not db.exists()

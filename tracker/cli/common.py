@@ -58,9 +58,9 @@ def catalog_number(text: str) -> int:
 row_id = whole_number(1, MAX_ID)
 
 
-def real_number(low: float, high: float, *, below_high: bool = False) -> Callable[[str], float]:
-    """An argparse ``type``: a finite number in ``low..high`` (both inclusive; with ``below_high``,
-    ``high`` itself is not)."""
+def real_number(low: float, high: float, *, above_low: bool = False, below_high: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number in ``low..high`` (both inclusive; with ``above_low``
+    ``low`` itself is not, with ``below_high`` ``high`` itself is not)."""
 
     def parse(text: str) -> float:
         try:
@@ -69,12 +69,22 @@ def real_number(low: float, high: float, *, below_high: bool = False) -> Callabl
             raise argparse.ArgumentTypeError(f"{_shown(text)} is not a number") from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{_shown(text)} is not a finite number")
-        if not low <= value <= high or (below_high and value == high):
-            excluded = f" ({high:g} excluded)" if below_high else ""
-            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside {low:g}..{high:g}{excluded}")
+        if not low <= value <= high or (above_low and value == low) or (below_high and value == high):
+            excluded = [f"{bound:g}" for bound, out in ((low, above_low), (high, below_high)) if out]
+            note = f" ({' and '.join(excluded)} excluded)" if excluded else ""
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is outside {low:g}..{high:g}{note}")
         return value
 
     return parse
+
+
+def catalog_numbers(text: str) -> list[int]:
+    """An argparse ``type``: comma-separated catalog numbers (``25544,48274``), each as
+    :func:`catalog_number` takes it; at least one."""
+    numbers = [catalog_number(part.strip()) for part in text.split(",") if part.strip()]
+    if not numbers:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} holds no catalog number (e.g. 25544,48274)")
+    return numbers
 
 
 def say(text: object, *, file: TextIO | None = None) -> None:

@@ -5,8 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import add_format, add_observer_options, observer_options, open_db, real_number, rounded, say, time_value
-from tracker.errors import ExitCode, UsageError
+from tracker.cli.common import (
+    add_format,
+    add_observer_options,
+    catalog_numbers,
+    observer_options,
+    open_db,
+    real_number,
+    rounded,
+    say,
+    time_value,
+)
+from tracker.errors import ExitCode
 from tracker.text import plural
 
 
@@ -30,10 +40,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="only members of NAME (guowang, qianfan, yours) or a view: dawn-dusk, stations, all "
         "(default: the built-in constellations)",
     )
-    passes.add_argument("--norad", metavar="N,N", help="only these catalog numbers (comma-separated)")
+    passes.add_argument("--norad", type=catalog_numbers, metavar="N,N", help="only these catalog numbers (comma-separated)")
     passes.add_argument("--from", dest="start", type=time_value, metavar="ISO8601",
                         help="start of the window (default: now); no offset means UTC")
-    passes.add_argument("--hours", type=real_number(0.0, MAX_HOURS), default=DEFAULT_HOURS, metavar="H",
+    passes.add_argument("--hours", type=real_number(0.0, MAX_HOURS, above_low=True), default=DEFAULT_HOURS, metavar="H",
                         help=f"length of the window (default {DEFAULT_HOURS:g}, at most {MAX_HOURS:g})")
     passes.add_argument("--min-el", type=real_number(*MIN_EL_RANGE, below_high=True), default=DEFAULT_MIN_EL,
                         metavar="DEG", help=f"lowest elevation of a pass, degrees (default {DEFAULT_MIN_EL:g}; "
@@ -45,21 +55,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     passes.set_defaults(handler=show)
 
 
-def _norads(text: str | None) -> list[int] | None:
-    if text is None:
-        return None
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UsageError(f"--norad {text!r} is not a list of catalog numbers (e.g. 25544,48274)") from None
-
-
 def show(args: argparse.Namespace) -> ExitCode:
     from tracker.output import emit
     from tracker.services.passes import passes
 
     report = passes(
-        open_db(args), **observer_options(args), constellation=args.constellation, norads=_norads(args.norad),
+        open_db(args), **observer_options(args), constellation=args.constellation, norads=args.norad,
         start=args.start, hours=args.hours, min_el=args.min_el, visible=args.visible, by_launch=args.by_launch,
     )
     digits = {"aos_az_deg": 1, "tca_el_deg": 1, "tca_az_deg": 1, "tca_range_km": 0, "los_az_deg": 1, "duration_s": 0,
