@@ -89,3 +89,22 @@ def test_a_malformed_deadline_is_a_usage_error_before_any_work(cli, value) -> No
 def test_the_deadline_defaults_to_ten_minutes() -> None:
     assert Settings.from_env({}, db="/tmp/x.db").refresh_deadline == DEADLINE_DEFAULT_SECONDS == 600.0
     assert Settings.from_env({"TRACKER_REFRESH_DEADLINE": " 90 "}, db="/tmp/x.db").refresh_deadline == 90.0
+
+
+def test_the_deadline_holds_for_celestrak_too(cli, http_server: LocalServer) -> None:
+    """CelesTrak runs first: its answer dripping past the run's deadline is cut off there, and the
+    sources after it are not begun (each client is given the run's own deadline, not a count of
+    seconds taken again later)."""
+    http_server.route("GET", "/NORAD/elements/gp.php", drip())
+    env = {"TRACKER_CELESTRAK_URL": http_server.url, "TRACKER_LL2_URL": http_server.url,
+           "TRACKER_EASTMONEY_URL": http_server.url, "TRACKER_YAHOO_URL": http_server.url,
+           "TRACKER_REFRESH_DEADLINE": str(DEADLINE)}
+
+    start = time.monotonic()
+    done = cli("refresh", env=env)
+
+    assert time.monotonic() - start < DEADLINE + SLACK
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    assert f"not attempted: the refresh's time limit ran out (TRACKER_REFRESH_DEADLINE={DEADLINE:g} s)" in done.stderr
+    assert len(http_server.requests_to("/NORAD/elements/gp.php")) == 1
+    assert not http_server.requests_to(LOCATIONS) and not http_server.requests_to(KLINE)

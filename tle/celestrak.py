@@ -26,6 +26,7 @@ This module is pure library code: it performs the HTTP requests and returns upda
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -217,7 +218,10 @@ class CelesTrakClient:
         min_interval: timedelta = MIN_INTERVAL,
         limits: Limits | None = None,
         run_limit: float | None = None,
+        until: float | None = None,
     ) -> None:
+        """``run_limit``: seconds a run may last (default :data:`RUN_LIMIT`); ``until``: a
+        ``time.monotonic()`` deadline of a larger run this one belongs to, kept as well."""
         self._endpoint = _endpoint(base_url)
         self.base_url = self._endpoint.removesuffix(_GP_PATH)
         self._timeout = timeout or DEFAULT_TIMEOUT
@@ -225,6 +229,7 @@ class CelesTrakClient:
         self._min_interval = min_interval
         self._limits = limits or LIMITS
         self._run_limit = RUN_LIMIT if run_limit is None else run_limit
+        self._until = until
 
     def fetch_all(
         self,
@@ -254,7 +259,7 @@ class CelesTrakClient:
         outcomes: list[FetchOutcome] = []
         requested: set[str] = set()
         failed = False
-        until = time.monotonic() + self._run_limit
+        until = min(time.monotonic() + self._run_limit, self._until if self._until is not None else math.inf)
         with download.client(
             headers={"User-Agent": USER_AGENT}, timeout=self._timeout, transport=self._transport
         ) as client:

@@ -162,13 +162,15 @@ def same_server(url: str, base: str) -> bool:
 
 class Session:
     """The HTTP client of one refresh run, with the limits of one answer and the run's deadline
-    (counted from the session's start); a context manager that closes the client."""
+    (counted from the session's start, and no later than ``until``, a ``time.monotonic()``
+    deadline of a larger run); a context manager that closes the client."""
 
     def __init__(self, timeout: httpx.Timeout = DEFAULT_TIMEOUT, limits: Limits | None = None,
-                 run_limit: float | None = None) -> None:
+                 run_limit: float | None = None, until: float | None = None) -> None:
         self.http = download.client(timeout=timeout, headers={"User-Agent": USER_AGENT}, trust_env=False)
         self.limits = limits or LIMITS
-        self.until = time.monotonic() + (RUN_LIMIT if run_limit is None else run_limit)
+        self.until = min(time.monotonic() + (RUN_LIMIT if run_limit is None else run_limit),
+                         until if until is not None else math.inf)
 
     def __enter__(self) -> Session:
         return self
@@ -177,8 +179,9 @@ class Session:
         self.http.close()
 
 
-def client(timeout: httpx.Timeout = DEFAULT_TIMEOUT, limits: Limits | None = None, run_limit: float | None = None) -> Session:
-    return Session(timeout, limits, run_limit)
+def client(timeout: httpx.Timeout = DEFAULT_TIMEOUT, limits: Limits | None = None, run_limit: float | None = None,
+           until: float | None = None) -> Session:
+    return Session(timeout, limits, run_limit, until)
 
 
 def get(session: Session, url: str) -> Answer:

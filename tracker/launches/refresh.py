@@ -164,11 +164,13 @@ def merge(conn, fetched: list[dict[str, Any]], now: datetime, report: Ll2Refresh
 
 
 def refresh_launches(engine: Engine, base: str, now: datetime, timeout: httpx.Timeout = ll2.DEFAULT_TIMEOUT,
-                     limits: Limits | None = None, run_limit: float | None = None) -> Ll2Refresh:
+                     limits: Limits | None = None, run_limit: float | None = None,
+                     until: float | None = None) -> Ll2Refresh:
     """Fetch within the budget, then merge everything fetched in one transaction. ``limits`` and
-    ``run_limit`` default to :data:`ll2.LIMITS <tracker.launches.ll2.LIMITS>` and ``RUN_LIMIT``."""
+    ``run_limit`` default to :data:`ll2.LIMITS <tracker.launches.ll2.LIMITS>` and ``RUN_LIMIT``;
+    ``until`` is the deadline of a larger run (:class:`~tracker.launches.ll2.Session`)."""
     report = Ll2Refresh()
-    with ll2.client(timeout, limits, run_limit) as http:
+    with ll2.client(timeout, limits, run_limit, until) as http:
         results = fetch(engine, http, base, now, report)
     fetched = []
     for result in results:

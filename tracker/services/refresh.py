@@ -180,16 +180,11 @@ def _celestrak_urls(settings: Settings, groups: Sequence[str], queries: Sequence
 # -- one runner and one writer per source ----------------------------------------------------------
 
 
-def _left(until: float, run_limit: float) -> float:
-    """A source's run limit: its own, or what is left of the whole run's, whichever is shorter."""
-    return max(min(run_limit, until - time.monotonic()), 1e-6)
-
-
 def _run_celestrak(engine, settings, now, force, urls, _prices, until) -> TleRefresh:
-    from tle.celestrak import RUN_LIMIT, CelesTrakClient
+    from tle.celestrak import CelesTrakClient
     from tracker.refresh import default_urls, intervals_for, refresh_tle
 
-    client = CelesTrakClient(settings.url("celestrak"), run_limit=_left(until, RUN_LIMIT))
+    client = CelesTrakClient(settings.url("celestrak"), until=until)
     followed = None
     if urls is None:
         urls, followed = default_urls(engine, client.base_url)
@@ -200,10 +195,9 @@ def _run_celestrak(engine, settings, now, force, urls, _prices, until) -> TleRef
 
 
 def _run_ll2(engine, settings, now, _force, _urls, _prices, until) -> Ll2Refresh:
-    from tracker.launches.ll2 import RUN_LIMIT
     from tracker.launches.refresh import refresh_launches
 
-    return refresh_launches(engine, settings.url("ll2"), now, run_limit=_left(until, RUN_LIMIT))
+    return refresh_launches(engine, settings.url("ll2"), now, until=until)
 
 
 def _run_prices(engine, settings, now, _force, _urls, options: PriceOptions, until) -> PriceRefresh:
