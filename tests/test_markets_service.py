@@ -355,6 +355,24 @@ def test_a_dividends_file_stores_factors_on_the_held_bars(engine, tmp_path):
         markets.import_bars(engine, [folder])
 
 
+def test_an_ex_date_after_a_long_suspension_takes_the_last_close_held_however_old(engine, tmp_path):
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    # SYNTHETIC: the last bar before a suspension of about nine months (an A-share may stay
+    # suspended that long); trading resumes on the ex-date of a 0.5 cash dividend and a 10-for-10 split.
+    bar_file(folder / "a.csv", "2025-03-03,600118.SS,10,10,10,10.0,100", "2025-12-01,600118.SS,4.75,4.75,4.75,4.75,100",
+             "2025-12-02,600118.SS,4.8,4.8,4.8,4.8,100")
+    (folder / "z-dividends.csv").write_text("date,symbol,dividend,split\n2025-12-01,600118,0.5,2\n")
+    done = markets.import_bars(engine, [folder])
+    assert (done.new, done.factors) == (3, 1)
+    assert not [w for w in done.warnings if "ex-date" in w], done.warnings
+    with engine.connect() as conn:
+        from tracker.markets import bars
+
+        held = bars.read(conn, ["XSHG:600118"], fields=("close", "adj"))
+    assert held["adj"].to_list() == [None, pytest.approx(2 * 10 / 9.5), None]
+
+
 def test_an_event_study_too_large_to_hold_is_refused_saying_how_to_narrow_it(engine, monkeypatch):
     import tracker.markets.link as linking
 
