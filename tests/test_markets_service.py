@@ -379,3 +379,8 @@ def test_an_event_study_too_large_to_hold_is_refused_saying_how_to_narrow_it(eng
     monkeypatch.setattr(linking, "PANEL_ROWS", 10)
     with pytest.raises(Refused, match="too many pairs for the event study.*--event-filter"):
         links.summary(engine, "vehicle")
+
+
+def test_the_span_of_a_link_runs_from_the_first_car_offset_to_the_last():
+    assert LinkParams(windows=((0, 1), (-3, 2), (1, 7))).span == (-3, 7)
+    assert LinkParams().span == (-1, 5)  # the default windows 0:1, -1:1, 0:5

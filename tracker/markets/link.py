@@ -64,6 +64,12 @@ class LinkParams:
     min_est: int = 30
     windows: tuple[returns.Window, ...] = WINDOWS
 
+    @property
+    def span(self) -> tuple[int, int]:
+        """Event time from the first offset of the CAR windows to the last: what :func:`caar`
+        and :func:`event_path` draw."""
+        return min(a for a, _ in self.windows), max(b for _, b in self.windows)
+
     def describe(self) -> dict:
         return {
             "filters": self.filters,
@@ -313,9 +319,8 @@ def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFra
     from markets.eventstudy import caar_path
 
     frame, panel = link_with_panel(conn, params)
-    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
     rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
-    return _decoded(caar_path(rows, by, span), by, lookup[by]).sort(by, "tau")
+    return _decoded(caar_path(rows, by, params.span), by, lookup[by]).sort(by, "tau")
 
 
 def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
@@ -326,13 +331,12 @@ def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
     from markets.eventstudy import caar_path
 
     frame, panel = link_with_panel(conn, params)
-    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
     rows, lookup = _coded(frame, panel, ["event_id"], model)
-    each = caar_path(rows.with_columns(key=panel["pair"], security=panel["pair"]), "key", span)
+    each = caar_path(rows.with_columns(key=panel["pair"], security=panel["pair"]), "key", params.span)
     each = each.with_columns(
         event_id=pl.lit(frame["event_id"]).gather("key"), symbol=pl.lit(frame["symbol"]).gather("key")
     )
-    whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", span).rename({"key": "event_id"})
+    whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", params.span).rename({"key": "event_id"})
     whole = _decoded(whole, "event_id", lookup["event_id"]).with_columns(symbol=pl.lit(None, pl.Utf8))
     return pl.concat([each.select("event_id", "symbol", "tau", car="caar"), whole.select("event_id", "symbol", "tau", car="caar")])
 
