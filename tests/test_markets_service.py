@@ -384,3 +384,13 @@ def test_an_event_study_too_large_to_hold_is_refused_saying_how_to_narrow_it(eng
 def test_the_span_of_a_link_runs_from_the_first_car_offset_to_the_last():
     assert LinkParams(windows=((0, 1), (-3, 2), (1, 7))).span == (-3, 7)
     assert LinkParams().span == (-1, 5)  # the default windows 0:1, -1:1, 0:5
+
+
+def test_a_bad_class_or_model_is_a_usage_error_naming_the_option(engine, tmp_path):
+    for call in (lambda: links.summary(engine, "colour"), lambda: links.caar(engine, "colour"),
+                 lambda: links.plot(engine, "colour", tmp_path / "x.png")):
+        with pytest.raises(UsageError, match="--by 'colour': expected one of orbit-outcome"):
+            call()
+    for call in (lambda: links.caar(engine, "vehicle", "capm"), lambda: links.car_path(engine, "x", "capm")):
+        with pytest.raises(UsageError, match="--model 'capm': expected one of market, market-model"):
+            call()

@@ -22,7 +22,7 @@ from markets import returns, sessions
 from tracker.constellations import glob_regex
 from tracker.launches.models import launch as launch_table
 from tracker.launches.vocab import FLOWN
-from tracker.markets import bars, registry
+from tracker.markets import bars, registry, vocab
 
 #: Event filters ``--event-filter KEY=VALUE`` understands, and the event column each compares.
 FILTERS = {
@@ -271,8 +271,9 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
     return frame.select(wanted), panel
 
 
-#: The abnormal-return models :func:`study` reports: name -> panel column.
-MODELS = {"market": "ar", "market-model": "ar_mm"}
+#: The abnormal-return models :func:`study` reports: name -> panel column (defined with the
+#: words the command line needs before polars is imported).
+MODELS = vocab.MODELS
 #: The parameters each model fits per pair in the estimation window (market-adjusted: none; market
 #: model: alpha and beta): :func:`markets.eventstudy.summarize`'s ``fitted``.
 FITTED = {"market": 0, "market-model": 2}

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 from tracker.errors import NotFound, Refused, UsageError
+from tracker.markets.vocab import MODELS as MODEL_COLUMNS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,10 +39,12 @@ __all__ = [
 EVENT_TIMES = ("net", "announced")
 #: The classes :func:`summary` aggregates by.
 BY = ("orbit-outcome", "booster-recovery", "vehicle")
-#: Abnormal-return models of :func:`caar` and :func:`plot`.
-MODELS = ("market", "market-model")
-#: The event-time span :func:`caar` and :func:`plot` draw without ``car`` windows.
-SPAN = ((-5, 10),)
+#: Abnormal-return models of :func:`caar`, :func:`plot` and :func:`car_path` (those of the link,
+#: :data:`tracker.markets.link.MODELS`, kept in the light :mod:`tracker.markets.vocab`).
+MODELS = tuple(MODEL_COLUMNS)
+#: The event-time span (first, last session from t0) :func:`caar`, :func:`plot` and
+#: :func:`car_path` draw when given none.
+SPAN = (-5, 10)
 #: Formats :func:`export` writes.
 EXPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: What the sidecar says the columns mean.
@@ -214,6 +217,21 @@ def _no_bars(what: str) -> NotFound:
                     "(`tracker markets list` shows the bars held; import or refresh prices)")
 
 
+def _by(by: str) -> str:
+    """The event column of the class ``by`` (:data:`BY`: ``orbit-outcome`` -> ``orbit_outcome``),
+    or a :class:`~tracker.errors.UsageError`."""
+    if by not in BY:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    return by.replace("-", "_")
+
+
+def _model(model: str) -> str:
+    """``model`` checked (:data:`MODELS`), or a :class:`~tracker.errors.UsageError`."""
+    if model not in MODELS:
+        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    return model
+
+
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
     """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
     events and pairs counted, mean and median event CAR, and the tests of
@@ -224,11 +242,10 @@ def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataF
     from tracker.markets.link import study
     from tracker.services.markets import known_symbols
 
-    if by not in BY:
-        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    column = _by(by)
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols(), _bounded():
-        table = study(conn, params, by.replace("-", "_"))
+        table = study(conn, params, column)
     if table.is_empty() or not (table["n_pairs"] > 0).any():
         raise _no_bars("summarise")
     return table
@@ -296,15 +313,12 @@ def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Sel
     from tracker.markets.link import caar as path
     from tracker.services.markets import known_symbols
 
-    if by not in BY:
-        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
-    if model not in MODELS:
-        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    column, model = _by(by), _model(model)
     if selection.get("car") is None:
-        selection["car"] = SPAN
+        selection["car"] = (SPAN,)
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols(), _bounded():
-        return path(conn, params, by.replace("-", "_"), model)
+        return path(conn, params, column, model)
 
 
 def plot(
@@ -331,15 +345,17 @@ def plot(
     return path, frame
 
 
-def car_path(engine: Engine, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
-    """One launch's CAR over event time (``span`` sessions from t0), per linked security and for
-    its equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car``, for a chart
-    beside its prices (the TUI's market panel)."""
+def car_path(
+    engine: Engine, launch_id: str, model: str = "market", span: str | tuple[int, int] | None = None
+) -> pl.DataFrame:
+    """One launch's CAR over event time (``span`` sessions from t0, ``"A:B"`` or ``(a, b)``;
+    None: :data:`SPAN`), per linked security and for its equal-weighted portfolio (``symbol``
+    null): ``event_id, symbol, tau, car``, for a chart beside its prices (the TUI's market panel)."""
     from tracker.markets.link import event_path
     from tracker.services.markets import known_symbols
 
-    if model not in MODELS:
-        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    model = _model(model)
+    span = SPAN if span is None else span
     params = parameters(filters={"id": launch_id}, car=span if isinstance(span, str) else [span])
     with engine.connect() as conn, known_symbols(), _bounded():
         return event_path(conn, params, model)
