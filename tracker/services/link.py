@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tracker.markets.link import LinkParams
 
 __all__ = [
-    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "car_path", "export", "link",
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Plotted", "Selection", "caar", "car_path", "export", "link",
     "parameters", "parse_cars", "parse_filters", "parse_window", "plot", "summary",
 ]
 
@@ -309,7 +309,7 @@ def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Sel
     """The cumulative average abnormal return over event time per class of ``by`` (:data:`BY`):
     ``tau, caar, se, lo, hi, n_events`` (:func:`markets.eventstudy.caar_path`; the band is 95 %
     and empty below three events). The span runs from the first to the last offset of the
-    selection's ``car`` windows (default -5..10); ``model``: market or market-model."""
+    selection's ``car`` windows (none, or ``car=None``: :data:`SPAN`); ``model``: market or market-model."""
     from tracker.markets.link import caar as path
     from tracker.services.markets import known_symbols
 
@@ -321,19 +321,29 @@ def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Sel
         return path(conn, params, column, model)
 
 
+class Plotted(NamedTuple):
+    """What :func:`plot` drew: the file, the frame (:func:`caar`) and its number of classes."""
+
+    path: Path
+    frame: pl.DataFrame
+    classes: int
+
+
 def plot(
     engine: Engine, by: str, output: str | PathLike[str], model: str = "market", force: bool = False,
     **selection: Unpack[Selection],
-) -> tuple[Path, pl.DataFrame]:
+) -> Plotted:
     """Draw :func:`caar` per class of ``by`` with its confidence band to ``output`` (``.png`` or
-    ``.svg``), written atomically and never over a file unless ``force``; return the path and
-    the frame drawn. Needs matplotlib (the ``plot`` extra)."""
+    ``.svg``), written atomically and never over a file unless ``force``; return the path, the
+    frame drawn and its number of classes. Without ``car`` windows (or ``car=None``) the span is
+    :data:`SPAN`. Needs matplotlib (the ``plot`` extra)."""
     from tracker import charts
     from tracker.files import check_target, write_atomically
 
     path = Path(output)
     if path.suffix.lower() not in charts.FORMATS:
         raise UsageError(f"--output {output}: a chart is written as {' or '.join(charts.FORMATS)}")
+    column = _by(by)
     check_target(path, force)
     frame = caar(engine, by, model, **selection)
     if frame.is_empty() or frame["caar"].is_null().all():
@@ -341,8 +351,8 @@ def plot(
     label = "market model" if model == "market-model" else "market-adjusted"
     title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
     fmt = path.suffix.lower().lstrip(".")
-    write_atomically(path, lambda part: charts.caar(frame, by.replace("-", "_"), title, part, fmt), force=force)
-    return path, frame
+    write_atomically(path, lambda part: charts.caar(frame, column, title, part, fmt), force=force)
+    return Plotted(path, frame, frame[column].n_unique())
 
 
 def car_path(
