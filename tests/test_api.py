@@ -89,6 +89,7 @@ def test_markets_link_and_summary(t) -> None:
     path = t.caar("booster-recovery", car=[(-2, 3)])
     assert path["tau"].unique().sort().to_list() == [-2, -1, 0, 1, 2, 3]
     assert {"caar", "se", "lo", "hi", "n_events"} <= set(path.columns)
+    assert t.caar("vehicle", car=None)["tau"].unique().sort().to_list() == list(range(-5, 11))  # None: the default span
     # One launch's CAR path: its portfolio's last value is the summary's CAR over the same span.
     zhuque = t.car_path("2025-12-03-zhuque-3-y1")
     end = zhuque.filter(pl.col("tau") == 10)

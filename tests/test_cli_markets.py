@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -200,6 +201,7 @@ def test_plot_writes_png_and_svg_and_refuses_other_files(priced, tmp_path):
     done = run("link", "plot", "--by", "booster-recovery", "--output", png)
     assert done.returncode == EXIT_OK, done.stderr
     assert png.read_bytes().startswith(b"\x89PNG") and "caar.png" in done.stdout
+    assert re.search(r"wrote the CAAR of \d+ class(es)? to ", done.stdout), done.stdout  # counted by the service
     done = run("link", "plot", "--by", "vehicle", "--output", svg, "--car=-3:5", "--model", "market-model")
     assert done.returncode == EXIT_OK, done.stderr
     assert "<svg" in svg.read_text()

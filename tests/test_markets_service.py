@@ -355,9 +355,42 @@ def test_a_dividends_file_stores_factors_on_the_held_bars(engine, tmp_path):
         markets.import_bars(engine, [folder])
 
 
+def test_an_ex_date_after_a_long_suspension_takes_the_last_close_held_however_old(engine, tmp_path):
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    # SYNTHETIC: the last bar before a suspension of about nine months (an A-share may stay
+    # suspended that long); trading resumes on the ex-date of a 0.5 cash dividend and a 10-for-10 split.
+    bar_file(folder / "a.csv", "2025-03-03,600118.SS,10,10,10,10.0,100", "2025-12-01,600118.SS,4.75,4.75,4.75,4.75,100",
+             "2025-12-02,600118.SS,4.8,4.8,4.8,4.8,100")
+    (folder / "z-dividends.csv").write_text("date,symbol,dividend,split\n2025-12-01,600118,0.5,2\n")
+    done = markets.import_bars(engine, [folder])
+    assert (done.new, done.factors) == (3, 1)
+    assert not [w for w in done.warnings if "ex-date" in w], done.warnings
+    with engine.connect() as conn:
+        from tracker.markets import bars
+
+        held = bars.read(conn, ["XSHG:600118"], fields=("close", "adj"))
+    assert held["adj"].to_list() == [None, pytest.approx(2 * 10 / 9.5), None]
+
+
 def test_an_event_study_too_large_to_hold_is_refused_saying_how_to_narrow_it(engine, monkeypatch):
     import tracker.markets.link as linking
 
     monkeypatch.setattr(linking, "PANEL_ROWS", 10)
     with pytest.raises(Refused, match="too many pairs for the event study.*--event-filter"):
         links.summary(engine, "vehicle")
+
+
+def test_the_span_of_a_link_runs_from_the_first_car_offset_to_the_last():
+    assert LinkParams(windows=((0, 1), (-3, 2), (1, 7))).span == (-3, 7)
+    assert LinkParams().span == (-1, 5)  # the default windows 0:1, -1:1, 0:5
+
+
+def test_a_bad_class_or_model_is_a_usage_error_naming_the_option(engine, tmp_path):
+    for call in (lambda: links.summary(engine, "colour"), lambda: links.caar(engine, "colour"),
+                 lambda: links.plot(engine, "colour", tmp_path / "x.png")):
+        with pytest.raises(UsageError, match="--by 'colour': expected one of orbit-outcome"):
+            call()
+    for call in (lambda: links.caar(engine, "vehicle", "capm"), lambda: links.car_path(engine, "x", "capm")):
+        with pytest.raises(UsageError, match="--model 'capm': expected one of market, market-model"):
+            call()

@@ -195,9 +195,9 @@ class Tracker:
 
         return link.plot(self.engine, by, path, model, force, **selection)[0]
 
-    def car_path(self, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
+    def car_path(self, launch_id: str, model: str = "market", span: str | tuple[int, int] | None = None) -> pl.DataFrame:
         """One launch's CAR over event time per linked security and for its portfolio (``symbol``
-        null): ``event_id, symbol, tau, car``."""
+        null): ``event_id, symbol, tau, car``; ``span`` sessions from t0 (default -5..10)."""
         from tracker.services import link
 
         return link.car_path(self.engine, launch_id, model, span)

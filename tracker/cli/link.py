@@ -123,9 +123,5 @@ def summary_command(args: argparse.Namespace) -> None:
 def plot_command(args: argparse.Namespace) -> None:
     from tracker.services.link import plot
 
-    selection = _selection(args)
-    if selection["car"] is None:
-        del selection["car"]  # the plot's own default span
-    path, frame = plot(open_db(args), args.by, args.output, args.model, force=args.force, **selection)
-    classes = frame[args.by.replace("-", "_")].n_unique()
-    say(f"wrote the CAAR of {plural(classes, 'class', 'classes')} to {path}")
+    drawn = plot(open_db(args), args.by, args.output, args.model, force=args.force, **_selection(args))
+    say(f"wrote the CAAR of {plural(drawn.classes, 'class', 'classes')} to {drawn.path}")

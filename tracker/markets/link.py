@@ -22,7 +22,7 @@ from markets import returns, sessions
 from tracker.constellations import glob_regex
 from tracker.launches.models import launch as launch_table
 from tracker.launches.vocab import FLOWN
-from tracker.markets import bars, registry
+from tracker.markets import bars, registry, vocab
 
 #: Event filters ``--event-filter KEY=VALUE`` understands, and the event column each compares.
 FILTERS = {
@@ -63,6 +63,12 @@ class LinkParams:
     gap: int = 10
     min_est: int = 30
     windows: tuple[returns.Window, ...] = WINDOWS
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Event time from the first offset of the CAR windows to the last: what :func:`caar`
+        and :func:`event_path` draw."""
+        return min(a for a, _ in self.windows), max(b for _, b in self.windows)
 
     def describe(self) -> dict:
         return {
@@ -265,8 +271,9 @@ def _link(conn, params: LinkParams, with_panel: bool) -> tuple[pl.DataFrame, pl.
     return frame.select(wanted), panel
 
 
-#: The abnormal-return models :func:`study` reports: name -> panel column.
-MODELS = {"market": "ar", "market-model": "ar_mm"}
+#: The abnormal-return models :func:`study` reports: name -> panel column (defined with the
+#: words the command line needs before polars is imported).
+MODELS = vocab.MODELS
 #: The parameters each model fits per pair in the estimation window (market-adjusted: none; market
 #: model: alpha and beta): :func:`markets.eventstudy.summarize`'s ``fitted``.
 FITTED = {"market": 0, "market-model": 2}
@@ -313,9 +320,8 @@ def caar(conn, params: LinkParams, by: str, model: str = "market") -> pl.DataFra
     from markets.eventstudy import caar_path
 
     frame, panel = link_with_panel(conn, params)
-    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
     rows, lookup = _coded(frame, panel, [by, "event_id", "security"], model)
-    return _decoded(caar_path(rows, by, span), by, lookup[by]).sort(by, "tau")
+    return _decoded(caar_path(rows, by, params.span), by, lookup[by]).sort(by, "tau")
 
 
 def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
@@ -326,13 +332,12 @@ def event_path(conn, params: LinkParams, model: str = "market") -> pl.DataFrame:
     from markets.eventstudy import caar_path
 
     frame, panel = link_with_panel(conn, params)
-    span = (min(a for a, _ in params.windows), max(b for _, b in params.windows))
     rows, lookup = _coded(frame, panel, ["event_id"], model)
-    each = caar_path(rows.with_columns(key=panel["pair"], security=panel["pair"]), "key", span)
+    each = caar_path(rows.with_columns(key=panel["pair"], security=panel["pair"]), "key", params.span)
     each = each.with_columns(
         event_id=pl.lit(frame["event_id"]).gather("key"), symbol=pl.lit(frame["symbol"]).gather("key")
     )
-    whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", span).rename({"key": "event_id"})
+    whole = caar_path(rows.with_columns(key="event_id", security=panel["pair"]), "key", params.span).rename({"key": "event_id"})
     whole = _decoded(whole, "event_id", lookup["event_id"]).with_columns(symbol=pl.lit(None, pl.Utf8))
     return pl.concat([each.select("event_id", "symbol", "tau", car="caar"), whole.select("event_id", "symbol", "tau", car="caar")])
 

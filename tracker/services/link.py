@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 from tracker.errors import NotFound, Refused, UsageError
+from tracker.markets.vocab import MODELS as MODEL_COLUMNS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from tracker.markets.link import LinkParams
 
 __all__ = [
-    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Selection", "caar", "car_path", "export", "link",
+    "BY", "EVENT_TIMES", "EXPORT_FORMATS", "MODELS", "Linked", "Plotted", "Selection", "caar", "car_path", "export", "link",
     "parameters", "parse_cars", "parse_filters", "parse_window", "plot", "summary",
 ]
 
@@ -38,10 +39,12 @@ __all__ = [
 EVENT_TIMES = ("net", "announced")
 #: The classes :func:`summary` aggregates by.
 BY = ("orbit-outcome", "booster-recovery", "vehicle")
-#: Abnormal-return models of :func:`caar` and :func:`plot`.
-MODELS = ("market", "market-model")
-#: The event-time span :func:`caar` and :func:`plot` draw without ``car`` windows.
-SPAN = ((-5, 10),)
+#: Abnormal-return models of :func:`caar`, :func:`plot` and :func:`car_path` (those of the link,
+#: :data:`tracker.markets.link.MODELS`, kept in the light :mod:`tracker.markets.vocab`).
+MODELS = tuple(MODEL_COLUMNS)
+#: The event-time span (first, last session from t0) :func:`caar`, :func:`plot` and
+#: :func:`car_path` draw when given none.
+SPAN = (-5, 10)
 #: Formats :func:`export` writes.
 EXPORT_FORMATS = ("table", "csv", "json", "parquet")
 #: What the sidecar says the columns mean.
@@ -214,6 +217,21 @@ def _no_bars(what: str) -> NotFound:
                     "(`tracker markets list` shows the bars held; import or refresh prices)")
 
 
+def _by(by: str) -> str:
+    """The event column of the class ``by`` (:data:`BY`: ``orbit-outcome`` -> ``orbit_outcome``),
+    or a :class:`~tracker.errors.UsageError`."""
+    if by not in BY:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    return by.replace("-", "_")
+
+
+def _model(model: str) -> str:
+    """``model`` checked (:data:`MODELS`), or a :class:`~tracker.errors.UsageError`."""
+    if model not in MODELS:
+        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    return model
+
+
 def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataFrame:
     """Per class of ``by`` (:data:`BY`), model (market-adjusted, market model) and CAR window:
     events and pairs counted, mean and median event CAR, and the tests of
@@ -224,11 +242,10 @@ def summary(engine: Engine, by: str, **selection: Unpack[Selection]) -> pl.DataF
     from tracker.markets.link import study
     from tracker.services.markets import known_symbols
 
-    if by not in BY:
-        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    column = _by(by)
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols(), _bounded():
-        table = study(conn, params, by.replace("-", "_"))
+        table = study(conn, params, column)
     if table.is_empty() or not (table["n_pairs"] > 0).any():
         raise _no_bars("summarise")
     return table
@@ -292,34 +309,41 @@ def caar(engine: Engine, by: str, model: str = "market", **selection: Unpack[Sel
     """The cumulative average abnormal return over event time per class of ``by`` (:data:`BY`):
     ``tau, caar, se, lo, hi, n_events`` (:func:`markets.eventstudy.caar_path`; the band is 95 %
     and empty below three events). The span runs from the first to the last offset of the
-    selection's ``car`` windows (default -5..10); ``model``: market or market-model."""
+    selection's ``car`` windows (none, or ``car=None``: :data:`SPAN`); ``model``: market or market-model."""
     from tracker.markets.link import caar as path
     from tracker.services.markets import known_symbols
 
-    if by not in BY:
-        raise UsageError(f"--by {by!r}: expected one of {', '.join(BY)}")
-    if model not in MODELS:
-        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    column, model = _by(by), _model(model)
     if selection.get("car") is None:
-        selection["car"] = SPAN
+        selection["car"] = (SPAN,)
     params = parameters(**selection)
     with engine.connect() as conn, known_symbols(), _bounded():
-        return path(conn, params, by.replace("-", "_"), model)
+        return path(conn, params, column, model)
+
+
+class Plotted(NamedTuple):
+    """What :func:`plot` drew: the file, the frame (:func:`caar`) and its number of classes."""
+
+    path: Path
+    frame: pl.DataFrame
+    classes: int
 
 
 def plot(
     engine: Engine, by: str, output: str | PathLike[str], model: str = "market", force: bool = False,
     **selection: Unpack[Selection],
-) -> tuple[Path, pl.DataFrame]:
+) -> Plotted:
     """Draw :func:`caar` per class of ``by`` with its confidence band to ``output`` (``.png`` or
-    ``.svg``), written atomically and never over a file unless ``force``; return the path and
-    the frame drawn. Needs matplotlib (the ``plot`` extra)."""
+    ``.svg``), written atomically and never over a file unless ``force``; return the path, the
+    frame drawn and its number of classes. Without ``car`` windows (or ``car=None``) the span is
+    :data:`SPAN`. Needs matplotlib (the ``plot`` extra)."""
     from tracker import charts
     from tracker.files import check_target, write_atomically
 
     path = Path(output)
     if path.suffix.lower() not in charts.FORMATS:
         raise UsageError(f"--output {output}: a chart is written as {' or '.join(charts.FORMATS)}")
+    column = _by(by)
     check_target(path, force)
     frame = caar(engine, by, model, **selection)
     if frame.is_empty() or frame["caar"].is_null().all():
@@ -327,19 +351,21 @@ def plot(
     label = "market model" if model == "market-model" else "market-adjusted"
     title = f"CAAR by {by} ({label}; band: 95% cross-sectional CI, 3+ events)"
     fmt = path.suffix.lower().lstrip(".")
-    write_atomically(path, lambda part: charts.caar(frame, by.replace("-", "_"), title, part, fmt), force=force)
-    return path, frame
+    write_atomically(path, lambda part: charts.caar(frame, column, title, part, fmt), force=force)
+    return Plotted(path, frame, frame[column].n_unique())
 
 
-def car_path(engine: Engine, launch_id: str, model: str = "market", span: str | tuple[int, int] = "-5:10") -> pl.DataFrame:
-    """One launch's CAR over event time (``span`` sessions from t0), per linked security and for
-    its equal-weighted portfolio (``symbol`` null): ``event_id, symbol, tau, car``, for a chart
-    beside its prices (the TUI's market panel)."""
+def car_path(
+    engine: Engine, launch_id: str, model: str = "market", span: str | tuple[int, int] | None = None
+) -> pl.DataFrame:
+    """One launch's CAR over event time (``span`` sessions from t0, ``"A:B"`` or ``(a, b)``;
+    None: :data:`SPAN`), per linked security and for its equal-weighted portfolio (``symbol``
+    null): ``event_id, symbol, tau, car``, for a chart beside its prices (the TUI's market panel)."""
     from tracker.markets.link import event_path
     from tracker.services.markets import known_symbols
 
-    if model not in MODELS:
-        raise UsageError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    model = _model(model)
+    span = SPAN if span is None else span
     params = parameters(filters={"id": launch_id}, car=span if isinstance(span, str) else [span])
     with engine.connect() as conn, known_symbols(), _bounded():
         return event_path(conn, params, model)

@@ -361,17 +361,19 @@ def import_bars(
 def _store_actions(conn: Connection, path: Path, actions: pl.DataFrame, report: BarImport) -> None:
     """Store the adjustment factors of a dividends-and-splits file on the held bars of its
     ex-dates (:func:`markets.adjust.from_actions`); an ex-date without a held bar, or without a
-    close before it, is a warning."""
-    from datetime import timedelta
-
+    close before it, is a warning. The close before an ex-date is the last one held, however
+    old: a security suspended for months before its ex-date still gets its factor."""
     from markets.adjust import from_actions
     from tracker.markets import bars as store
 
     securities = actions["security"].unique().to_list()
     start, end = actions["date"].min(), actions["date"].max()
     assert isinstance(start, date) and isinstance(end, date)
-    held = store.read(conn, securities, start - timedelta(days=60), end)
-    factors = from_actions(held.select("security", "date", "close"), actions)
+    # The closes from the earliest bar held (one column only), for the last close before each
+    # ex-date; the full bars of the ex-dates' span only, for the merge.
+    closes = store.read(conn, securities, None, end, fields=("close",))
+    factors = from_actions(closes, actions)
+    held = store.read(conn, securities, start, end)
     frame = held.join(factors, on=["security", "date"], how="inner")
     counts = store.merge(conn, frame, str(path.resolve()))
     report.factors += counts.factors
