@@ -129,7 +129,9 @@ def test_the_readme_example_runs(t, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(tracker, "open", lambda *args, **kwargs: t)
     with pytest.warns(UserWarning) as caught:
         exec(compile(example, "README.md", "exec"), {})  # noqa: S102 (our own README)
-    said = [str(w.message) for w in caught]
+    # Only the API's own warnings: the garbage collector may report another test's unclosed
+    # socket (ResourceWarning) while this block runs.
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     assert any("active catalogue" in m for m in said)  # t.dawn_dusk(): this database holds none
     # t.passes() runs at the real now: months after the shared elements' epochs some no longer
     # propagate, which it says. Nothing else may warn.
