@@ -914,6 +914,16 @@ def test_names_sort_naturally(engine):
     assert data.members(engine, "qianfan")["name"].to_list() == ["QIANFAN-1", "QIANFAN-2", "QIANFAN-10"]
 
 
+def test_frame_in_natural_order_then_catalog_number():
+    import polars as pl
+
+    from tracker.text import in_natural_order
+
+    frame = pl.DataFrame({"name": ["B-10", None, "B-2", "B-2"], "norad": [1, 2, 9, 3]})
+    assert in_natural_order(frame).rows() == [("B-2", 3), ("B-2", 9), ("B-10", 1), (None, 2)]
+    assert in_natural_order(frame.head(0)).is_empty()
+
+
 async def test_palette_puts_an_exact_catalog_number_or_cospar_id_first(engine, db_url):
     from tui.palette import SatelliteCommands
 
