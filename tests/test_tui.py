@@ -1010,6 +1010,19 @@ def test_long_names_are_abbreviated_without_cutting_a_word():
     assert abbreviate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10) == "ABCDEFGHI…"  # one word longer than the column: cut
 
 
+def test_names_are_measured_in_cells_cjk_taking_two():
+    from rich.cells import cell_len
+
+    from tui.text import abbreviate
+    from tui.widgets.passes import short_name
+
+    assert abbreviate("天宫 空间站", 11) == "天宫 空间站"  # 11 cells, 6 characters
+    assert abbreviate("天宫 空间站 核心舱", 12) == "天宫… 核心舱"  # 10 characters, but 18 cells
+    assert abbreviate("天宫空间站核心舱", 8) == "天宫空…" and cell_len("天宫空…") == 7  # no half a character
+    assert short_name("千帆极轨01组卫星-18号", 10) == "…卫星-18号" and cell_len("…卫星-18号") == 10
+    assert short_name("千帆-18号", 10) == "千帆-18号"
+
+
 def test_a_table_cell_is_measured_as_it_is_drawn_escaped():
     from tui.widgets.sized_table import width
 

@@ -18,6 +18,7 @@ from datetime import datetime, timezone, tzinfo
 
 import numpy as np
 import polars as pl
+from rich.cells import cell_len
 from rich.text import Text
 from sqlalchemy.engine import Engine
 from textual import work
@@ -33,7 +34,7 @@ from tracker.observers import Observer
 from tracker.services.passes import PassReport
 from tracker.text import visible
 from tui import braille, observing
-from tui.text import shown
+from tui.text import shown, tail
 from tui.times import countdown_text
 
 #: The mark of a pass that can be seen (sunlit satellite, dark sky).
@@ -49,8 +50,12 @@ _OTHER_CELLS = 66
 
 
 def short_name(name: str | None, width: int = NAME_WIDTH) -> str:
+    """``name`` in at most ``width`` cells (a CJK character is two), cut at the start:
+    ``HULIANWANG DIGUI-186`` -> ``…ANG DIGUI-186``. Unlike :func:`tui.text.abbreviate`, which
+    keeps the first words, this keeps the end: the passes of one constellation share the start
+    of their names and differ by the serial number at the end."""
     name = name or ""
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+    return name if cell_len(name) <= width else "…" + tail(name, width - 1)
 
 
 def polar_lines(az_deg: np.ndarray, el_deg: np.ndarray, rows: int, cols: int,
