@@ -96,6 +96,32 @@ async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_
         await settle(pilot)
         assert app.observer.name == "Beijing"
         assert "from Beijing: az" in str(app.query_one("#map-detail").render())  # live az/el/range
+        builds = app._live_look.builds
+        for _ in range(3):
+            app._draw()  # what each tick does: the record and the site are not built again
+        assert app._live_look.builds == builds
+        app.query_one(SatelliteTable).select(99004)
+        await settle(pilot)
+        assert app._live_look.builds == builds + 1  # another satellite: built once more
+
+
+def test_the_live_look_is_built_once_and_agrees_with_look_of(engine_url):
+    from tracker.catalog import latest
+    from tracker.observers import BUNDLED
+    from tracker.passes import look_of
+    from tui.observing import LiveLook
+
+    fleet = latest(engine_url[0])
+    beijing = next(o for o in BUNDLED if o.name == "Beijing")
+    norad = fleet["norad"][0]
+    live = LiveLook()
+    for minutes in (0, 1, 2):
+        at = FROZEN + timedelta(minutes=minutes)
+        expected = look_of(fleet.filter(pl.col("norad") == norad), beijing, at).row(0, named=True)
+        assert live(fleet, norad, beijing, at) == pytest.approx(expected)
+    assert live.builds == 1
+    assert live(fleet, -1, beijing, FROZEN) is None and live.builds == 2  # not held
+    assert live(fleet.clone(), norad, beijing, FROZEN) is not None and live.builds == 3  # a new fleet frame
 
 
 async def test_the_observer_is_chosen_in_a_picker_and_remembered(engine_url):

@@ -168,6 +168,7 @@ class PassesScreen(Screen):
         self.passes = pl.DataFrame()
         self.selected: int | None = None  # row of self.passes
         self.path: tuple[np.ndarray, np.ndarray] | None = None
+        self._live_look = observing.LiveLook()  # the selected satellite's record and the site, kept between ticks
 
     def compose(self) -> ComposeResult:
         yield Static(id="passes-title")
@@ -331,7 +332,7 @@ class PassesScreen(Screen):
             return
         row = self.passes.row(self.selected, named=True)
         now = self.clock()
-        live = observing.live_look(self.fleet, row["norad"], self.observer, now)
+        live = self._live_look(self.fleet, row["norad"], self.observer, now)
         at = None
         if live is not None and live["el_deg"] is not None and row["aos_utc"] <= now < row["los_utc"]:
             at = (live["az_deg"], live["el_deg"])
