@@ -9,6 +9,7 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 import pytest
+from rich.cells import cell_len
 
 from tests.conftest import build_template, copy_database
 from tests.test_tui import FROZEN, make_app, map_text, settle, store_synthetic
@@ -95,7 +96,15 @@ async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_
         app.query_one(SatelliteTable).select(99003)
         await settle(pilot)
         assert app.observer.name == "Beijing"
-        assert "from Beijing: az" in str(app.query_one("#map-detail").render())  # live az/el/range
+        detail = app.query_one("#map-detail")
+        line = str(detail.render())
+        assert cell_len(line) <= detail.size.width < 80  # at 80 columns the line fits its panel...
+        assert "km/s" in line and "from Beijing" not in line  # ...the observer's look, ranked last, left out
+        await pilot.resize_terminal(200, 24)
+        await settle(pilot)
+        app._draw()  # the next tick
+        line = str(detail.render())
+        assert "from Beijing: az" in line and cell_len(line) <= detail.size.width  # live az/el/range when it fits
         builds = app._live_look.builds
         for _ in range(3):
             app._draw()  # what each tick does: the record and the site are not built again

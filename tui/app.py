@@ -417,12 +417,9 @@ class TrackerApp(App):
                 self._live_look = LiveLook()
             look = self._live_look(self.fleet, row["norad"], self.observer, snap.at)
             if look is not None and look["el_deg"] is not None:
-                seen = Text(f"  from {visible(self.observer.name)}: az {look['az_deg']:.0f}° el {look['el_deg']:.0f}° "
-                            f"{look['range_km']:,.0f} km")
-        text = caption(row, snap, index, detail.size.width)
-        if seen is not None:
-            text.append_text(seen)
-        detail.update(text, layout=False)
+                seen = shown(f"from {self.observer.name}: az {look['az_deg']:.0f}° el {look['el_deg']:.0f}° "
+                             f"{look['range_km']:,.0f} km")
+        detail.update(caption(row, snap, index, detail.size.width, seen), layout=False)
 
     def _countdown(self, now: datetime) -> None:
         """The next launch after ``now`` (the shown time) and how long until it."""
