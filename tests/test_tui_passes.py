@@ -280,3 +280,40 @@ async def test_passes_with_no_satellites_held_say_why_and_how_to_get_some(db_url
         notes = screen.query_one("#passes-notes")
         assert notes.display and str(notes.render()) == NO_ELEMENTS
     engine.dispose()
+
+
+async def test_each_tick_updates_the_countdowns_in_view_only(engine_url):
+    """2,400 passes: a tick rewrites the rows in view (their countdowns move on), not the rows
+    scrolled out of view, which are brought up to date when they come into view; a pass shown
+    as over is not rewritten again."""
+    from textual.widgets import DataTable
+
+    from tracker.services.passes import PassReport
+
+    async with passes_screen(*engine_url) as (app, pilot, screen):
+        start = screen.clock()
+        one = screen.passes.head(1)
+        many = pl.concat([one] * 2400).with_columns(
+            aos_utc=pl.lit(start) + pl.duration(minutes=pl.int_range(pl.len()) - 1),
+            los_utc=pl.lit(start) + pl.duration(minutes=pl.int_range(pl.len()) - 1, seconds=30),
+        )
+        report = _report()
+        screen._show_passes(report.observer, PassReport(many, report.observer, report.start, report.end, 10.0, 1, report.failed))
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+
+        def countdown(row: int) -> str:
+            return str(table.get_row_at(row)[2])
+
+        assert [countdown(0), countdown(1), countdown(2)] == ["over", "LIVE", "00:01:00"]
+        far = countdown(2000)
+        screen.clock = lambda: start + timedelta(seconds=45)
+        screen.tick()
+        assert [countdown(0), countdown(1), countdown(2)] == ["over", "over", "00:00:15"]  # the rows in view change
+        assert countdown(2000) == far  # out of view: not rewritten
+        assert screen._over == {0, 1}  # not rewritten again
+
+        table.move_cursor(row=2000)
+        await pilot.pause()
+        screen.tick()
+        assert countdown(2000) != far and countdown(2000).endswith(":15")  # scrolled into view: up to date

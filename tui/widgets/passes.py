@@ -168,6 +168,8 @@ class PassesScreen(Screen):
         self.passes = pl.DataFrame()
         self.selected: int | None = None  # row of self.passes
         self.path: tuple[np.ndarray, np.ndarray] | None = None
+        self._times: tuple[list[datetime], list[datetime]] = ([], [])  # AOS and LOS of each pass
+        self._over: set[int] = set()  # passes whose countdown already says "over"
         self._live_look = observing.LiveLook()  # the selected satellite's record and the site, kept between ticks
 
     def compose(self) -> ComposeResult:
@@ -253,6 +255,7 @@ class PassesScreen(Screen):
     def _show_passes(self, observer: Observer, report: PassReport) -> None:
         found = report.frame
         self.passes, self.selected, self.path = found, None, None  # another observer: nothing selected yet
+        self._times, self._over = (found["aos_utc"].to_list(), found["los_utc"].to_list()), set()
         now = self.clock()
         width = self._columns()
         table = self.query_one(DataTable)
@@ -260,7 +263,7 @@ class PassesScreen(Screen):
             table.add_row(
                 Text(VISIBLE_MARK if row["visible"] else "", style="bold #ffd75f"),
                 shown(short_name(row["name"], width)),
-                self._countdown(row, now),
+                self._countdown(row["aos_utc"], row["los_utc"], now),
                 row["aos_utc"].astimezone(timezone.utc).strftime("%H:%M:%S"),
                 Text(f"{row['tca_el_deg']:.0f}°", justify="right"),
                 Text(f"{row['duration_s'] / 60:.0f}", justify="right"),
@@ -305,22 +308,32 @@ class PassesScreen(Screen):
         self.load_path(self.passes.row(index, named=True), self.observer)
         self._plot()
 
-    def _countdown(self, row: dict, now: datetime) -> Text:
-        if row["los_utc"] <= now:
+    @staticmethod
+    def _countdown(aos: datetime, los: datetime, now: datetime) -> Text:
+        if los <= now:
             return Text("over", style="dim")
-        if row["aos_utc"] <= now:
+        if aos <= now:
             return Text("LIVE", style="bold green")
-        return Text(countdown_text(row["aos_utc"] - now).removeprefix("T-"))
+        return Text(countdown_text(aos - now).removeprefix("T-"))
 
     def tick(self) -> None:
-        """Once a second: the countdowns, and the live position on the sky plot."""
+        """Once a second: the countdowns of the rows in view (from the table's scroll offset and
+        height; a row scrolled into view is brought up to date on the next tick) but not of the
+        passes already shown as over, and the live position on the sky plot."""
         if self.passes.is_empty():
             return
         now = self.clock()
         table = self.query_one(DataTable)
         column = table.ordered_columns[2].key
-        for i, row in enumerate(self.passes.iter_rows(named=True)):
-            table.update_cell(str(i), column, self._countdown(row, now))
+        aos, los = self._times
+        first = max(int(table.scroll_offset.y), 0)
+        for row in table.ordered_rows[first: first + table.size.height]:
+            i = int(row.key.value or 0)
+            if i in self._over or i >= len(aos):
+                continue
+            table.update_cell(row.key, column, self._countdown(aos[i], los[i], now))
+            if los[i] <= now:
+                self._over.add(i)
         self._plot()
 
     def _plot(self) -> None:
