@@ -167,6 +167,12 @@ def test_vehicle_aliases(cli, spelling: str) -> None:
     assert len(rows) == 11 and {(r["vehicle"], r["variant"]) for r in rows} == {("Long March 8", "A")}
 
 
+def test_short_vehicle_name_is_the_press_spelling_and_still_matches() -> None:
+    assert vehicles.short("Long March 8A Y11") == "LM-8A Y11"
+    assert vehicles.short("Zhuque-3") == "Zhuque-3"
+    assert vehicles.key(vehicles.short("Long March 12A")) == vehicles.key("Long March 12A")
+
+
 def test_family_lists_its_variants_and_filters_combine(cli) -> None:
     assert {r["variant"] for r in listed(cli, "--vehicle", "Long March 12")} == {"", "A", "B"}
     assert [r["id"] for r in listed(cli, "--vehicle", "ZQ-3")] == [ZHUQUE3]

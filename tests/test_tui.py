@@ -914,6 +914,16 @@ def test_names_sort_naturally(engine):
     assert data.members(engine, "qianfan")["name"].to_list() == ["QIANFAN-1", "QIANFAN-2", "QIANFAN-10"]
 
 
+def test_frame_in_natural_order_then_catalog_number():
+    import polars as pl
+
+    from tracker.text import in_natural_order
+
+    frame = pl.DataFrame({"name": ["B-10", None, "B-2", "B-2"], "norad": [1, 2, 9, 3]})
+    assert in_natural_order(frame).rows() == [("B-2", 3), ("B-2", 9), ("B-10", 1), (None, 2)]
+    assert in_natural_order(frame.head(0)).is_empty()
+
+
 async def test_palette_puts_an_exact_catalog_number_or_cospar_id_first(engine, db_url):
     from tui.palette import SatelliteCommands
 
@@ -998,6 +1008,19 @@ def test_long_names_are_abbreviated_without_cutting_a_word():
     assert abbreviate("CENTISPACE-1 GROUP 05 OBJECT A", 24) == "CENTISPACE-1 GROUP 05… A"  # the last word tells rows apart
     assert abbreviate("Guotai CSI Military Industry ETF", 20, keep_last=False) == "Guotai CSI Military…"
     assert abbreviate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10) == "ABCDEFGHI…"  # one word longer than the column: cut
+
+
+def test_names_are_measured_in_cells_cjk_taking_two():
+    from rich.cells import cell_len
+
+    from tui.text import abbreviate
+    from tui.widgets.passes import short_name
+
+    assert abbreviate("天宫 空间站", 11) == "天宫 空间站"  # 11 cells, 6 characters
+    assert abbreviate("天宫 空间站 核心舱", 12) == "天宫… 核心舱"  # 10 characters, but 18 cells
+    assert abbreviate("天宫空间站核心舱", 8) == "天宫空…" and cell_len("天宫空…") == 7  # no half a character
+    assert short_name("千帆极轨01组卫星-18号", 10) == "…卫星-18号" and cell_len("…卫星-18号") == 10
+    assert short_name("千帆-18号", 10) == "千帆-18号"
 
 
 def test_a_table_cell_is_measured_as_it_is_drawn_escaped():

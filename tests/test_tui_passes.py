@@ -9,6 +9,7 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 import pytest
+from rich.cells import cell_len
 
 from tests.conftest import build_template, copy_database
 from tests.test_tui import FROZEN, make_app, map_text, settle, store_synthetic
@@ -95,7 +96,41 @@ async def test_passes_screen_lists_passes_with_countdowns_and_a_sky_plot(engine_
         app.query_one(SatelliteTable).select(99003)
         await settle(pilot)
         assert app.observer.name == "Beijing"
-        assert "from Beijing: az" in str(app.query_one("#map-detail").render())  # live az/el/range
+        detail = app.query_one("#map-detail")
+        line = str(detail.render())
+        assert cell_len(line) <= detail.size.width < 80  # at 80 columns the line fits its panel...
+        assert "km/s" in line and "from Beijing" not in line  # ...the observer's look, ranked last, left out
+        await pilot.resize_terminal(200, 24)
+        await settle(pilot)
+        app._draw()  # the next tick
+        line = str(detail.render())
+        assert "from Beijing: az" in line and cell_len(line) <= detail.size.width  # live az/el/range when it fits
+        builds = app._live_look.builds
+        for _ in range(3):
+            app._draw()  # what each tick does: the record and the site are not built again
+        assert app._live_look.builds == builds
+        app.query_one(SatelliteTable).select(99004)
+        await settle(pilot)
+        assert app._live_look.builds == builds + 1  # another satellite: built once more
+
+
+def test_the_live_look_is_built_once_and_agrees_with_look_of(engine_url):
+    from tracker.catalog import latest
+    from tracker.observers import BUNDLED
+    from tracker.passes import look_of
+    from tui.observing import LiveLook
+
+    fleet = latest(engine_url[0])
+    beijing = next(o for o in BUNDLED if o.name == "Beijing")
+    norad = fleet["norad"][0]
+    live = LiveLook()
+    for minutes in (0, 1, 2):
+        at = FROZEN + timedelta(minutes=minutes)
+        expected = look_of(fleet.filter(pl.col("norad") == norad), beijing, at).row(0, named=True)
+        assert live(fleet, norad, beijing, at) == pytest.approx(expected)
+    assert live.builds == 1
+    assert live(fleet, -1, beijing, FROZEN) is None and live.builds == 2  # not held
+    assert live(fleet.clone(), norad, beijing, FROZEN) is not None and live.builds == 3  # a new fleet frame
 
 
 async def test_the_observer_is_chosen_in_a_picker_and_remembered(engine_url):
@@ -245,3 +280,40 @@ async def test_passes_with_no_satellites_held_say_why_and_how_to_get_some(db_url
         notes = screen.query_one("#passes-notes")
         assert notes.display and str(notes.render()) == NO_ELEMENTS
     engine.dispose()
+
+
+async def test_each_tick_updates_the_countdowns_in_view_only(engine_url):
+    """2,400 passes: a tick rewrites the rows in view (their countdowns move on), not the rows
+    scrolled out of view, which are brought up to date when they come into view; a pass shown
+    as over is not rewritten again."""
+    from textual.widgets import DataTable
+
+    from tracker.services.passes import PassReport
+
+    async with passes_screen(*engine_url) as (app, pilot, screen):
+        start = screen.clock()
+        one = screen.passes.head(1)
+        many = pl.concat([one] * 2400).with_columns(
+            aos_utc=pl.lit(start) + pl.duration(minutes=pl.int_range(pl.len()) - 1),
+            los_utc=pl.lit(start) + pl.duration(minutes=pl.int_range(pl.len()) - 1, seconds=30),
+        )
+        report = _report()
+        screen._show_passes(report.observer, PassReport(many, report.observer, report.start, report.end, 10.0, 1, report.failed))
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+
+        def countdown(row: int) -> str:
+            return str(table.get_row_at(row)[2])
+
+        assert [countdown(0), countdown(1), countdown(2)] == ["over", "LIVE", "00:01:00"]
+        far = countdown(2000)
+        screen.clock = lambda: start + timedelta(seconds=45)
+        screen.tick()
+        assert [countdown(0), countdown(1), countdown(2)] == ["over", "over", "00:00:15"]  # the rows in view change
+        assert countdown(2000) == far  # out of view: not rewritten
+        assert screen._over == {0, 1}  # not rewritten again
+
+        table.move_cursor(row=2000)
+        await pilot.pause()
+        screen.tick()
+        assert countdown(2000) != far and countdown(2000).endswith(":15")  # scrolled into view: up to date

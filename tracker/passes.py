@@ -140,15 +140,36 @@ def trains(passes: pl.DataFrame, gap: timedelta = TRAIN_GAP) -> pl.DataFrame:
     )
 
 
-def look_of(sats: pl.DataFrame, observer: Observer, at: datetime) -> pl.DataFrame:
-    """``az_deg, el_deg, range_km, range_rate_km_s`` of each satellite of ``sats`` from
-    ``observer`` at ``at`` (null where SGP4 fails), in row order."""
+def _look_angles(records: list, site, at: datetime) -> tuple[np.ndarray, ...]:
     from tle.elements import utc
     from tle.passes import look_angles
 
     at = utc(at)
     theta = float(_offsets(at, np.zeros(1)).gmst_rad()[0])
-    az, el, rng, rate = look_angles(satrecs(sats), at, observer.site(), theta)
+    return look_angles(records, at, site, theta)
+
+
+class Look:
+    """Where one satellite (the first row of ``sats``) is in ``observer``'s sky, asked again and
+    again (a live display): its SGP4 record and the observer's site are built once, here."""
+
+    def __init__(self, sats: pl.DataFrame, observer: Observer) -> None:
+        self.records = satrecs(sats.head(1))
+        self.site = observer.site()
+
+    def at(self, at: datetime) -> dict | None:
+        """``az_deg, el_deg, range_km, range_rate_km_s`` at ``at`` (None values where SGP4
+        fails), as :func:`look_of` gives them; None when there is no satellite."""
+        if not self.records:
+            return None
+        values = (float(x[0]) for x in _look_angles(self.records, self.site, at))
+        return {k: (None if np.isnan(v) else v) for k, v in zip(("az_deg", "el_deg", "range_km", "range_rate_km_s"), values, strict=True)}
+
+
+def look_of(sats: pl.DataFrame, observer: Observer, at: datetime) -> pl.DataFrame:
+    """``az_deg, el_deg, range_km, range_rate_km_s`` of each satellite of ``sats`` from
+    ``observer`` at ``at`` (null where SGP4 fails), in row order."""
+    az, el, rng, rate = _look_angles(satrecs(sats), observer.site(), at)
     return pl.DataFrame(
         {"az_deg": az.tolist(), "el_deg": el.tolist(), "range_km": rng.tolist(), "range_rate_km_s": rate.tolist()},
         schema={c: pl.Float64 for c in ("az_deg", "el_deg", "range_km", "range_rate_km_s")},

@@ -12,7 +12,8 @@ This is the one escaping path between such text and a screen or a spreadsheet:
 * :func:`plural` words a count for a message (``1 new rule``, ``2 new rules``).
 * :func:`web_url` keeps a URL only when it can safely be a link (absolute http or https, no
   spaces or control characters).
-* :func:`natural_key` orders names as people read them (``QIANFAN-2`` before ``QIANFAN-10``).
+* :func:`natural_key` orders names as people read them (``QIANFAN-2`` before ``QIANFAN-10``);
+  :func:`in_natural_order` puts a frame's rows in that order (then by catalog number).
 * :func:`display_width_expr` measures text as a terminal shows it (East Asian wide characters
   take two cells), so that tables of Chinese names stay aligned.
 """
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["csv_safe_expr", "display_width_expr", "natural_key", "plural", "visible", "visible_expr", "web_url"]
+__all__ = ["csv_safe_expr", "display_width_expr", "in_natural_order", "natural_key", "plural", "visible", "visible_expr", "web_url"]
 
 #: C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide text.
 _CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
@@ -53,6 +54,14 @@ def natural_key(text: str | None) -> str:
     if text is None:
         return "\U0010ffff"
     return _NUMBER.sub(_numbered, text.casefold())
+
+
+def in_natural_order(frame: pl.DataFrame, name: str = "name", norad: str = "norad") -> pl.DataFrame:
+    """``frame``'s rows in :func:`natural_key` order of the ``name`` column (``QIANFAN-2``
+    before ``QIANFAN-10``), then by the ``norad`` column (catalog number) among equal names."""
+    names, norads = frame[name].to_list(), frame[norad].to_list()
+    order = sorted(range(frame.height), key=lambda i: (natural_key(names[i]), norads[i]))
+    return frame[order] if order else frame
 
 
 def _numbered(match: re.Match[str]) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -49,6 +50,9 @@ from tui.widgets.satellite_table import SatelliteTable
 from tui.widgets.screens import HelpScreen, ViewPicker
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.world_map import WorldMap, caption, legend
+
+if TYPE_CHECKING:
+    from tui.observing import LiveLook
 
 PANELS = ("map", "satellites", "launches", "market")
 
@@ -138,6 +142,7 @@ class TrackerApp(App):
         self.selected: int | None = None  # catalog number
         self.launch: str | None = None  # launch id
         self.highlighted: np.ndarray | None = None
+        self._live_look: LiveLook | None = None  # the selected satellite from the observer, kept between ticks
         self._fleet_index: dict[int, int] = {}
         self._epochs: np.ndarray = np.array([], "datetime64[us]")  # fleet order, for staleness
         self._sun_state: np.ndarray | None = None
@@ -404,15 +409,17 @@ class TrackerApp(App):
             detail.update(Text("Select a satellite (table, palette or click) to see its next orbit.", style="dim"), layout=False)
             return
         row = self.fleet.row(index, named=True)
-        text = caption(row, snap, index, detail.size.width)
+        seen = None
         if self.observer is not None and np.isfinite(snap.lat_deg[index]):
-            from tui.observing import live_look
+            if self._live_look is None:
+                from tui.observing import LiveLook
 
-            look = live_look(self.fleet, row["norad"], self.observer, snap.at)
+                self._live_look = LiveLook()
+            look = self._live_look(self.fleet, row["norad"], self.observer, snap.at)
             if look is not None and look["el_deg"] is not None:
-                text.append(f"  from {visible(self.observer.name)}: az {look['az_deg']:.0f}° el {look['el_deg']:.0f}° "
-                            f"{look['range_km']:,.0f} km")
-        detail.update(text, layout=False)
+                seen = shown(f"from {self.observer.name}: az {look['az_deg']:.0f}° el {look['el_deg']:.0f}° "
+                             f"{look['range_km']:,.0f} km")
+        detail.update(caption(row, snap, index, detail.size.width, seen), layout=False)
 
     def _countdown(self, now: datetime) -> None:
         """The next launch after ``now`` (the shown time) and how long until it."""

@@ -58,12 +58,9 @@ def members(engine: Engine, view: str) -> pl.DataFrame:
     """The newest element set of every satellite in ``view`` (resolved by
     :func:`tracker.views.members`, as the command line does), in natural order of names
     (``QIANFAN-2`` before ``QIANFAN-10``), then catalog number."""
-    from tracker.text import natural_key
+    from tracker.text import in_natural_order
 
-    sats = view_members(engine, view)
-    names, norads = sats["name"].to_list(), sats["norad"].to_list()
-    order = sorted(range(sats.height), key=lambda i: (natural_key(names[i]), norads[i]))
-    return sats[order] if order else sats
+    return in_natural_order(view_members(engine, view))
 
 
 def describe(engine: Engine, sats: pl.DataFrame, now: datetime) -> pl.DataFrame:

@@ -59,12 +59,24 @@ def pass_path(fleet: pl.DataFrame, norad: int, observer: Observer, aos: datetime
     return sky_path(fleet.filter(pl.col("norad") == norad), observer, aos, los)
 
 
-def live_look(fleet: pl.DataFrame, norad: int, observer: Observer, now: datetime) -> dict | None:
-    """Azimuth, elevation, range and range rate of one satellite now (None when not held)."""
-    from tracker.passes import look_of
+class LiveLook:
+    """Azimuth, elevation, range and range rate of the selected satellite now, asked once a
+    second: the SGP4 record and the observer's site (:class:`tracker.passes.Look`) are built
+    again only when the satellite, the observer or the fleet frame changes."""
 
-    row = fleet.filter(pl.col("norad") == norad)
-    if row.is_empty():
-        return None
-    return look_of(row, observer, now).row(0, named=True)
+    def __init__(self) -> None:
+        self._fleet: pl.DataFrame | None = None
+        self._key: tuple[int, Observer] | None = None
+        self._look = None
+        self.builds = 0  # how many times the record was built (tests count them)
 
+    def __call__(self, fleet: pl.DataFrame, norad: int, observer: Observer, now: datetime) -> dict | None:
+        """The look of ``norad`` from ``observer`` at ``now``; None when ``fleet`` lacks it."""
+        from tracker.passes import Look
+
+        if fleet is not self._fleet or (norad, observer) != self._key:
+            row = fleet.filter(pl.col("norad") == norad)
+            self._fleet, self._key = fleet, (norad, observer)
+            self._look = None if row.is_empty() else Look(row, observer)
+            self.builds += 1
+        return None if self._look is None else self._look.at(now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 
 from tracker.text import visible
@@ -20,23 +21,38 @@ def shown(value: object, style: str = "") -> Text:
 _ALIAS = re.compile(r"\s*\([^)]*\)\s*$")
 
 
+def head(text: str, width: int) -> str:
+    """The longest start of ``text`` that fits ``width`` cells (a wide character is two)."""
+    used = 0
+    for i, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > width:
+            return text[:i]
+    return text
+
+
+def tail(text: str, width: int) -> str:
+    """The longest end of ``text`` that fits ``width`` cells (a wide character is two)."""
+    return head(text[::-1], width)[::-1]
+
+
 def abbreviate(name: str, width: int, *, keep_last: bool = True) -> str:
-    """``name`` in at most ``width`` cells without cutting a word: a trailing ``(alias)`` goes
-    first (``NUSAT-49 (KLARA DAN VON NEUMANN)`` -> ``NUSAT-49``), then words from the end but
-    the last, which tells rows apart (``CENTISPACE-1 GROUP 05 OBJECT A`` -> ``CENTISPACE-1 GROUP
-    05… A``; with ``keep_last`` false the last goes too: ``Guotai CSI Military…``), down to the
-    first word; only a single word longer than ``width`` is cut."""
-    if len(name) <= width:
+    """``name`` in at most ``width`` cells (a CJK character is two) without cutting a word: a
+    trailing ``(alias)`` goes first (``NUSAT-49 (KLARA DAN VON NEUMANN)`` -> ``NUSAT-49``), then
+    words from the end but the last, which tells rows apart (``CENTISPACE-1 GROUP 05 OBJECT A``
+    -> ``CENTISPACE-1 GROUP 05… A``; with ``keep_last`` false the last goes too: ``Guotai CSI
+    Military…``), down to the first word; only a single word longer than ``width`` is cut."""
+    if cell_len(name) <= width:
         return name
     base = _ALIAS.sub("", name) or name
-    if len(base) <= width:
+    if cell_len(base) <= width:
         return base
     words = base.split(" ")
     last = words.pop() if keep_last and len(words) > 1 else ""
-    tail = f" {last}" if last else ""
-    while len(words) > 1 and len(" ".join(words)) + 1 + len(tail) > width:
+    tail_text = f" {last}" if last else ""
+    while len(words) > 1 and cell_len(" ".join(words)) + 1 + cell_len(tail_text) > width:
         words.pop()
-    shown = " ".join(words) + "…" + tail
-    if len(shown) <= width:
-        return shown
-    return words[0][: width - 1] + "…"
+    short = " ".join(words) + "…" + tail_text
+    if cell_len(short) <= width:
+        return short
+    return head(words[0], width - 1) + "…"

@@ -73,6 +73,12 @@ def full(family: str, variant: str | None) -> str:
     return family + (variant or "")
 
 
+def short(name: str) -> str:
+    """``Long March 8A Y11`` -> ``LM-8A Y11``: the family abbreviated as the press does (for a
+    narrow column; :func:`key` still matches the short spelling)."""
+    return name.replace("Long March ", "LM-")
+
+
 def match(name: str, extra: Iterable[str] = ()) -> str:
     """The canonical full name for a spelling of a known vehicle (or of one in ``extra``)."""
     names = list(dict.fromkeys([*KNOWN, *extra]))

@@ -208,7 +208,7 @@ def _satellites(engine: Engine, designator: str | None) -> tuple[pl.DataFrame, s
     from tracker.batches import groups_of, with_stragglers
     from tracker.catalog import history, satellites
     from tracker.constellations import label, rules_frame
-    from tracker.text import natural_key
+    from tracker.text import in_natural_order
 
     sats = satellites(engine, designator) if designator else None
     if sats is None or sats.is_empty():
@@ -221,8 +221,7 @@ def _satellites(engine: Engine, designator: str | None) -> tuple[pl.DataFrame, s
     found = sats.select("norad", "name", "cospar", "constellation").join(
         rates.select("norad", "alt_km", "rate_km_per_day", "trend", "straggler"), on="norad", how="left"
     )
-    names, norads = found["name"].to_list(), found["norad"].to_list()
-    return found[sorted(range(found.height), key=lambda i: (natural_key(names[i]), norads[i]))], status
+    return in_natural_order(found), status
 
 
 def export_launches(engine: Engine, path: str | Path, fmt: str = "csv", *, force: bool = False, raw_csv: bool = False) -> int:

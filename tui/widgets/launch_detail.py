@@ -102,7 +102,7 @@ def satellites_table(detail: Any) -> Table | Text:
     designator = detail.record.get("cospar_launch")
     if sats.is_empty():
         why = "no launch designator yet" if not designator else f"none of {designator} held: `tracker refresh` or `tracker tle import`"
-        return Text(f"Satellites: {why}.", style="dim")
+        return shown(f"Satellites: {why}.", style="dim")
     table = Table("Name", "NORAD", "Mean alt", "km/day", "Trend", box=None, padding=(0, 1), header_style="bold")
     for row in sats.iter_rows(named=True):
         trend = shown(row["trend"] or "—")
@@ -136,7 +136,8 @@ class LaunchDetailScreen(ModalScreen[str | None]):
             yield Static(links_text(detail), id="detail-links")
             count = detail.satellites.height
             batch = f"{rec.get('cospar_launch')}: {count} held, batch {detail.batch_status}" if count else ""
-            yield Static(Text(f"\nSatellites  {batch}".rstrip(), style="bold underline"), id="detail-satellites-title")
+            title = Text("\n", style="bold underline").append_text(shown(f"Satellites  {batch}".rstrip(), style="bold underline"))
+            yield Static(title, id="detail-satellites-title")
             yield Static(satellites_table(detail), id="detail-satellites")
             yield Static(Text("\nHistory of changes", style="bold underline"))
             yield Static(history_table(detail), id="detail-history")

@@ -13,6 +13,7 @@ import polars as pl
 from rich.text import Text
 from textual.widgets import DataTable
 
+from tracker.launches import vehicles
 from tui.data import launch_name
 from tui.times import net_text
 from tui.widgets.sized_table import SizedTable
@@ -45,11 +46,6 @@ def booster_cell(recovery: str) -> Text:
     return Text(label, style=style)
 
 
-def short_vehicle(name: str) -> str:
-    """``Long March 8A Y11`` -> ``LM-8A Y11``: the family abbreviated as the press does."""
-    return name.replace("Long March ", "LM-")
-
-
 class LaunchTable(SizedTable):
     """Rows keyed by launch id. Too narrow for every column, it abbreviates Long March and then
     leaves out the mission, the launch designator and the booster, in that order; never the
@@ -64,7 +60,7 @@ class LaunchTable(SizedTable):
         ("Mission", "mission"),
     )
     DROP = ("mission", "cospar", "booster")
-    SHORT = {"vehicle": short_vehicle}
+    SHORT = {"vehicle": vehicles.short}
 
     def show(self, calendar: pl.DataFrame, zone: tzinfo, zone_label: str, text_filter: str = "") -> None:
         """Fill with ``calendar`` (see :func:`tui.data.launches`), times in ``zone`` (named

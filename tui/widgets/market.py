@@ -156,6 +156,7 @@ class MarketReaction(Vertical):
         self._reactions = pl.DataFrame(schema=REACTION_SCHEMA)
         self._bars = pl.DataFrame(schema=BARS_SCHEMA)
         self._paths = pl.DataFrame(schema=PATH_SCHEMA)
+        self._portfolio_car: float | None = None  # the portfolio's final CAR, once per show
 
     def compose(self) -> ComposeResult:
         yield Static(NO_LAUNCH, id="market-message")
@@ -179,6 +180,8 @@ class MarketReaction(Vertical):
             self._set_empty(note or NO_PRICES)
             return
         self._reactions, self._bars, self._paths = reactions, bars, paths
+        portfolio = paths.filter(pl.col("symbol").is_null()).drop_nulls("car").sort("tau")["car"]
+        self._portfolio_car = portfolio[-1] if len(portfolio) else None
         self.query_one(ReactionTable).fill(
             (
                 r["symbol"],
@@ -218,8 +221,7 @@ class MarketReaction(Vertical):
         closes = self._bars.filter(pl.col("symbol") == reaction["symbol"]).select("date", "close")
         self.query_one(PriceChart).plot(reaction["symbol"], closes, reaction["t0"])
         path = self._paths.filter(pl.col("symbol") == reaction["symbol"]).select("tau", "car")
-        portfolio = self._paths.filter(pl.col("symbol").is_null()).drop_nulls("car").sort("tau")["car"]
-        self.query_one(CarChart).plot(reaction["symbol"], path, portfolio[-1] if len(portfolio) else None)
+        self.query_one(CarChart).plot(reaction["symbol"], path, self._portfolio_car)
 
     def _set_empty(self, message: str | None) -> None:
         box = self.query_one("#market-message", Static)

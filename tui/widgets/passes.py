@@ -18,6 +18,7 @@ from datetime import datetime, timezone, tzinfo
 
 import numpy as np
 import polars as pl
+from rich.cells import cell_len
 from rich.text import Text
 from sqlalchemy.engine import Engine
 from textual import work
@@ -33,7 +34,7 @@ from tracker.observers import Observer
 from tracker.services.passes import PassReport
 from tracker.text import visible
 from tui import braille, observing
-from tui.text import shown
+from tui.text import shown, tail
 from tui.times import countdown_text
 
 #: The mark of a pass that can be seen (sunlit satellite, dark sky).
@@ -49,8 +50,12 @@ _OTHER_CELLS = 66
 
 
 def short_name(name: str | None, width: int = NAME_WIDTH) -> str:
+    """``name`` in at most ``width`` cells (a CJK character is two), cut at the start:
+    ``HULIANWANG DIGUI-186`` -> ``…ANG DIGUI-186``. Unlike :func:`tui.text.abbreviate`, which
+    keeps the first words, this keeps the end: the passes of one constellation share the start
+    of their names and differ by the serial number at the end."""
     name = name or ""
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+    return name if cell_len(name) <= width else "…" + tail(name, width - 1)
 
 
 def polar_lines(az_deg: np.ndarray, el_deg: np.ndarray, rows: int, cols: int,
@@ -163,6 +168,9 @@ class PassesScreen(Screen):
         self.passes = pl.DataFrame()
         self.selected: int | None = None  # row of self.passes
         self.path: tuple[np.ndarray, np.ndarray] | None = None
+        self._times: tuple[list[datetime], list[datetime]] = ([], [])  # AOS and LOS of each pass
+        self._over: set[int] = set()  # passes whose countdown already says "over"
+        self._live_look = observing.LiveLook()  # the selected satellite's record and the site, kept between ticks
 
     def compose(self) -> ComposeResult:
         yield Static(id="passes-title")
@@ -247,6 +255,7 @@ class PassesScreen(Screen):
     def _show_passes(self, observer: Observer, report: PassReport) -> None:
         found = report.frame
         self.passes, self.selected, self.path = found, None, None  # another observer: nothing selected yet
+        self._times, self._over = (found["aos_utc"].to_list(), found["los_utc"].to_list()), set()
         now = self.clock()
         width = self._columns()
         table = self.query_one(DataTable)
@@ -254,7 +263,7 @@ class PassesScreen(Screen):
             table.add_row(
                 Text(VISIBLE_MARK if row["visible"] else "", style="bold #ffd75f"),
                 shown(short_name(row["name"], width)),
-                self._countdown(row, now),
+                self._countdown(row["aos_utc"], row["los_utc"], now),
                 row["aos_utc"].astimezone(timezone.utc).strftime("%H:%M:%S"),
                 Text(f"{row['tca_el_deg']:.0f}°", justify="right"),
                 Text(f"{row['duration_s'] / 60:.0f}", justify="right"),
@@ -299,22 +308,32 @@ class PassesScreen(Screen):
         self.load_path(self.passes.row(index, named=True), self.observer)
         self._plot()
 
-    def _countdown(self, row: dict, now: datetime) -> Text:
-        if row["los_utc"] <= now:
+    @staticmethod
+    def _countdown(aos: datetime, los: datetime, now: datetime) -> Text:
+        if los <= now:
             return Text("over", style="dim")
-        if row["aos_utc"] <= now:
+        if aos <= now:
             return Text("LIVE", style="bold green")
-        return Text(countdown_text(row["aos_utc"] - now).removeprefix("T-"))
+        return Text(countdown_text(aos - now).removeprefix("T-"))
 
     def tick(self) -> None:
-        """Once a second: the countdowns, and the live position on the sky plot."""
+        """Once a second: the countdowns of the rows in view (from the table's scroll offset and
+        height; a row scrolled into view is brought up to date on the next tick) but not of the
+        passes already shown as over, and the live position on the sky plot."""
         if self.passes.is_empty():
             return
         now = self.clock()
         table = self.query_one(DataTable)
         column = table.ordered_columns[2].key
-        for i, row in enumerate(self.passes.iter_rows(named=True)):
-            table.update_cell(str(i), column, self._countdown(row, now))
+        aos, los = self._times
+        first = max(int(table.scroll_offset.y), 0)
+        for row in table.ordered_rows[first: first + table.size.height]:
+            i = int(row.key.value or 0)
+            if i in self._over or i >= len(aos):
+                continue
+            table.update_cell(row.key, column, self._countdown(aos[i], los[i], now))
+            if los[i] <= now:
+                self._over.add(i)
         self._plot()
 
     def _plot(self) -> None:
@@ -326,7 +345,7 @@ class PassesScreen(Screen):
             return
         row = self.passes.row(self.selected, named=True)
         now = self.clock()
-        live = observing.live_look(self.fleet, row["norad"], self.observer, now)
+        live = self._live_look(self.fleet, row["norad"], self.observer, now)
         at = None
         if live is not None and live["el_deg"] is not None and row["aos_utc"] <= now < row["los_utc"]:
             at = (live["az_deg"], live["el_deg"])

@@ -179,10 +179,11 @@ def legend() -> Text:
     return text
 
 
-def caption(row: dict, snap: Snapshot, index: int, width: int) -> Text:
+def caption(row: dict, snap: Snapshot, index: int, width: int, seen: Text | None = None) -> Text:
     """The selected satellite in one line of ``width`` cells: its name always, then as much as
     fits, in this order of need: position, geodetic height, sunlit or shadow, stale elements,
-    speed, catalog number (shown in their reading order, never cut in the middle)."""
+    speed, catalog number, and last ``seen`` (where it is in the observer's sky), shown in their
+    reading order, never cut in the middle."""
     from tracker.positions import is_stale
 
     lat, lon = snap.lat_deg[index], snap.lon_deg[index]
@@ -200,6 +201,8 @@ def caption(row: dict, snap: Snapshot, index: int, width: int) -> Text:
     if age is not None and is_stale(age):
         parts.append((4, Text(f"stale {abs(age):.0f} d{'' if age > 0 else ' ahead'}", style="bold red")))
     parts.append((6, Text(str(row["norad"]), style="dim")))
+    if seen is not None:
+        parts.append((7, seen))
     kept: set[int] = set()
     used = -2
     for rank, part in sorted(parts, key=lambda p: p[0]):
